@@ -1,0 +1,64 @@
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import type { ApiErrorCode } from '@shared/schemas/errors.schema';
+import { roomOf } from '@shared/schemas/live.schema';
+import type { Scope } from '@shared/schemas/live.schema';
+import { requestScope } from '../../socket/commands';
+import { useConnectionStore } from '../connection/connection.store';
+import { useLiveStore } from '../live/live.store';
+
+/**
+ * Which part of the city the wall follows. The choice is sent with
+ * `scope:set`; the snapshot in the ack replaces the live state.
+ */
+export const useScopeStore = defineStore('scope', () => {
+  /** Scope the operator chose; the live data follows it once the server acknowledges. */
+  const selected = shallowRef<Scope>({ kind: 'city' });
+  /** True while a `scope:set` awaits its ack. */
+  const pending = ref(false);
+  /** Error code of the last failed switch; null after a success or a new choice. */
+  const error = ref<ApiErrorCode | null>(null);
+
+  const live = useLiveStore();
+  const connection = useConnectionStore();
+  // Only the newest request may apply its answer: a slow ack for an earlier
+  // choice must not overwrite a later one.
+  let requestNo = 0;
+
+  async function send(target: Scope): Promise<void> {
+    requestNo += 1;
+    const no = requestNo;
+    pending.value = true;
+    const result = await requestScope(target);
+    if (no !== requestNo) return;
+    pending.value = false;
+    if (result.ok) {
+      error.value = null;
+      live.applySnapshot(result.data);
+    } else {
+      error.value = result.error.code;
+      // The selector must name the scope the data really belongs to.
+      selected.value = live.scope;
+    }
+  }
+
+  /** Follow `target`. While offline the choice is only recorded and sent on reconnect. */
+  async function select(target: Scope): Promise<void> {
+    selected.value = target;
+    error.value = null;
+    if (connection.status !== 'connected') return;
+    await send(target);
+  }
+
+  /**
+   * After a (re)connect, make the server follow the chosen scope again: a new
+   * session starts at city scope, a recovered one keeps the scope it had.
+   */
+  async function resubscribe(recovered: boolean): Promise<void> {
+    const serverRoom = recovered ? roomOf(live.scope) : roomOf({ kind: 'city' });
+    if (roomOf(selected.value) === serverRoom) return;
+    await send(selected.value);
+  }
+
+  return { selected, pending, error, select, resubscribe };
+});

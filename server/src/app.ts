@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { join, resolve } from 'node:path';
+import express, { type Express } from 'express';
+import type { Logger } from './logger';
+import { catalogRoutes } from './http/catalog.routes';
+import { ApiError, errorHandler, notFound } from './http/errors';
+import { healthRoutes, type HealthCheck } from './http/health.routes';
+import { buildOpenApi } from './http/openapi';
+import { readingsRoutes } from './http/readings.routes';
+import { Broadcaster } from './realtime/broadcaster';
+import { createSocketServer, type CityOpsIo } from './realtime/socketServer';
+import type { CatalogService } from './services/catalog.service';
+import type { DomainEvents } from './services/events';
+import type { HistoryService } from './services/history.service';
+import type { IngestService } from './services/ingest.service';
+import type { IngestCounters } from './services/ingestStats';
+import type { LatestValues } from './services/latest.service';
+import type { LiveService } from './services/live.service';
+import type { ReadingStore } from './services/ports';
+
+export interface AppDeps {
+  version: string;
+  startedAt: number;
+  clock: () => number;
+  logger: Logger;
+  catalog: CatalogService;
+  ingest: IngestService;
+  history: HistoryService;
+  latest: LatestValues;
+  live: LiveService;
+  counters: IngestCounters;
+  store: ReadingStore;
+  events: DomainEvents;
+  brokerHealth: () => HealthCheck;
+  settings: {
+    maxPayloadBytes: number;
+    pushIntervalMs: number;
+    recoveryWindowMs: number;
+    /** Folder of the built client; served at / when it exists. */
+    clientDir: string;
+  };
+}
+
+export interface CityOpsApp {
+  app: Express;
+  server: HttpServer;
+  io: CityOpsIo;
+  broadcaster: Broadcaster;
+}
+
+/** Compose HTTP routes, Socket.IO and the broadcaster over the given services, without listening. */
+export function createApp(deps: AppDeps): CityOpsApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const api = express.Router();
+  api.use(
+    healthRoutes({
+      version: deps.version,
+      startedAt: deps.startedAt,
+      clock: deps.clock,
+      broker: deps.brokerHealth,
+      store: () => deps.store.health(),
+    }),
+  );
+  const openApi = buildOpenApi(deps.version);
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  const v1 = express.Router();
+  v1.use(
+    readingsRoutes({
+      ingest: deps.ingest,
+      history: deps.history,
+      latest: deps.latest,
+      catalog: deps.catalog,
+      maxPayloadBytes: deps.settings.maxPayloadBytes,
+    }),
+  );
+  v1.use(catalogRoutes(deps.catalog));
+  v1.get('/ingest/stats', (_req, res) => {
+    res.json(deps.counters.snapshot(deps.store.stats()));
+  });
+  api.use('/v1', v1);
+  api.use(notFound);
+  app.use('/api', api);
+
+  const clientDir = resolve(deps.settings.clientDir);
+  if (existsSync(join(clientDir, 'index.html'))) {
+    app.use(express.static(clientDir, { index: 'index.html', maxAge: '1h' }));
+    // Client-side routes fall back to the app shell.
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(join(clientDir, 'index.html')));
+  } else {
+    app.get('/', () => {
+      throw new ApiError(404, 'not_found', `the client is not built (no ${clientDir}/index.html); run npm run build`);
+    });
+  }
+  app.use(
+    errorHandler((err, req) => deps.logger.error({ err, method: req.method, url: req.url }, 'request failed')),
+  );
+
+  const server = createServer(app);
+  const io = createSocketServer(server, {
+    live: deps.live,
+    catalog: deps.catalog,
+    recoveryWindowMs: deps.settings.recoveryWindowMs,
+    onError: (message, err) => deps.logger.error({ err }, message),
+  });
+  const broadcaster = new Broadcaster(io, deps.events, deps.catalog, deps.live, {
+    pushIntervalMs: deps.settings.pushIntervalMs,
+    statsIntervalMs: 1000,
+  });
+  return { app, server, io, broadcaster };
+}

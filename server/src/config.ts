@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads `process.env`. Every variable is documented here
+ * and in `.env.example`; values are parsed once and frozen.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ConfigSchema = z.object({
+  /** HTTP + Socket.IO listen port; 0 picks a free port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Listen address. */
+  HOST: z.string().default('0.0.0.0'),
+  /** pino level: fatal | error | warn | info | debug | trace | silent. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pretty, human-readable logs (otherwise JSON lines). */
+  LOG_PRETTY: bool.default(false),
+  /** SQLite database file. Created with its folder when missing. */
+  DATABASE_FILE: z.string().default('./data/cityops.db'),
+  /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives a process crash. */
+  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
+  /** Port of the embedded MQTT broker (ignored when MQTT_URL is set); 0 picks a free port. */
+  MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  /** Listen address of the embedded MQTT broker. */
+  MQTT_HOST: z.string().default('0.0.0.0'),
+  /** External broker URL (e.g. mqtt://127.0.0.1:1883). Set it to subscribe there instead of embedding a broker. */
+  MQTT_URL: z.string().url().optional(),
+  /** Client id of the server's persistent session on an external broker. */
+  MQTT_CLIENT_ID: z.string().min(1).default('cityops-server'),
+  /** City pack: a name under server/citypacks/ or a path to a pack folder. */
+  CITY_PACK: z.string().default('hangzhou'),
+  /** Register unknown sensors on their first valid reading instead of rejecting them. */
+  AUTO_REGISTER_SENSORS: bool.default(false),
+  /** Largest MQTT message or HTTP body accepted, in bytes. */
+  MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** How far in the future an observation time may be (device clock skew), seconds. */
+  MAX_CLOCK_SKEW_SEC: z.coerce.number().int().nonnegative().default(300),
+  /** Keep raw readings this many days (older readings are also refused at ingest). */
+  RAW_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  /** Keep 1-minute rollups this many days. */
+  ROLLUP_1M_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  /** Keep 1-hour rollups this many days. */
+  ROLLUP_1H_RETENTION_DAYS: z.coerce.number().positive().default(730),
+  /** Longest wait before a batch of readings is committed, ms (group commit). */
+  WRITE_FLUSH_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  /** Readings waiting to be written above which HTTP ingest answers 503 (MQTT publishers are slowed instead). */
+  WRITE_QUEUE_MAX: z.coerce.number().int().positive().default(200_000),
+  /** Interval of coalesced reading pushes to dashboards, ms (~10/s). */
+  PUSH_INTERVAL_MS: z.coerce.number().int().min(20).max(5000).default(100),
+  /** Disconnections shorter than this are recovered without a new snapshot, ms. */
+  RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Start the built-in simulated feed of the city pack (the demo `npm start` sets it). */
+  DEMO_FEED: bool.default(false),
+  /** Start the built-in feed this many hours in the past (history to look at right away); 0 = start now. */
+  DEMO_FEED_BACKFILL_HOURS: z.coerce.number().min(0).max(48).default(0),
+  /** Speed of the built-in feed's clock while it catches up from the backfill to now (then it runs live). */
+  DEMO_FEED_SPEED: z.coerce.number().positive().max(3600).default(60),
+  /** Serve the built client from this folder (empty: do not serve a client). */
+  CLIENT_DIR: z.string().default('./dist/client'),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Parse a config from an environment-like record; throws with every bad variable named. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** The process configuration: `defaults` (e.g. from a command-line mode), overridden by `process.env`. */
+export function loadConfig(defaults: Record<string, string> = {}): Config {
+  return parseConfig({ ...defaults, ...process.env });
+}

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+
+export interface HealthCheck {
+  ok: boolean;
+  detail: string;
+}
+
+export interface HealthDeps {
+  version: string;
+  startedAt: number;
+  clock: () => number;
+  broker: () => HealthCheck;
+  store: () => Promise<HealthCheck>;
+}
+
+/** Liveness (the process answers) and readiness (broker and store work): 200 when ready, 503 when not. */
+export function healthRoutes(deps: HealthDeps): Router {
+  const r = Router();
+  r.get('/health', async (_req, res) => {
+    const broker = deps.broker();
+    const store = await deps.store();
+    const ready = broker.ok && store.ok;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ok' : 'degraded',
+      live: true,
+      ready,
+      version: deps.version,
+      uptimeSec: Math.round((deps.clock() - deps.startedAt) / 1000),
+      checks: { broker, store },
+    });
+  });
+  return r;
+}

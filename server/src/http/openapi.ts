@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { CityPackMetaSchema } from '@shared/schemas/cityPack.schema';
+import { pageOf } from '@shared/schemas/common.schema';
+import { ApiErrorBodySchema } from '@shared/schemas/errors.schema';
+import { DistrictSchema, GridCellSchema } from '@shared/schemas/geo.schema';
+import { IngestResultSchema, IngestStatsSchema } from '@shared/schemas/ingest.schema';
+import {
+  HistoryQuerySchema,
+  HistoryResponseSchema,
+  LatestReadingSchema,
+  MAX_READINGS_PER_BATCH,
+  ReadingSchema,
+} from '@shared/schemas/reading.schema';
+import { SensorSchema } from '@shared/schemas/sensor.schema';
+import { GridCellListQuerySchema, SensorListQuerySchema } from './catalog.routes';
+import { LatestQuerySchema } from './readings.routes';
+
+type JsonSchema = Record<string, unknown>;
+
+const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema =>
+  z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as JsonSchema;
+
+const json = (s: z.ZodType, description: string, io: 'input' | 'output' = 'output') => ({
+  description,
+  content: { 'application/json': { schema: schema(s, io) } },
+});
+
+const errorResponse = (description: string) => json(ApiErrorBodySchema, description);
+
+/** Query parameters of an endpoint, from the same zod object the route parses with. */
+function queryParams(s: z.ZodObject): JsonSchema[] {
+  const js = schema(s, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, p]) => ({
+    name,
+    in: 'query',
+    required: js.required?.includes(name) ?? false,
+    schema: p,
+    ...(typeof p['description'] === 'string' ? { description: p['description'] } : {}),
+  }));
+}
+
+const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+
+/**
+ * The OpenAPI 3 document of the HTTP API, generated from the zod schemas that
+ * the routes parse with, so the two cannot drift apart.
+ */
+export function buildOpenApi(version: string): JsonSchema {
+  const readingsBody = z.object({ readings: z.array(ReadingSchema).min(1).max(MAX_READINGS_PER_BATCH) });
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'CityOps API',
+      version,
+      description:
+        'City operations (一网统管) platform. Wire format v1. Times are epoch milliseconds (UTC) or ISO-8601 with offset. ' +
+        'Errors are `{ error: { code, message, details[] } }`.',
+    },
+    paths: {
+      '/api/health': {
+        get: {
+          summary: 'Liveness and readiness (broker, store)',
+          responses: { '200': { description: 'ready' }, '503': { description: 'not ready: a check failed' } },
+        },
+      },
+      '/api/v1/city': {
+        get: { summary: 'City pack metadata', responses: { '200': json(CityPackMetaSchema, 'the loaded city pack') } },
+      },
+      '/api/v1/districts': {
+        get: { summary: 'Districts (区)', responses: { '200': json(pageOf(DistrictSchema), 'all districts') } },
+      },
+      '/api/v1/districts/{id}': {
+        get: {
+          summary: 'One district',
+          parameters: [idParam('id', '6-digit administrative code')],
+          responses: { '200': json(DistrictSchema, 'the district'), '404': errorResponse('no such district') },
+        },
+      },
+      '/api/v1/grid-cells': {
+        get: {
+          summary: 'Unit grid cells (单元网格)',
+          parameters: queryParams(GridCellListQuerySchema),
+          responses: { '200': json(pageOf(GridCellSchema), 'a page of cells'), '400': errorResponse('bad query') },
+        },
+      },
+      '/api/v1/grid-cells/{id}': {
+        get: {
+          summary: 'One grid cell',
+          parameters: [idParam('id', '15-digit hierarchical code')],
+          responses: { '200': json(GridCellSchema, 'the cell'), '404': errorResponse('no such cell') },
+        },
+      },
+      '/api/v1/sensors': {
+        get: {
+          summary: 'Sensors',
+          parameters: queryParams(SensorListQuerySchema),
+          responses: { '200': json(pageOf(SensorSchema), 'a page of sensors'), '400': errorResponse('bad query') },
+        },
+      },
+      '/api/v1/sensors/{id}': {
+        get: {
+          summary: 'One sensor',
+          parameters: [idParam('id', 'sensor id')],
+          responses: { '200': json(SensorSchema, 'the sensor'), '404': errorResponse('no such sensor') },
+        },
+      },
+      '/api/v1/sensors/{id}/history': {
+        get: {
+          summary: 'History of one metric: raw points or min/avg/max buckets, downsampled to maxPoints',
+          parameters: [idParam('id', 'sensor id'), ...queryParams(HistoryQuerySchema)],
+          responses: {
+            '200': json(HistoryResponseSchema, 'the series'),
+            '400': errorResponse('bad query'),
+            '404': errorResponse('no such sensor'),
+          },
+        },
+      },
+      '/api/v1/readings': {
+        post: {
+          summary: `Ingest up to ${MAX_READINGS_PER_BATCH} readings; accepted readings are durable when the response is sent`,
+          requestBody: { required: true, ...json(readingsBody, 'a batch of readings', 'input') },
+          responses: {
+            '200': json(IngestResultSchema, 'some or all readings accepted; rejected ones listed with index and reason'),
+            '400': errorResponse('malformed JSON or wrong body shape'),
+            '413': errorResponse('body or batch too large'),
+            '415': errorResponse('not application/json'),
+            '422': errorResponse('no reading accepted; details name each one'),
+            '503': errorResponse('overloaded or store unavailable; retry after Retry-After seconds'),
+          },
+        },
+      },
+      '/api/v1/readings/latest': {
+        get: {
+          summary: 'Latest values per sensor',
+          parameters: queryParams(LatestQuerySchema),
+          responses: { '200': json(pageOf(LatestReadingSchema), 'latest values'), '400': errorResponse('bad query') },
+        },
+      },
+      '/api/v1/ingest/stats': {
+        get: { summary: 'Ingest counters', responses: { '200': json(IngestStatsSchema, 'counters since start') } },
+      },
+    },
+  };
+}

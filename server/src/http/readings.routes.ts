@@ -1,0 +1,98 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { ApiErrorCode, ErrorDetail } from '@shared/schemas/errors.schema';
+import { HistoryQuerySchema } from '@shared/schemas/reading.schema';
+import { SensorKindSchema } from '@shared/schemas/sensor.schema';
+import type { CatalogService } from '../services/catalog.service';
+import type { HistoryService } from '../services/history.service';
+import type { IngestService } from '../services/ingest.service';
+import type { LatestValues } from '../services/latest.service';
+import { StoreWriteError } from '../services/ports';
+import { ApiError, parseOr400 } from './errors';
+
+export const LatestQuerySchema = z
+  .object({
+    /** Comma-separated sensor ids. */
+    sensorId: z.string().max(20_000).optional(),
+    kind: SensorKindSchema.optional(),
+    districtId: z.string().regex(/^\d{6}$/).optional(),
+    gridCellId: z.string().regex(/^\d{15}$/).optional(),
+  })
+  .strict();
+
+/** How a refusal of the whole body maps to HTTP. */
+const PAYLOAD_ERRORS: Record<string, { status: number; code: ApiErrorCode }> = {
+  payload_too_large: { status: 413, code: 'payload_too_large' },
+  batch_too_large: { status: 413, code: 'payload_too_large' },
+  malformed_json: { status: 400, code: 'malformed_json' },
+  invalid_shape: { status: 400, code: 'invalid_request' },
+  overloaded: { status: 503, code: 'overloaded' },
+};
+
+export interface ReadingsRouteDeps {
+  ingest: IngestService;
+  history: HistoryService;
+  latest: LatestValues;
+  catalog: CatalogService;
+  maxPayloadBytes: number;
+}
+
+export function readingsRoutes(deps: ReadingsRouteDeps): Router {
+  const r = Router();
+
+  // The body is read raw so that HTTP and MQTT share one parser, one set of
+  // reasons and one set of counters. The raw limit sits above the ingest limit
+  // so that the ingest service, not body-parser, reports and counts oversize bodies.
+  r.post(
+    '/readings',
+    (req, _res, next) => {
+      if (!req.is('application/json')) {
+        next(new ApiError(415, 'unsupported_media_type', 'send readings as application/json'));
+      } else next();
+    },
+    express.raw({ type: () => true, limit: deps.maxPayloadBytes * 2 }),
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let outcome;
+      try {
+        outcome = await deps.ingest.ingestHttpBody(body);
+      } catch (err) {
+        if (err instanceof StoreWriteError) {
+          throw new ApiError(503, 'unavailable', `readings not stored (${err.code}); retry`, [], { 'Retry-After': '5' });
+        }
+        throw err;
+      }
+      if (outcome.payload) {
+        const { reason, message } = outcome.payload;
+        const { status, code } = PAYLOAD_ERRORS[reason] ?? { status: 400, code: 'invalid_request' };
+        const path = reason === 'invalid_shape' || reason === 'batch_too_large' ? 'readings' : '';
+        throw new ApiError(status, code, message, [{ path, message, reason }], status === 503 ? { 'Retry-After': '2' } : {});
+      }
+      if (outcome.accepted === 0) {
+        const details: ErrorDetail[] = outcome.rejected.map((x) => ({
+          path: ['readings', String(x.index), x.path].filter(Boolean).join('.'),
+          message: x.message,
+          reason: x.reason,
+        }));
+        throw new ApiError(422, 'invalid_request', 'no reading was accepted', details);
+      }
+      res.status(200).json({ accepted: outcome.accepted, duplicates: outcome.duplicates, rejected: outcome.rejected });
+    },
+  );
+
+  r.get('/readings/latest', (req, res) => {
+    const q = parseOr400(LatestQuerySchema, req.query, 'query');
+    const ids = q.sensorId
+      ? q.sensorId.split(',').filter(Boolean)
+      : deps.catalog.listSensors({ kind: q.kind, districtId: q.districtId, gridCellId: q.gridCellId }).map((s) => s.id);
+    const items = deps.latest.forSensors(ids);
+    res.json({ items, total: items.length });
+  });
+
+  r.get('/sensors/:id/history', async (req, res) => {
+    const q = parseOr400(HistoryQuerySchema, req.query, 'query');
+    res.json(await deps.history.history(req.params.id, q));
+  });
+
+  return r;
+}

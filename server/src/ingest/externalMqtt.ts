@@ -1,0 +1,75 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { GATEWAY_TOPIC_FILTER, READINGS_TOPIC_FILTER } from '@shared/version';
+import type { IngestService } from '../services/ingest.service';
+import { ingestMqttMessage, isReadingsTopic } from './mqttIngest';
+
+export interface ExternalMqttIngest {
+  health(): { ok: boolean; detail: string };
+  close(): Promise<void>;
+}
+
+export interface ExternalMqttOptions {
+  url: string;
+  clientId: string;
+  ingest: IngestService;
+  log: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
+}
+
+/**
+ * Subscribe to an external broker (MQTT_URL) instead of embedding one. The
+ * session is persistent (clean: false, QoS 1), so the broker keeps messages
+ * while the server is down; each message is acknowledged to the broker only
+ * after its readings are stored (mqtt.js `customHandleAcks`). The device's own
+ * PUBACK comes from that broker, which holds the message until then.
+ */
+export async function startExternalMqttIngest(options: ExternalMqttOptions): Promise<ExternalMqttIngest> {
+  let client: MqttClient | null = null;
+  let lastError = '';
+  client = mqtt.connect(options.url, {
+    clientId: options.clientId,
+    clean: false,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    resubscribe: true,
+    customHandleAcks: (topic, message, _packet, done) => {
+      if (!isReadingsTopic(topic)) return done(0);
+      ingestMqttMessage(options.ingest, topic, message).then(
+        ({ rejectionReport }) => {
+          if (rejectionReport) client?.publish(rejectionReport.topic, rejectionReport.payload, { qos: 0 });
+          done(0);
+        },
+        (err: unknown) => {
+          // Not stored: drop the connection without acknowledging; the broker redelivers after reconnect.
+          options.log('error', 'MQTT ingest failed; message not acknowledged', { err: (err as Error).message });
+          client?.stream.destroy();
+        },
+      );
+    },
+  });
+  client.on('connect', (connack) => {
+    // mqtt.js resubscribes by itself after a reconnect that lost the session (`resubscribe`).
+    options.log('info', 'connected to external MQTT broker', { url: options.url, sessionPresent: connack.sessionPresent });
+  });
+  client.on('error', (err) => {
+    lastError = err.message;
+    options.log('warn', 'external MQTT error', { err: err.message });
+  });
+  client.on('offline', () => options.log('warn', 'external MQTT broker offline; reconnecting'));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`could not connect to ${options.url}: ${lastError || 'timeout'}`)), 10_000);
+    client?.once('connect', () => {
+      clearTimeout(timer);
+      // Wait for the subscription so no message published after start is missed.
+      client?.subscribe([READINGS_TOPIC_FILTER, GATEWAY_TOPIC_FILTER], { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+    });
+  });
+
+  return {
+    health: () =>
+      client?.connected
+        ? { ok: true, detail: `subscribed at ${options.url}` }
+        : { ok: false, detail: `not connected to ${options.url}${lastError ? `: ${lastError}` : ''}` },
+    close: () => new Promise<void>((resolve) => (client ? client.end(false, {}, () => resolve()) : resolve())),
+  };
+}

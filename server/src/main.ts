@@ -1,0 +1,229 @@
+/**
+ * Composition root: the only place that wires concrete parts together. Run it
+ * (`tsx server/src/main.ts`) to start CityOps from the environment, or call
+ * `startCityOps(config)` (tests do, on port 0 with a temp database).
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { startFeed, type Feed } from '../../simulators/src/feed';
+import { createApp } from './app';
+import { loadCityPack, resolveCityPackDir } from './cityPack/cityPack.loader';
+import { loadConfig, type Config } from './config';
+import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/embeddedBroker';
+import { startExternalMqttIngest, type ExternalMqttIngest } from './ingest/externalMqtt';
+import { createLogger, type Logger } from './logger';
+import { SqliteAlertRepository } from './persistence/sqlite/alerts.repository';
+import { SqliteCatalogRepository } from './persistence/sqlite/catalog.repository';
+import { migrate, openDatabase } from './persistence/sqlite/database';
+import { SqliteReadingStore } from './persistence/sqlite/readings.store';
+import { CatalogService } from './services/catalog.service';
+import { DomainEvents } from './services/events';
+import { HistoryService } from './services/history.service';
+import { IngestService } from './services/ingest.service';
+import { IngestCounters } from './services/ingestStats';
+import { LatestValues } from './services/latest.service';
+import { LiveService } from './services/live.service';
+
+const DAY_MS = 86_400_000;
+
+export interface CityOpsHandle {
+  config: Config;
+  /** Base URL of HTTP and Socket.IO, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  /** MQTT URL devices publish to: the embedded broker, or MQTT_URL. */
+  mqttUrl: string;
+  logger: Logger;
+  store: SqliteReadingStore;
+  feed: Feed | null;
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function startCityOps(config: Config, options: { logger?: Logger } = {}): Promise<CityOpsHandle> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const clock = Date.now;
+  const startedAt = clock();
+  const version = packageVersion();
+
+  const db = openDatabase(config.DATABASE_FILE, { synchronous: config.SQLITE_SYNCHRONOUS });
+  const applied = migrate(db);
+  if (applied.length > 0) logger.info({ applied, file: config.DATABASE_FILE }, 'database migrated');
+
+  const events = new DomainEvents((type, err) => logger.error({ err, type }, 'event listener failed'));
+  const catalogRepo = new SqliteCatalogRepository(db);
+  const pack = loadCityPack(resolveCityPackDir(config.CITY_PACK));
+  await catalogRepo.importCityPack(pack);
+  const catalog = new CatalogService(catalogRepo, events, (message, err) => logger.error({ err }, message));
+  await catalog.load();
+
+  const retentionMs = {
+    raw: config.RAW_RETENTION_DAYS * DAY_MS,
+    '1m': config.ROLLUP_1M_RETENTION_DAYS * DAY_MS,
+    '1h': config.ROLLUP_1H_RETENTION_DAYS * DAY_MS,
+  };
+  const store = await SqliteReadingStore.open(db, {
+    file: config.DATABASE_FILE,
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    flushMs: config.WRITE_FLUSH_MS,
+    maxBatch: 5000,
+    rollupFlushMs: 5000,
+    retentionEveryMs: 60_000,
+    rawRetentionMs: retentionMs.raw,
+    rollup1mRetentionMs: retentionMs['1m'],
+    rollup1hRetentionMs: retentionMs['1h'],
+    onLog: (level, message) => logger[level]({ component: 'store' }, message),
+  });
+  const latest = new LatestValues();
+  latest.warm(await store.latestPerSensor());
+
+  const counters = new IngestCounters(clock);
+  const ingest = new IngestService({
+    catalog,
+    store,
+    latest,
+    events,
+    counters,
+    clock,
+    limits: {
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      maxFutureMs: config.MAX_CLOCK_SKEW_SEC * 1000,
+      maxAgeMs: retentionMs.raw,
+      autoRegister: config.AUTO_REGISTER_SENSORS,
+      writeQueueMax: config.WRITE_QUEUE_MAX,
+    },
+  });
+  const history = new HistoryService({ catalog, store, clock, retentionMs });
+
+  let feed: Feed | null = null;
+  let connections = () => 0;
+  const live = new LiveService({
+    catalog,
+    latest,
+    alerts: new SqliteAlertRepository(db),
+    counters,
+    clock,
+    connections: () => connections(),
+    simulated: () => feed !== null,
+  });
+
+  const mqttLog = (level: 'info' | 'warn' | 'error', message: string, extra: Record<string, unknown> = {}) =>
+    logger[level]({ component: 'mqtt', ...extra }, message);
+  let broker: EmbeddedBroker | null = null;
+  let external: ExternalMqttIngest | null = null;
+  let mqttUrl: string;
+  if (config.MQTT_URL) {
+    external = await startExternalMqttIngest({ url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID, ingest, log: mqttLog });
+    mqttUrl = config.MQTT_URL;
+  } else {
+    broker = await startEmbeddedBroker({ host: config.MQTT_HOST, port: config.MQTT_PORT, ingest, log: mqttLog });
+    mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+  }
+  const brokerHealth = () =>
+    broker?.health() ?? external?.health() ?? { ok: false, detail: 'no MQTT ingest configured' };
+
+  const { server, io, broadcaster } = createApp({
+    version,
+    startedAt,
+    clock,
+    logger,
+    catalog,
+    ingest,
+    history,
+    latest,
+    live,
+    counters,
+    store,
+    events,
+    brokerHealth,
+    settings: {
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      pushIntervalMs: config.PUSH_INTERVAL_MS,
+      recoveryWindowMs: config.RECOVERY_WINDOW_MS,
+      clientDir: config.CLIENT_DIR,
+    },
+  });
+  connections = () => io.engine.clientsCount;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  broadcaster.start();
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  if (config.DEMO_FEED) {
+    feed = await startFeed({
+      mqttUrl,
+      sensors: catalog.listSensors().filter((s) => !s.autoRegistered),
+      backfillMs: config.DEMO_FEED_BACKFILL_HOURS * 3_600_000,
+      catchUpSpeed: config.DEMO_FEED_SPEED,
+      onError: (err) => logger.warn({ err: err.message }, 'simulated feed publish failed'),
+    });
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      broadcaster.stop();
+      if (feed) await feed.stop();
+      // Stop taking readings, then let the store commit what it acknowledged.
+      if (broker) await broker.close();
+      if (external) await external.close();
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
+      await store.close();
+      db.close();
+    })());
+
+  return { config, url, port, mqttUrl, logger, store, feed, close };
+}
+
+async function runFromCommandLine(): Promise<void> {
+  // `--demo` (what `npm start` passes): the simulated city feed on and readable logs, unless the environment says otherwise.
+  const demo = process.argv.includes('--demo');
+  const config = loadConfig(demo ? { DEMO_FEED: 'true', LOG_PRETTY: 'true' } : {});
+  const handle = await startCityOps(config);
+  const { logger } = handle;
+  const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? `http://localhost:${handle.port}` : handle.url;
+  logger.info({ url: shown, mqtt: handle.mqttUrl, database: config.DATABASE_FILE }, 'CityOps is running');
+  process.stdout.write(
+    `\n  CityOps 城市运行一网统管 is running\n` +
+      `  大屏 / Big screen:  ${shown}/\n` +
+      `  API:               ${shown}/api/openapi.json\n` +
+      `  MQTT ingest:       ${handle.mqttUrl}  (topic cityops/v1/readings/{sensorId})\n` +
+      (handle.feed ? `  Feed:              simulated city day (模拟数据) is streaming\n` : '') +
+      `\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    handle.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runFromCommandLine().catch((err: unknown) => {
+    process.stderr.write(`CityOps failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

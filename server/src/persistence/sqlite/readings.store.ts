@@ -1,0 +1,275 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { HistoryPoint, LatestReading, Reading } from '@shared/schemas/reading.schema';
+import { StoreWriteError, type HistoryRange, type ReadingStore, type ReadingStoreStats, type WriteOutcome } from '../../services/ports';
+import type { SqliteDatabase } from './database';
+import type { FromWriter, ToWriter, WriterSettings } from './readingWriter.protocol';
+
+interface Segment {
+  readings: readonly Reading[];
+  resolve: (o: WriteOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+export interface SqliteReadingStoreOptions extends WriterSettings {
+  /** Longest wait before queued readings are sent to the writer, ms. */
+  flushMs: number;
+  /** Send at once when this many readings are queued. */
+  maxBatch: number;
+  onLog?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * Start the writer thread. From TypeScript sources (tsx, vitest) the thread
+ * first registers tsx's loader, then imports the module; a compiled build
+ * would start the .js module directly.
+ */
+function spawnWriter(settings: WriterSettings): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./readingWriter.worker.js', here), { workerData: settings });
+  const target = new URL('./readingWriter.worker.ts', here).href;
+  // The ESM entry of tsx's `tsx/esm/api` export (require.resolve would pick the CommonJS one).
+  const tsxDir = dirname(createRequire(here).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+  const boot = `import(${JSON.stringify(tsxApi)})
+    .then((m) => { m.register(); return import(${JSON.stringify(target)}); })
+    .catch((err) => { process.nextTick(() => { throw err; }); });`;
+  return new Worker(boot, { eval: true, workerData: settings });
+}
+
+/**
+ * Readings and rollups in SQLite. Writes go to a dedicated writer thread in
+ * group-commit batches (at most one batch in flight; what arrives meanwhile
+ * forms the next one), so a producer's acknowledgement waits for a commit
+ * but the event loop never does. Reads use the main-thread connection (WAL
+ * lets them run beside the writer).
+ */
+export class SqliteReadingStore implements ReadingStore {
+  private pending: Segment[] = [];
+  private pendingCount = 0;
+  private inFlight: Segment[] | null = null;
+  private inFlightCount = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private nextId = 1;
+  private closing: Promise<void> | null = null;
+  private readonly stat: Omit<ReadingStoreStats, 'queued'> = {
+    written: 0,
+    duplicates: 0,
+    flushes: 0,
+    lastFlushMs: 0,
+    failures: 0,
+  };
+  private readonly latestStmt;
+
+  private constructor(
+    private readonly db: SqliteDatabase,
+    private readonly worker: Worker,
+    private readonly options: SqliteReadingStoreOptions,
+  ) {
+    this.latestStmt = db.prepare(
+      `SELECT s.id AS sensorId, r.ts AS observedAt, r.values_json AS valuesJson, r.quality AS quality
+       FROM sensors s JOIN readings r ON r.sensor_id = s.id
+       AND r.ts = (SELECT max(ts) FROM readings WHERE sensor_id = s.id)`,
+    );
+    worker.on('message', (msg: FromWriter) => this.onMessage(msg));
+    worker.on('error', (err) => {
+      this.options.onLog?.('error', `writer thread crashed: ${err.message}`);
+      this.failInFlight('WRITER_CRASHED', err.message);
+    });
+  }
+
+  /** Start the writer thread (which first repairs rollups after a crash) and resolve when it is ready. */
+  static async open(db: SqliteDatabase, options: SqliteReadingStoreOptions): Promise<SqliteReadingStore> {
+    const settings: WriterSettings = {
+      file: options.file,
+      synchronous: options.synchronous,
+      rollupFlushMs: options.rollupFlushMs,
+      retentionEveryMs: options.retentionEveryMs,
+      rawRetentionMs: options.rawRetentionMs,
+      rollup1mRetentionMs: options.rollup1mRetentionMs,
+      rollup1hRetentionMs: options.rollup1hRetentionMs,
+    };
+    const worker = spawnWriter(settings);
+    await new Promise<void>((resolve, reject) => {
+      const onMsg = (msg: FromWriter) => {
+        if (msg.type === 'ready') {
+          if (msg.recoveredFrom !== null) {
+            options.onLog?.('warn', `rebuilt rollups from raw since ${new Date(msg.recoveredFrom).toISOString()}`);
+          }
+          worker.off('message', onMsg);
+          worker.off('error', reject);
+          resolve();
+        } else if (msg.type === 'log') {
+          options.onLog?.(msg.level, msg.message);
+        }
+      };
+      worker.on('message', onMsg);
+      worker.once('error', reject);
+    });
+    return new SqliteReadingStore(db, worker, options);
+  }
+
+  write(readings: readonly Reading[]): Promise<WriteOutcome> {
+    if (this.closing) return Promise.reject(new StoreWriteError('CLOSING', 'the store is shutting down'));
+    if (readings.length === 0) return Promise.resolve({ inserted: [], duplicates: 0 });
+    return new Promise<WriteOutcome>((resolve, reject) => {
+      this.pending.push({ readings, resolve, reject });
+      this.pendingCount += readings.length;
+      if (this.pendingCount >= this.options.maxBatch) this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.flushMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.inFlight || this.pending.length === 0) return;
+    const segments = this.pending;
+    this.pending = [];
+    this.inFlight = segments;
+    this.inFlightCount = this.pendingCount;
+    this.pendingCount = 0;
+    const readings: Reading[] = [];
+    for (const s of segments) for (const r of s.readings) readings.push(r);
+    const msg: ToWriter = { type: 'write', id: this.nextId++, receivedAt: Date.now(), readings };
+    this.worker.postMessage(msg);
+  }
+
+  private onMessage(msg: FromWriter): void {
+    switch (msg.type) {
+      case 'written': {
+        const segments = this.inFlight ?? [];
+        this.inFlight = null;
+        this.inFlightCount = 0;
+        let offset = 0;
+        for (const s of segments) {
+          const inserted: Reading[] = [];
+          for (let i = 0; i < s.readings.length; i++) if (msg.flags[offset + i] === 1) inserted.push(s.readings[i]!);
+          offset += s.readings.length;
+          this.stat.written += inserted.length;
+          this.stat.duplicates += s.readings.length - inserted.length;
+          s.resolve({ inserted, duplicates: s.readings.length - inserted.length });
+        }
+        this.stat.flushes += 1;
+        this.stat.lastFlushMs = msg.ms;
+        this.flush();
+        break;
+      }
+      case 'failed':
+        this.options.onLog?.('error', `write of ${this.inFlightCount} readings failed: ${msg.code} ${msg.message}`);
+        this.failInFlight(msg.code, msg.message);
+        this.flush();
+        break;
+      case 'log':
+        this.options.onLog?.(msg.level, msg.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private failInFlight(code: string, message: string): void {
+    const segments = this.inFlight ?? [];
+    this.inFlight = null;
+    this.inFlightCount = 0;
+    if (segments.length > 0) this.stat.failures += 1;
+    for (const s of segments) s.reject(new StoreWriteError(code, message));
+  }
+
+  async history(range: HistoryRange): Promise<HistoryPoint[]> {
+    const { sensorId, metric, from, to, bucketMs } = range;
+    type Row = { t: number; min: number; max: number; sum: number; count: number };
+    let rows: Row[];
+    // better-sqlite3 binds named parameters (@name), not numbered ones.
+    if (range.resolution === 'raw') {
+      const inner = `SELECT ts, json_extract(values_json, @path) AS v FROM readings
+                     WHERE sensor_id = @sensorId AND ts >= @from AND ts <= @to`;
+      const sql =
+        bucketMs > 0
+          ? `SELECT (ts / @bucketMs) * @bucketMs AS t, min(v) AS min, max(v) AS max, sum(v) AS sum, count(v) AS count
+             FROM (${inner}) WHERE v IS NOT NULL GROUP BY t ORDER BY t`
+          : `SELECT ts AS t, v AS min, v AS max, v AS sum, 1 AS count FROM (${inner}) WHERE v IS NOT NULL ORDER BY ts`;
+      const params = { path: `$.${metric}`, sensorId, from, to, ...(bucketMs > 0 ? { bucketMs } : {}) };
+      rows = this.db.prepare(sql).all(params) as Row[];
+    } else {
+      const table = range.resolution === '1m' ? 'rollup_1m' : 'rollup_1h';
+      const native = range.resolution === '1m' ? 60_000 : 3_600_000;
+      // Include the bucket that contains `from`.
+      const where = `sensor_id = @sensorId AND metric = @metric AND bucket >= @from AND bucket <= @to`;
+      const sql =
+        bucketMs > 0
+          ? `SELECT (bucket / @bucketMs) * @bucketMs AS t, min(min) AS min, max(max) AS max, sum(sum) AS sum,
+               sum(count) AS count FROM ${table} WHERE ${where} GROUP BY t ORDER BY t`
+          : `SELECT bucket AS t, min, max, sum, count FROM ${table} WHERE ${where} ORDER BY bucket`;
+      const params = { sensorId, metric, from: from - (from % native), to, ...(bucketMs > 0 ? { bucketMs } : {}) };
+      rows = this.db.prepare(sql).all(params) as Row[];
+    }
+    return rows.map((r) => ({ t: r.t, min: r.min, max: r.max, avg: r.sum / r.count, count: r.count }));
+  }
+
+  async latestPerSensor(): Promise<LatestReading[]> {
+    const rows = this.latestStmt.all() as Array<{
+      sensorId: string;
+      observedAt: number;
+      valuesJson: string;
+      quality: string | null;
+    }>;
+    return rows.map((r) => ({
+      sensorId: r.sensorId,
+      observedAt: r.observedAt,
+      values: JSON.parse(r.valuesJson) as Record<string, number>,
+      ...(r.quality ? { quality: r.quality as LatestReading['quality'] } : {}),
+    }));
+  }
+
+  stats(): ReadingStoreStats {
+    return { ...this.stat, queued: this.pendingCount + this.inFlightCount };
+  }
+
+  async health(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      const closed = this.closing !== null;
+      return { ok: !closed, detail: closed ? 'closing' : `sqlite ok, ${this.pendingCount + this.inFlightCount} queued` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  /** Ask the writer to write its in-memory rollups now (tests and shutdown). */
+  flushRollups(): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const onMsg = (msg: FromWriter) => {
+        if (msg.type === 'rollupsFlushed' && msg.id === id) {
+          this.worker.off('message', onMsg);
+          resolve();
+        }
+      };
+      this.worker.on('message', onMsg);
+      this.worker.postMessage({ type: 'flushRollups', id } satisfies ToWriter);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Let every accepted reading reach the disk before the writer goes.
+      while (this.pending.length > 0 || this.inFlight) {
+        this.flush();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise<void>((resolve) => {
+        this.worker.on('message', (msg: FromWriter) => {
+          if (msg.type === 'closed') resolve();
+        });
+        this.worker.postMessage({ type: 'close' } satisfies ToWriter);
+      });
+      await this.worker.terminate();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Alert } from '@shared/schemas/alert.schema';
+import type { LiveReading } from '@shared/schemas/live.schema';
+import type { Reading } from '@shared/schemas/reading.schema';
+import type { CatalogService } from '../services/catalog.service';
+import type { DomainEvents } from '../services/events';
+import type { LiveService } from '../services/live.service';
+import type { CityOpsIo } from './socketServer';
+
+/** Socket.IO clients parse batches on the main thread: keep each well under ~1,000 items. */
+const MAX_ITEMS_PER_BATCH = 1000;
+
+interface RoomBuffer {
+  /** Newest reading per sensor in this interval. */
+  items: Map<string, LiveReading>;
+  /** Readings seen in this interval before coalescing. */
+  received: number;
+}
+
+export interface BroadcasterOptions {
+  pushIntervalMs: number;
+  statsIntervalMs: number;
+}
+
+/**
+ * The one place that maps domain events to rooms. Readings are coalesced per
+ * room (newest per sensor) and pushed every `pushIntervalMs` as volatile
+ * batches — a slow client misses a batch rather than slowing everyone; alerts
+ * go out at once, reliably (replayed after a brief disconnect).
+ */
+export class Broadcaster {
+  private readonly buffers = new Map<string, RoomBuffer>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly io: CityOpsIo,
+    private readonly events: DomainEvents,
+    private readonly catalog: CatalogService,
+    private readonly live: LiveService,
+    private readonly options: BroadcasterOptions,
+  ) {}
+
+  start(): void {
+    this.unsubscribe.push(
+      this.events.on('readings.accepted', (e) => this.onReadings(e.readings)),
+      this.events.on('alert.raised', (e) => this.emitAlert('alert:raised', e.alert)),
+      this.events.on('alert.updated', (e) => this.emitAlert('alert:updated', e.alert)),
+    );
+    this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
+    this.timers.push(setInterval(() => this.io.volatile.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs));
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const u of this.unsubscribe) u();
+    this.timers.length = 0;
+    this.unsubscribe.length = 0;
+  }
+
+  private hasMembers(room: string): boolean {
+    return (this.io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+  }
+
+  private add(room: string, r: Reading): void {
+    if (!this.hasMembers(room)) return;
+    let buf = this.buffers.get(room);
+    if (!buf) this.buffers.set(room, (buf = { items: new Map(), received: 0 }));
+    buf.received += 1;
+    const prev = buf.items.get(r.sensorId);
+    if (!prev || prev.observedAt <= r.observedAt) {
+      buf.items.set(r.sensorId, {
+        sensorId: r.sensorId,
+        observedAt: r.observedAt,
+        values: r.values,
+        ...(r.quality ? { quality: r.quality } : {}),
+      });
+    }
+  }
+
+  private onReadings(readings: readonly Reading[]): void {
+    for (const r of readings) {
+      this.add('city', r);
+      const s = this.catalog.sensor(r.sensorId);
+      if (s?.districtId) this.add(`district:${s.districtId}`, r);
+      if (s?.gridCellId) this.add(`cell:${s.gridCellId}`, r);
+    }
+  }
+
+  /** Push what each room collected since the last flush. */
+  flush(): void {
+    for (const [room, buf] of this.buffers) {
+      const items = [...buf.items.values()];
+      for (let i = 0; i < items.length; i += MAX_ITEMS_PER_BATCH) {
+        const chunk = items.slice(i, i + MAX_ITEMS_PER_BATCH);
+        this.io
+          .to(room)
+          .volatile.emit('readings:batch', { v: 'v1', room, items: chunk, received: i === 0 ? buf.received : 0 });
+      }
+    }
+    this.buffers.clear();
+  }
+
+  private emitAlert(event: 'alert:raised' | 'alert:updated', alert: Alert): void {
+    const rooms = ['city'];
+    if (alert.districtId) rooms.push(`district:${alert.districtId}`);
+    if (alert.gridCellId) rooms.push(`cell:${alert.gridCellId}`);
+    this.io.to(rooms).emit(event, alert);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Alert } from '@shared/schemas/alert.schema';
+import type { Reading } from '@shared/schemas/reading.schema';
+import type { Sensor } from '@shared/schemas/sensor.schema';
+
+/** Typed domain events the services raise; realtime (and later the rule engine) listen. */
+export interface DomainEventMap {
+  /** Readings committed to the store for the first time (duplicates never appear here). */
+  'readings.accepted': { readings: readonly Reading[] };
+  /** A sensor registered itself by reporting (AUTO_REGISTER_SENSORS). */
+  'sensor.registered': { sensor: Sensor };
+  'alert.raised': { alert: Alert };
+  'alert.updated': { alert: Alert };
+}
+
+type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;
+
+/**
+ * A synchronous, in-process event bus. A listener that throws is reported to
+ * `onListenerError` and does not stop the others or the publisher.
+ */
+export class DomainEvents {
+  private readonly listeners = new Map<keyof DomainEventMap, Set<Listener<never>>>();
+
+  constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => {}) {}
+
+  on<K extends keyof DomainEventMap>(type: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit<K extends keyof DomainEventMap>(type: K, event: DomainEventMap[K]): void {
+    const set = this.listeners.get(type);
+    if (!set) return;
+    for (const l of set) {
+      try {
+        (l as Listener<K>)(event);
+      } catch (err) {
+        this.onListenerError(type, err);
+      }
+    }
+  }
+}

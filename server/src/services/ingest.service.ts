@@ -1,0 +1,169 @@
+import type { IngestPath, IngestResult, RejectedReading, RejectionReason } from '@shared/schemas/ingest.schema';
+import { MAX_READINGS_PER_BATCH, type Reading } from '@shared/schemas/reading.schema';
+import { checkReading, type ReadingCheckContext } from '../domain/readingValidation';
+import type { CatalogService } from './catalog.service';
+import type { DomainEvents } from './events';
+import type { IngestCounters } from './ingestStats';
+import type { LatestValues } from './latest.service';
+import type { ReadingStore } from './ports';
+
+export interface IngestLimits {
+  maxPayloadBytes: number;
+  maxFutureMs: number;
+  maxAgeMs: number;
+  autoRegister: boolean;
+  /** Queued (uncommitted) readings above which HTTP ingest sheds with `overloaded`. */
+  writeQueueMax: number;
+}
+
+/** A refusal of the whole payload (nothing in it was looked at one by one). */
+export interface PayloadRejection {
+  reason: RejectionReason;
+  message: string;
+}
+
+export type IngestOutcome = IngestResult & { payload?: PayloadRejection };
+
+export interface IngestOptions {
+  /** Sensor named by the MQTT topic; readings for another sensor are refused. */
+  topicSensorId?: string | undefined;
+}
+
+/**
+ * The one way readings enter the platform, whatever the transport: parse,
+ * validate with the shared schema and the catalog, write durably, then tell
+ * the rest of the platform. A producer may be acknowledged when the returned
+ * promise resolves; if the store fails it rejects and nothing was acknowledged.
+ */
+export class IngestService {
+  constructor(
+    private readonly deps: {
+      catalog: CatalogService;
+      store: ReadingStore;
+      latest: LatestValues;
+      events: DomainEvents;
+      counters: IngestCounters;
+      clock: () => number;
+      limits: IngestLimits;
+    },
+  ) {}
+
+  /** True while the write queue is over its bound: HTTP answers 503, MQTT slows publishers. */
+  overloaded(): boolean {
+    return this.deps.store.stats().queued > this.deps.limits.writeQueueMax;
+  }
+
+  /**
+   * Ingest a raw MQTT payload: one reading or an array of readings (JSON).
+   * HTTP bodies come through `ingestBody`.
+   */
+  ingestMqttPayload(payload: Buffer, options: IngestOptions = {}): Promise<IngestOutcome> {
+    return this.ingestRaw('mqtt', payload, options, (json) =>
+      Array.isArray(json) ? json : typeof json === 'object' && json !== null ? [json] : null,
+    );
+  }
+
+  /** Ingest an HTTP body `{ "readings": [ … ] }` given as raw bytes. */
+  ingestHttpBody(body: Buffer): Promise<IngestOutcome> {
+    return this.ingestRaw('http', body, {}, (json) => {
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+      const readings = (json as Record<string, unknown>)['readings'];
+      return Array.isArray(readings) ? readings : null;
+    });
+  }
+
+  private async ingestRaw(
+    path: IngestPath,
+    raw: Buffer,
+    options: IngestOptions,
+    itemsOf: (json: unknown) => unknown[] | null,
+  ): Promise<IngestOutcome> {
+    const { counters, limits } = this.deps;
+    const refuse = (reason: RejectionReason, message: string, readings = 0): IngestOutcome => {
+      counters.payload(path, readings);
+      counters.rejected(path, reason, Math.max(readings, 1));
+      return { accepted: 0, duplicates: 0, rejected: [], payload: { reason, message } };
+    };
+    if (raw.length > limits.maxPayloadBytes) {
+      return refuse('payload_too_large', `payload is ${raw.length} bytes; the limit is ${limits.maxPayloadBytes}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      return refuse('malformed_json', `payload is not valid JSON: ${(err as Error).message}`);
+    }
+    const items = itemsOf(json);
+    if (!items) {
+      return refuse(
+        'invalid_shape',
+        path === 'http'
+          ? 'body must be an object with a "readings" array'
+          : 'payload must be a reading object or an array of readings',
+      );
+    }
+    if (items.length === 0) return refuse('invalid_shape', 'no readings in the payload');
+    if (items.length > MAX_READINGS_PER_BATCH) {
+      return refuse(
+        'batch_too_large',
+        `${items.length} readings in one payload; the limit is ${MAX_READINGS_PER_BATCH}`,
+        items.length,
+      );
+    }
+    if (path === 'http' && this.overloaded()) {
+      return refuse('overloaded', 'the write queue is full; retry shortly', items.length);
+    }
+    return this.ingestItems(path, items, options);
+  }
+
+  /** Validate and store already-parsed readings. */
+  async ingestItems(path: IngestPath, items: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+    const { catalog, store, latest, events, counters, clock, limits } = this.deps;
+    counters.payload(path, items.length);
+    const ctx: ReadingCheckContext = {
+      now: clock(),
+      maxFutureMs: limits.maxFutureMs,
+      maxAgeMs: limits.maxAgeMs,
+      autoRegister: limits.autoRegister,
+      topicSensorId: options.topicSensorId,
+      sensorOf: (id) => catalog.knownSensor(id),
+    };
+    const valid: Reading[] = [];
+    const rejected: RejectedReading[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const check = checkReading(items[i], ctx);
+      if (check.ok) {
+        if (!check.known || catalog.isAutoRegistered(check.reading.sensorId)) {
+          catalog.registerFromReading(check.reading.sensorId, Object.keys(check.reading.values));
+        }
+        valid.push(check.reading);
+      } else {
+        rejected.push({ index: i, ...check.rejection });
+        counters.rejected(path, check.rejection.reason);
+      }
+    }
+
+    let outcome;
+    try {
+      outcome = await store.write(valid);
+    } catch (err) {
+      counters.rejected(path, 'store_unavailable', valid.length);
+      throw err;
+    }
+    const { inserted, duplicates } = outcome;
+    counters.duplicates(path, duplicates);
+    if (inserted.length > 0) {
+      const byKind = new Map<string, number>();
+      let newest = 0;
+      for (const r of inserted) {
+        latest.apply(r);
+        const kind = catalog.sensor(r.sensorId)?.kind ?? 'unknown';
+        byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+        if (r.observedAt > newest) newest = r.observedAt;
+      }
+      counters.accepted(path, byKind, newest);
+      events.emit('readings.accepted', { readings: inserted });
+    }
+    return { accepted: valid.length, duplicates, rejected };
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Identifier of a sensor, gateway, worker, rule…: safe in MQTT topics and URLs. */
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+/** WGS-84 longitude (degrees east). */
+export const LngSchema = z.number().min(-180).max(180);
+/** WGS-84 latitude (degrees north). */
+export const LatSchema = z.number().min(-90).max(90);
+/** A position as GeoJSON orders it: [longitude, latitude] in WGS-84 degrees. */
+export const LngLatSchema = z.tuple([LngSchema, LatSchema]);
+export type LngLat = z.infer<typeof LngLatSchema>;
+
+/** GeoJSON Polygon coordinates: rings of [lng, lat], the first ring outer. */
+export const PolygonCoordsSchema = z.array(z.array(LngLatSchema).min(4)).min(1);
+/** GeoJSON MultiPolygon coordinates. */
+export const MultiPolygonCoordsSchema = z.array(PolygonCoordsSchema).min(1);
+
+/** Milliseconds since the Unix epoch (UTC). */
+export const EpochMsSchema = z.number().int().nonnegative();
+
+/** Chinese first, English second: every user-facing name carries both. */
+export const I18nNameSchema = z.object({
+  /** 中文名称 */
+  zh: z.string().min(1),
+  /** English name */
+  en: z.string().min(1),
+});
+export type I18nName = z.infer<typeof I18nNameSchema>;
+
+/** One page of a list endpoint. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    /** Total number of items matching the filter (not just this page). */
+    total: z.number().int().nonnegative(),
+  });
+}

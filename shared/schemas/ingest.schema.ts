@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Why a reading (or a whole payload) was refused at ingest. Counted per reason
+ * at `GET /api/v1/ingest/stats`.
+ */
+export const REJECTION_REASONS = [
+  /** The payload is not JSON. */
+  'malformed_json',
+  /** The payload exceeds the byte limit. */
+  'payload_too_large',
+  /** More readings in one payload than the batch limit. */
+  'batch_too_large',
+  /** The payload is JSON but not a reading, an array of readings or `{ readings: [...] }`. */
+  'invalid_shape',
+  /** A field is missing or has the wrong type or format. */
+  'invalid_field',
+  /** A value is NaN or ±Infinity (e.g. `1e999`). */
+  'non_finite',
+  /** `observedAt` is not a valid time. */
+  'invalid_timestamp',
+  /** `observedAt` is further in the future than the allowed clock skew. */
+  'future_timestamp',
+  /** `observedAt` is older than the accepted age (past raw retention). */
+  'stale_timestamp',
+  /** The sensor is not registered (and auto-registration is off). */
+  'unknown_sensor',
+  /** The metric is not in the catalog or not one this sensor reports. */
+  'unknown_metric',
+  /** A value is outside the metric's physically plausible range. */
+  'out_of_range',
+  /** The MQTT topic names another sensor than the payload. */
+  'topic_mismatch',
+  /** The platform is shedding load; retry later. */
+  'overloaded',
+  /** The store could not commit the readings (disk full, database busy); nothing was acknowledged, retry later. */
+  'store_unavailable',
+] as const;
+export const RejectionReasonSchema = z.enum(REJECTION_REASONS);
+export type RejectionReason = z.infer<typeof RejectionReasonSchema>;
+
+export const INGEST_PATHS = ['mqtt', 'http'] as const;
+export type IngestPath = (typeof INGEST_PATHS)[number];
+
+export const RejectedReadingSchema = z.object({
+  /** Position of the reading in the submitted batch (0-based); -1 when the whole payload was refused. */
+  index: z.number().int().min(-1),
+  reason: RejectionReasonSchema,
+  /** Path of the offending field inside the reading, e.g. `values.pm25`. */
+  path: z.string(),
+  message: z.string(),
+});
+export type RejectedReading = z.infer<typeof RejectedReadingSchema>;
+
+/** Response of `POST /api/v1/readings`. Accepted readings are durable when this is sent. */
+export const IngestResultSchema = z.object({
+  /** Readings accepted (new or already stored). */
+  accepted: z.number().int().nonnegative(),
+  /** Of the accepted, how many repeated a stored (sensor, observedAt): idempotent, stored once. */
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.array(RejectedReadingSchema),
+});
+export type IngestResult = z.infer<typeof IngestResultSchema>;
+
+const PathCountersSchema = z.object({
+  /** Payloads (MQTT messages or HTTP requests) received. */
+  payloads: z.number().int().nonnegative(),
+  /** Readings offered, including those in rejected payloads where they could be counted. */
+  received: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+});
+
+/** `GET /api/v1/ingest/stats` */
+export const IngestStatsSchema = z.object({
+  since: z.number().int(),
+  total: PathCountersSchema,
+  byPath: z.object({ mqtt: PathCountersSchema, http: PathCountersSchema }),
+  /** Rejections counted per reason (readings, or payloads where the whole payload was refused). */
+  rejectedByReason: z.record(RejectionReasonSchema, z.number().int().nonnegative()),
+  /** Accepted readings per sensor kind. */
+  acceptedByKind: z.record(z.string(), z.number().int().nonnegative()),
+  store: z.object({
+    /** Readings waiting in the write queue. */
+    queued: z.number().int().nonnegative(),
+    /** Readings written (new rows). */
+    written: z.number().int().nonnegative(),
+    flushes: z.number().int().nonnegative(),
+    /** Duration of the last flush transaction in ms. */
+    lastFlushMs: z.number().nonnegative(),
+    /** Flushes that failed (the batch is retried; the producer's ack waits). */
+    failures: z.number().int().nonnegative(),
+  }),
+  /** Readings per second over the last 10 s. */
+  ratePerSec: z.number().nonnegative(),
+});
+export type IngestStats = z.infer<typeof IngestStatsSchema>;

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const devServerTarget = process.env.CITYOPS_DEV_API ?? 'http://127.0.0.1:8080';
+
+/**
+ * One config for the client build (vite), the dev server and the tests
+ * (vitest). `@shared` resolves to the contract folder here, in every tsconfig
+ * (paths) and at server runtime (tsx reads the same tsconfig paths).
+ */
+export default defineConfig({
+  root: `${root}client`,
+  publicDir: `${root}client/public`,
+  plugins: [vue()],
+  resolve: {
+    alias: { '@shared': `${root}shared` },
+  },
+  build: {
+    outDir: `${root}dist/client`,
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1500,
+  },
+  server: {
+    proxy: {
+      '/api': devServerTarget,
+      '/socket.io': { target: devServerTarget, ws: true },
+    },
+  },
+  test: {
+    root,
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration tests start real servers; keep the 2-core machine from thrashing.
+    maxWorkers: 2,
+  },
+});
