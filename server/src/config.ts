@@ -38,11 +38,11 @@ const ConfigSchema = z.object({
   /** How far in the future an observation time may be (device clock skew), seconds. */
   MAX_CLOCK_SKEW_SEC: z.coerce.number().int().nonnegative().default(300),
   /** Keep raw readings this many days (older readings are also refused at ingest). */
-  RAW_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  RAW_RETENTION_DAYS: z.coerce.number().positive().default(3),
   /** Keep 1-minute rollups this many days. */
-  ROLLUP_1M_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  ROLLUP_1M_RETENTION_DAYS: z.coerce.number().positive().default(14),
   /** Keep 1-hour rollups this many days. */
-  ROLLUP_1H_RETENTION_DAYS: z.coerce.number().positive().default(730),
+  ROLLUP_1H_RETENTION_DAYS: z.coerce.number().positive().default(400),
   /** Longest wait before a batch of readings is committed, ms (group commit). */
   WRITE_FLUSH_MS: z.coerce.number().int().min(0).max(1000).default(5),
   /** Readings waiting to be written above which HTTP ingest answers 503 (MQTT publishers are slowed instead). */
