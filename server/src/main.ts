@@ -45,7 +45,21 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export async function startCityOps(config: Config, options: { logger?: Logger } = {}): Promise<CityOpsHandle> {
+export interface StartOptions {
+  logger?: Logger;
+  /**
+   * When a configured port is taken, listen on a free one instead of failing
+   * (the demo: a laptop may already run a broker on 1883). The handle and the
+   * banner say which port was used.
+   */
+  portFallback?: boolean;
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+export async function startCityOps(config: Config, options: StartOptions = {}): Promise<CityOpsHandle> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const clock = Date.now;
   const startedAt = clock();
@@ -121,7 +135,15 @@ export async function startCityOps(config: Config, options: { logger?: Logger } 
     external = await startExternalMqttIngest({ url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID, ingest, log: mqttLog });
     mqttUrl = config.MQTT_URL;
   } else {
-    broker = await startEmbeddedBroker({ host: config.MQTT_HOST, port: config.MQTT_PORT, ingest, log: mqttLog });
+    const startBroker = (port: number) =>
+      startEmbeddedBroker({ host: config.MQTT_HOST, port, ingest, log: mqttLog });
+    try {
+      broker = await startBroker(config.MQTT_PORT);
+    } catch (err) {
+      if (!options.portFallback || !isAddressInUse(err)) throw err;
+      broker = await startBroker(0);
+      logger.warn({ wanted: config.MQTT_PORT, port: broker.port }, 'MQTT port taken; the embedded broker uses a free port');
+    }
     mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   }
   const brokerHealth = () =>
@@ -149,13 +171,21 @@ export async function startCityOps(config: Config, options: { logger?: Logger } 
     },
   });
   connections = () => io.engine.clientsCount;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  try {
+    await listen(config.PORT);
+  } catch (err) {
+    if (!options.portFallback || !isAddressInUse(err)) throw err;
+    await listen(0);
+    logger.warn({ wanted: config.PORT }, 'HTTP port taken; listening on a free port');
+  }
   broadcaster.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -189,10 +219,13 @@ export async function startCityOps(config: Config, options: { logger?: Logger } 
 }
 
 async function runFromCommandLine(): Promise<void> {
-  // `--demo` (what `npm start` passes): the simulated city feed on and readable logs, unless the environment says otherwise.
+  // `--demo` (what `npm start` passes), unless the environment says otherwise: the simulated
+  // city feed on, starting two hours back (replayed in ~10 s) so charts have history at once,
+  // and readable logs.
   const demo = process.argv.includes('--demo');
-  const config = loadConfig(demo ? { DEMO_FEED: 'true', LOG_PRETTY: 'true' } : {});
-  const handle = await startCityOps(config);
+  const demoDefaults = { DEMO_FEED: 'true', DEMO_FEED_BACKFILL_HOURS: '2', DEMO_FEED_SPEED: '720', LOG_PRETTY: 'true' };
+  const config = loadConfig(demo ? demoDefaults : {});
+  const handle = await startCityOps(config, { portFallback: demo });
   const { logger } = handle;
   const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? `http://localhost:${handle.port}` : handle.url;
   logger.info({ url: shown, mqtt: handle.mqttUrl, database: config.DATABASE_FILE }, 'CityOps is running');

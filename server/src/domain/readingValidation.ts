@@ -38,6 +38,8 @@ function reject(reason: RejectionReason, path: string, message: string): Reading
   return { ok: false, rejection: { reason, path, message } };
 }
 
+const READING_FIELDS = ['sensorId', 'observedAt', 'values'] as const;
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -49,6 +51,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  */
 export function checkReading(input: unknown, ctx: ReadingCheckContext): ReadingCheck {
   if (!isRecord(input)) return reject('invalid_shape', '', 'a reading must be a JSON object');
+  // An object with none of a reading's fields is something else sent to the wrong place, not a reading with a bad field.
+  if (!READING_FIELDS.some((f) => Object.hasOwn(input, f))) {
+    return reject('invalid_shape', '', 'not a reading: expected sensorId, observedAt and values');
+  }
 
   // JSON can carry 1e999, which parses to Infinity: name it rather than calling it a type error.
   const rawValues = input['values'];

@@ -5,7 +5,7 @@ import { HistoryQuerySchema } from '@shared/schemas/reading.schema';
 import { SensorKindSchema } from '@shared/schemas/sensor.schema';
 import type { CatalogService } from '../services/catalog.service';
 import type { HistoryService } from '../services/history.service';
-import type { IngestService } from '../services/ingest.service';
+import type { IngestService, PayloadRejection } from '../services/ingest.service';
 import type { LatestValues } from '../services/latest.service';
 import { StoreWriteError } from '../services/ports';
 import { ApiError, parseOr400 } from './errors';
@@ -37,12 +37,21 @@ export interface ReadingsRouteDeps {
   maxPayloadBytes: number;
 }
 
+/** The HTTP error for a payload the ingest service refused as a whole. */
+function payloadError({ reason, message }: PayloadRejection): ApiError {
+  const { status, code } = PAYLOAD_ERRORS[reason] ?? { status: 400, code: 'invalid_request' };
+  const path = reason === 'invalid_shape' || reason === 'batch_too_large' ? 'readings' : '';
+  return new ApiError(status, code, message, [{ path, message, reason }], status === 503 ? { 'Retry-After': '2' } : {});
+}
+
 export function readingsRoutes(deps: ReadingsRouteDeps): Router {
   const r = Router();
 
   // The body is read raw so that HTTP and MQTT share one parser, one set of
   // reasons and one set of counters. The raw limit sits above the ingest limit
-  // so that the ingest service, not body-parser, reports and counts oversize bodies.
+  // so that the ingest service sees a moderately oversize body whole; one far
+  // over it is not read to the end, but is still refused and counted by ingest.
+  const readBody = express.raw({ type: () => true, limit: deps.maxPayloadBytes * 2 });
   r.post(
     '/readings',
     (req, _res, next) => {
@@ -50,7 +59,14 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
         next(new ApiError(415, 'unsupported_media_type', 'send readings as application/json'));
       } else next();
     },
-    express.raw({ type: () => true, limit: deps.maxPayloadBytes * 2 }),
+    (req, res, next) => {
+      readBody(req, res, (err?: unknown) => {
+        const bodyErr = err as { type?: string; length?: number } | undefined;
+        if (bodyErr?.type === 'entity.too.large') {
+          next(payloadError(deps.ingest.refuseOversize('http', bodyErr.length).payload));
+        } else next(err);
+      });
+    },
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let outcome;
@@ -62,12 +78,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
         }
         throw err;
       }
-      if (outcome.payload) {
-        const { reason, message } = outcome.payload;
-        const { status, code } = PAYLOAD_ERRORS[reason] ?? { status: 400, code: 'invalid_request' };
-        const path = reason === 'invalid_shape' || reason === 'batch_too_large' ? 'readings' : '';
-        throw new ApiError(status, code, message, [{ path, message, reason }], status === 503 ? { 'Retry-After': '2' } : {});
-      }
+      if (outcome.payload) throw payloadError(outcome.payload);
       if (outcome.accepted === 0) {
         const details: ErrorDetail[] = outcome.rejected.map((x) => ({
           path: ['readings', String(x.index), x.path].filter(Boolean).join('.'),

@@ -63,13 +63,19 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
 
   const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Release the broker's timers so a failed start leaves nothing running.
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -23,6 +23,8 @@ export interface PayloadRejection {
 }
 
 export type IngestOutcome = IngestResult & { payload?: PayloadRejection };
+/** The outcome of a payload refused as a whole. */
+export type RefusedOutcome = IngestResult & { payload: PayloadRejection };
 
 export interface IngestOptions {
   /** Sensor named by the MQTT topic; readings for another sensor are refused. */
@@ -72,18 +74,30 @@ export class IngestService {
     });
   }
 
+  /**
+   * Refuse (and count) a payload the transport stopped reading because it is
+   * far over the limit; `bytes` is its announced size when known.
+   */
+  refuseOversize(path: IngestPath, bytes: number | undefined): RefusedOutcome {
+    const size = bytes === undefined ? 'larger than the limit' : `${bytes} bytes`;
+    return this.refuse(path, 'payload_too_large', `payload is ${size}; the limit is ${this.deps.limits.maxPayloadBytes}`);
+  }
+
+  private refuse(path: IngestPath, reason: RejectionReason, message: string, readings = 0): RefusedOutcome {
+    this.deps.counters.payload(path, readings);
+    this.deps.counters.rejected(path, reason, Math.max(readings, 1));
+    return { accepted: 0, duplicates: 0, rejected: [], payload: { reason, message } };
+  }
+
   private async ingestRaw(
     path: IngestPath,
     raw: Buffer,
     options: IngestOptions,
     itemsOf: (json: unknown) => unknown[] | null,
   ): Promise<IngestOutcome> {
-    const { counters, limits } = this.deps;
-    const refuse = (reason: RejectionReason, message: string, readings = 0): IngestOutcome => {
-      counters.payload(path, readings);
-      counters.rejected(path, reason, Math.max(readings, 1));
-      return { accepted: 0, duplicates: 0, rejected: [], payload: { reason, message } };
-    };
+    const { limits } = this.deps;
+    const refuse = (reason: RejectionReason, message: string, readings = 0): IngestOutcome =>
+      this.refuse(path, reason, message, readings);
     if (raw.length > limits.maxPayloadBytes) {
       return refuse('payload_too_large', `payload is ${raw.length} bytes; the limit is ${limits.maxPayloadBytes}`);
     }
