@@ -7,8 +7,8 @@ export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: ApiErro
 
 /**
  * Server → client facts (past tense). Reading batches are volatile (dropped for
- * a client that cannot keep up, never replayed); alerts are reliable and
- * replayed by connection-state recovery after a brief disconnect.
+ * a client that cannot keep up, never replayed); alerts and stats are reliable
+ * and replayed by connection-state recovery after a brief disconnect.
  */
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;

@@ -11,6 +11,8 @@ export const REJECTION_REASONS = [
   'payload_too_large',
   /** More readings in one payload than the batch limit. */
   'batch_too_large',
+  /** HTTP only: the body is not declared as application/json. */
+  'unsupported_media_type',
   /** The payload is JSON but not a reading, an array of readings or `{ readings: [...] }`. */
   'invalid_shape',
   /** A field is missing or has the wrong type or format. */

@@ -40,11 +40,15 @@ export function chooseResolution(input: ResolutionInput): ResolutionChoice {
     else resolution = '1h';
   }
   const native = NATIVE_MS[resolution];
-  const step = resolution === 'raw' ? Math.max(input.reportIntervalMs, 1) : native;
-  const expected = span / step;
-  if (expected <= input.maxPoints) return { resolution, bucketMs: 0 };
+  // The store groups points into epoch-aligned buckets and includes both ends of
+  // the range, so a range touches one bucket more than span / width when unaligned.
+  const buckets = (width: number) => Math.floor(input.to / width) - Math.floor(input.from / width) + 1;
+  const stored =
+    resolution === 'raw' ? Math.floor(span / Math.max(input.reportIntervalMs, 1)) + 1 : buckets(native);
+  if (stored <= input.maxPoints) return { resolution, bucketMs: 0 };
   // Widen buckets to whole multiples of the stored step (whole seconds for raw) to stay under maxPoints.
   const unit = resolution === 'raw' ? 1000 : native;
-  const bucketMs = Math.ceil(span / input.maxPoints / unit) * unit;
+  let bucketMs = Math.ceil(span / input.maxPoints / unit) * unit;
+  while (buckets(bucketMs) > input.maxPoints) bucketMs += unit;
   return { resolution, bucketMs };
 }

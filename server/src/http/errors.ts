@@ -18,10 +18,13 @@ export class ApiError extends Error {
 }
 
 export function detailsFromZod(error: z.ZodError, prefix = ''): ErrorDetail[] {
-  return error.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
-    message: i.message,
-  }));
+  const pathOf = (...parts: PropertyKey[]) => [prefix, ...parts.map(String)].filter(Boolean).join('.');
+  return error.issues.flatMap((i) =>
+    // An unknown field is named by its own path, like every other offending field.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: pathOf(...i.path, key), message: `Unrecognized key: "${key}"` }))
+      : [{ path: pathOf(...i.path), message: i.message }],
+  );
 }
 
 /** Parse `input` with `schema` or throw a 400 naming every offending field. */
@@ -32,7 +35,7 @@ export function parseOr400<S extends z.ZodType>(schema: S, input: unknown, where
 }
 
 export const notFound: RequestHandler = (req) => {
-  throw new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`);
+  throw new ApiError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`);
 };
 
 /** body-parser's error types for a body that is too large or not JSON. */

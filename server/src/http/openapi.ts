@@ -63,6 +63,9 @@ export function buildOpenApi(version: string): JsonSchema {
           responses: { '200': { description: 'ready' }, '503': { description: 'not ready: a check failed' } },
         },
       },
+      '/api/openapi.json': {
+        get: { summary: 'This document (OpenAPI 3)', responses: { '200': { description: 'the OpenAPI document' } } },
+      },
       '/api/v1/city': {
         get: { summary: 'City pack metadata', responses: { '200': json(CityPackMetaSchema, 'the loaded city pack') } },
       },

@@ -25,6 +25,7 @@ const PAYLOAD_ERRORS: Record<string, { status: number; code: ApiErrorCode }> = {
   payload_too_large: { status: 413, code: 'payload_too_large' },
   batch_too_large: { status: 413, code: 'payload_too_large' },
   malformed_json: { status: 400, code: 'malformed_json' },
+  unsupported_media_type: { status: 415, code: 'unsupported_media_type' },
   invalid_shape: { status: 400, code: 'invalid_request' },
   overloaded: { status: 503, code: 'overloaded' },
 };
@@ -56,7 +57,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
     '/readings',
     (req, _res, next) => {
       if (!req.is('application/json')) {
-        next(new ApiError(415, 'unsupported_media_type', 'send readings as application/json'));
+        next(payloadError(deps.ingest.refuseContentType('http', req.get('content-type')).payload));
       } else next();
     },
     (req, res, next) => {

@@ -19,8 +19,9 @@ export interface ExternalMqttOptions {
  * Subscribe to an external broker (MQTT_URL) instead of embedding one. The
  * session is persistent (clean: false, QoS 1), so the broker keeps messages
  * while the server is down; each message is acknowledged to the broker only
- * after its readings are stored (mqtt.js `customHandleAcks`). The device's own
- * PUBACK comes from that broker, which holds the message until then.
+ * after its readings are stored (mqtt.js sends the PUBACK when `handleMessage`
+ * calls back). The device's own PUBACK comes from that broker, which holds the
+ * message until then.
  */
 export async function startExternalMqttIngest(options: ExternalMqttOptions): Promise<ExternalMqttIngest> {
   let client: MqttClient | null = null;
@@ -31,21 +32,24 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     resubscribe: true,
-    customHandleAcks: (topic, message, _packet, done) => {
-      if (!isReadingsTopic(topic)) return done(0);
-      ingestMqttMessage(options.ingest, topic, message).then(
-        ({ rejectionReport }) => {
-          if (rejectionReport) client?.publish(rejectionReport.topic, rejectionReport.payload, { qos: 0 });
-          done(0);
-        },
-        (err: unknown) => {
-          // Not stored: drop the connection without acknowledging; the broker redelivers after reconnect.
-          options.log('error', 'MQTT ingest failed; message not acknowledged', { err: (err as Error).message });
-          client?.stream.destroy();
-        },
-      );
-    },
   });
+  // `handleMessage` (not `customHandleAcks`, which mqtt.js honours only over MQTT 5) works with any
+  // broker: mqtt.js sends the PUBACK of a QoS 1 message once it calls back.
+  client.handleMessage = (packet, callback) => {
+    if (!isReadingsTopic(packet.topic)) return callback();
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    ingestMqttMessage(options.ingest, packet.topic, payload).then(
+      ({ rejectionReport }) => {
+        if (rejectionReport) client?.publish(rejectionReport.topic, rejectionReport.payload, { qos: 0 });
+        callback();
+      },
+      (err: unknown) => {
+        // Not stored: drop the connection without acknowledging; the broker redelivers after reconnect.
+        options.log('error', 'MQTT ingest failed; message not acknowledged', { err: (err as Error).message });
+        client?.stream.destroy();
+      },
+    );
+  };
   client.on('connect', (connack) => {
     // mqtt.js resubscribes by itself after a reconnect that lost the session (`resubscribe`).
     options.log('info', 'connected to external MQTT broker', { url: options.url, sessionPresent: connack.sessionPresent });

@@ -25,7 +25,8 @@ export interface BroadcasterOptions {
  * The one place that maps domain events to rooms. Readings are coalesced per
  * room (newest per sensor) and pushed every `pushIntervalMs` as volatile
  * batches — a slow client misses a batch rather than slowing everyone; alerts
- * go out at once, reliably (replayed after a brief disconnect).
+ * go out at once, reliably (replayed after a brief disconnect), and so do the
+ * once-a-second stats.
  */
 export class Broadcaster {
   private readonly buffers = new Map<string, RoomBuffer>();
@@ -47,7 +48,10 @@ export class Broadcaster {
       this.events.on('alert.updated', (e) => this.emitAlert('alert:updated', e.alert)),
     );
     this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
-    this.timers.push(setInterval(() => this.io.volatile.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs));
+    // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a
+    // session whose last reliable packet is still in the server's buffer, and reading batches are
+    // volatile. A small reliable packet each second keeps every dashboard resumable.
+    this.timers.push(setInterval(() => this.io.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs));
   }
 
   stop(): void {
@@ -86,18 +90,24 @@ export class Broadcaster {
     }
   }
 
-  /** Push what each room collected since the last flush. */
+  /**
+   * Push what each room collected since the last flush: one batch per room.
+   * Above MAX_ITEMS_PER_BATCH the rest waits for the next flush, because a
+   * second volatile emit in the same tick finds the transport still busy with
+   * the first and Socket.IO silently drops it.
+   */
   flush(): void {
-    for (const [room, buf] of this.buffers) {
+    const buffers = [...this.buffers];
+    this.buffers.clear();
+    for (const [room, buf] of buffers) {
       const items = [...buf.items.values()];
-      for (let i = 0; i < items.length; i += MAX_ITEMS_PER_BATCH) {
-        const chunk = items.slice(i, i + MAX_ITEMS_PER_BATCH);
-        this.io
-          .to(room)
-          .volatile.emit('readings:batch', { v: 'v1', room, items: chunk, received: i === 0 ? buf.received : 0 });
+      const batch = items.slice(0, MAX_ITEMS_PER_BATCH);
+      this.io.to(room).volatile.emit('readings:batch', { v: 'v1', room, items: batch, received: buf.received });
+      if (items.length > MAX_ITEMS_PER_BATCH && this.hasMembers(room)) {
+        const rest = new Map(items.slice(MAX_ITEMS_PER_BATCH).map((r) => [r.sensorId, r]));
+        this.buffers.set(room, { items: rest, received: 0 });
       }
     }
-    this.buffers.clear();
   }
 
   private emitAlert(event: 'alert:raised' | 'alert:updated', alert: Alert): void {

@@ -83,6 +83,15 @@ export class IngestService {
     return this.refuse(path, 'payload_too_large', `payload is ${size}; the limit is ${this.deps.limits.maxPayloadBytes}`);
   }
 
+  /** Count and answer a body the transport refused before reading it as JSON (wrong content type). */
+  refuseContentType(path: IngestPath, contentType: string | undefined): RefusedOutcome {
+    return this.refuse(
+      path,
+      'unsupported_media_type',
+      `content type is ${contentType ?? 'missing'}; send readings as application/json`,
+    );
+  }
+
   private refuse(path: IngestPath, reason: RejectionReason, message: string, readings = 0): RefusedOutcome {
     this.deps.counters.payload(path, readings);
     this.deps.counters.rejected(path, reason, Math.max(readings, 1));

@@ -184,13 +184,14 @@ export class SqliteReadingStore implements ReadingStore {
     const { sensorId, metric, from, to, bucketMs } = range;
     type Row = { t: number; min: number; max: number; sum: number; count: number };
     let rows: Row[];
-    // better-sqlite3 binds named parameters (@name), not numbered ones.
+    // better-sqlite3 binds named parameters (@name), not numbered ones, and binds every JS number
+    // as REAL: the bucket width is cast to INTEGER so that `x / width` floors instead of dividing exactly.
     if (range.resolution === 'raw') {
       const inner = `SELECT ts, json_extract(values_json, @path) AS v FROM readings
                      WHERE sensor_id = @sensorId AND ts >= @from AND ts <= @to`;
       const sql =
         bucketMs > 0
-          ? `SELECT (ts / @bucketMs) * @bucketMs AS t, min(v) AS min, max(v) AS max, sum(v) AS sum, count(v) AS count
+          ? `SELECT (ts / CAST(@bucketMs AS INTEGER)) * @bucketMs AS t, min(v) AS min, max(v) AS max, sum(v) AS sum, count(v) AS count
              FROM (${inner}) WHERE v IS NOT NULL GROUP BY t ORDER BY t`
           : `SELECT ts AS t, v AS min, v AS max, v AS sum, 1 AS count FROM (${inner}) WHERE v IS NOT NULL ORDER BY ts`;
       const params = { path: `$.${metric}`, sensorId, from, to, ...(bucketMs > 0 ? { bucketMs } : {}) };
@@ -202,7 +203,7 @@ export class SqliteReadingStore implements ReadingStore {
       const where = `sensor_id = @sensorId AND metric = @metric AND bucket >= @from AND bucket <= @to`;
       const sql =
         bucketMs > 0
-          ? `SELECT (bucket / @bucketMs) * @bucketMs AS t, min(min) AS min, max(max) AS max, sum(sum) AS sum,
+          ? `SELECT (bucket / CAST(@bucketMs AS INTEGER)) * @bucketMs AS t, min(min) AS min, max(max) AS max, sum(sum) AS sum,
                sum(count) AS count FROM ${table} WHERE ${where} GROUP BY t ORDER BY t`
           : `SELECT bucket AS t, min, max, sum, count FROM ${table} WHERE ${where} ORDER BY bucket`;
       const params = { sensorId, metric, from: from - (from % native), to, ...(bucketMs > 0 ? { bucketMs } : {}) };
