@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mulberry32 } from '../../simulators/src/noise';
 import {
   along,
   area,
@@ -250,17 +251,6 @@ function partsOf(f: Feature<Polygon | MultiPolygon>): PolygonCoords[] {
   ) as PolygonCoords[];
 }
 
-/** mulberry32: tiny, fast, good enough for synthetic data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a, to derive one independent stream per purpose (changing one part does not reshuffle the others). */
 function hash32(text: string): number {
