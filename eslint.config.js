@@ -47,7 +47,10 @@ export default tseslint.config(
     // Domain and services stay framework-free (see docs/ARCHITECTURE.md).
     files: ['server/src/domain/**/*.ts', 'server/src/services/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['express', 'socket.io', 'better-sqlite3', 'aedes', 'mqtt'] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: ['express', 'socket.io', 'better-sqlite3', 'aedes', 'mqtt'] },
+      ],
     },
   },
 );

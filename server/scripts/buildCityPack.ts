@@ -251,7 +251,6 @@ function partsOf(f: Feature<Polygon | MultiPolygon>): PolygonCoords[] {
   ) as PolygonCoords[];
 }
 
-
 /** FNV-1a, to derive one independent stream per purpose (changing one part does not reshuffle the others). */
 function hash32(text: string): number {
   let h = 0x811c9dc5;

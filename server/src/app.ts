@@ -95,13 +95,19 @@ export function createApp(deps: AppDeps): CityOpsApp {
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(join(clientDir, 'index.html')));
   } else {
     app.get('/', () => {
-      throw new ApiError(404, 'not_found', 'the dashboard is not built; run npm run build (npm start does it)');
+      throw new ApiError(
+        404,
+        'not_found',
+        'the dashboard is not built; run npm run build (npm start does it)',
+      );
     });
   }
   // Every other request gets the JSON error body too, not Express's HTML page.
   app.use(notFound);
   app.use(
-    errorHandler((err, req) => deps.logger.error({ err, method: req.method, url: req.url }, 'request failed')),
+    errorHandler((err, req) =>
+      deps.logger.error({ err, method: req.method, url: req.url }, 'request failed'),
+    ),
   );
 
   const server = createServer(app);

@@ -41,7 +41,9 @@ export interface CityOpsHandle {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -132,7 +134,12 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   let external: ExternalMqttIngest | null = null;
   let mqttUrl: string;
   if (config.MQTT_URL) {
-    external = await startExternalMqttIngest({ url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID, ingest, log: mqttLog });
+    external = await startExternalMqttIngest({
+      url: config.MQTT_URL,
+      clientId: config.MQTT_CLIENT_ID,
+      ingest,
+      log: mqttLog,
+    });
     mqttUrl = config.MQTT_URL;
   } else {
     const startBroker = (port: number) =>
@@ -142,7 +149,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     } catch (err) {
       if (!options.portFallback || !isAddressInUse(err)) throw err;
       broker = await startBroker(0);
-      logger.warn({ wanted: config.MQTT_PORT, port: broker.port }, 'MQTT port taken; the embedded broker uses a free port');
+      logger.warn(
+        { wanted: config.MQTT_PORT, port: broker.port },
+        'MQTT port taken; the embedded broker uses a free port',
+      );
     }
     mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   }
@@ -223,11 +233,17 @@ async function runFromCommandLine(): Promise<void> {
   // city feed on, starting two hours back (replayed in ~10 s) so charts have history at once,
   // and readable logs.
   const demo = process.argv.includes('--demo');
-  const demoDefaults = { DEMO_FEED: 'true', DEMO_FEED_BACKFILL_HOURS: '2', DEMO_FEED_SPEED: '720', LOG_PRETTY: 'true' };
+  const demoDefaults = {
+    DEMO_FEED: 'true',
+    DEMO_FEED_BACKFILL_HOURS: '2',
+    DEMO_FEED_SPEED: '720',
+    LOG_PRETTY: 'true',
+  };
   const config = loadConfig(demo ? demoDefaults : {});
   const handle = await startCityOps(config, { portFallback: demo });
   const { logger } = handle;
-  const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? `http://localhost:${handle.port}` : handle.url;
+  const shown =
+    config.HOST === '0.0.0.0' || config.HOST === '::' ? `http://localhost:${handle.port}` : handle.url;
   logger.info({ url: shown, mqtt: handle.mqttUrl, database: config.DATABASE_FILE }, 'CityOps is running');
   process.stdout.write(
     `\n  CityOps 城市运行一网统管 is running\n` +

@@ -47,9 +47,15 @@ export const SensorSchema = z.object({
   /** [lng, lat]; null for an auto-registered sensor nobody has placed yet. */
   location: LngLatSchema.nullable(),
   /** Unit grid cell the sensor stands in; null until placed. */
-  gridCellId: z.string().regex(/^\d{15}$/).nullable(),
+  gridCellId: z
+    .string()
+    .regex(/^\d{15}$/)
+    .nullable(),
   /** District the sensor stands in; null until placed. */
-  districtId: z.string().regex(/^\d{6}$/).nullable(),
+  districtId: z
+    .string()
+    .regex(/^\d{6}$/)
+    .nullable(),
   /** Expected seconds between two reports; offline rules count missed intervals of this. */
   reportIntervalSec: z.number().int().positive(),
   /** For traffic detectors: the road the detector sits on. */

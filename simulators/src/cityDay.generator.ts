@@ -12,7 +12,7 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 /** Local hour of day in Asia/Shanghai as a fraction, 0 ≤ h < 24. */
 export function shanghaiHour(t: number): number {
-  return (((t + SHANGHAI_OFFSET_MS) % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000;
+  return ((((t + SHANGHAI_OFFSET_MS) % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000;
 }
 
 /** Day of week in Asia/Shanghai, 0 = Sunday. */
@@ -50,7 +50,8 @@ export function cityDayValues(sensor: Sensor, t: number, ctx: GeneratorContext):
   switch (sensor.subtype) {
     case 'loop-detector': {
       const free = sensor.road?.freeFlowKmh ?? 40;
-      const capacity = sensor.road?.class === 'expressway' ? 4200 : sensor.road?.class === 'arterial' ? 2400 : 1200;
+      const capacity =
+        sensor.road?.class === 'expressway' ? 4200 : sensor.road?.class === 'arterial' ? 2400 : 1200;
       // Some detectors sit on bottlenecks: their peaks are worse.
       const bottleneck = 0.7 + 0.6 * unit(key, 7);
       const d = clamp(trafficDemand(t) * bottleneck, 0, 1.2);
@@ -75,7 +76,9 @@ export function cityDayValues(sensor: Sensor, t: number, ctx: GeneratorContext):
     case 'weather-station': {
       values['rainfall'] = 0;
       values['windSpeed'] = round(clamp(2.5 + 1.5 * bump(h, 14, 4) + n(1) * 0.5, 0, 20), 1);
-      values['windDir'] = Math.round((((90 + 30 * Math.sin((t / 86_400_000) * 2 * Math.PI) + n(2) * 10) % 360) + 360) % 360);
+      values['windDir'] = Math.round(
+        (((90 + 30 * Math.sin((t / 86_400_000) * 2 * Math.PI) + n(2) * 10) % 360) + 360) % 360,
+      );
       values['temperature'] = round(14 + 6 * Math.sin(((h - 9) / 24) * 2 * Math.PI) + n(3) * 0.3, 1);
       break;
     }
@@ -95,7 +98,10 @@ export function cityDayValues(sensor: Sensor, t: number, ctx: GeneratorContext):
       break;
     }
     case 'feeder':
-      values['feederLoad'] = round(clamp(35 + 30 * bump(h, 11, 4) + 35 * bump(h, 20, 2.5) + n(1) * 3, 5, 120), 1);
+      values['feederLoad'] = round(
+        clamp(35 + 30 * bump(h, 11, 4) + 35 * bump(h, 20, 2.5) + n(1) * 3, 5, 120),
+        1,
+      );
       values['feederOnline'] = 1;
       break;
     case 'smoke':
@@ -106,7 +112,10 @@ export function cityDayValues(sensor: Sensor, t: number, ctx: GeneratorContext):
     case 'waste-bin': {
       // Bins fill through the day and are emptied at 06:00.
       const sinceEmptied = (h - 6 + 24) % 24;
-      values['fillLevel'] = round(clamp((sinceEmptied / 24) * (70 + 30 * unit(key, 26)) + n(1) * 2, 0, 100), 0);
+      values['fillLevel'] = round(
+        clamp((sinceEmptied / 24) * (70 + 30 * unit(key, 26)) + n(1) * 2, 0, 100),
+        0,
+      );
       values['battery'] = round(clamp(94 - unit(key, 27) * 30, 5, 100), 0);
       break;
     }

@@ -60,7 +60,9 @@ async function main(): Promise<void> {
   process.stdout.write(`simulating ${sensors.length} sensors → ${args.mqtt} (Ctrl-C to stop)\n`);
   const report = setInterval(() => {
     const s = feed.stats();
-    process.stdout.write(`  ${s.published} readings in ${s.messages} messages; simulated time ${new Date(s.simTime).toISOString()}\n`);
+    process.stdout.write(
+      `  ${s.published} readings in ${s.messages} messages; simulated time ${new Date(s.simTime).toISOString()}\n`,
+    );
   }, 10_000);
   const stop = async () => {
     clearInterval(report);

@@ -31,8 +31,7 @@ export interface Rejection {
 }
 
 export type ReadingCheck =
-  | { ok: true; reading: Reading; known: boolean }
-  | { ok: false; rejection: Rejection };
+  { ok: true; reading: Reading; known: boolean } | { ok: false; rejection: Rejection };
 
 function reject(reason: RejectionReason, path: string, message: string): ReadingCheck {
   return { ok: false, rejection: { reason, path, message } };
@@ -61,7 +60,11 @@ export function checkReading(input: unknown, ctx: ReadingCheckContext): ReadingC
   if (isRecord(rawValues)) {
     for (const [metric, value] of Object.entries(rawValues)) {
       if (typeof value === 'number' && !Number.isFinite(value)) {
-        return reject('non_finite', `values.${metric}`, `${metric} is ${String(value)}; values must be finite numbers`);
+        return reject(
+          'non_finite',
+          `values.${metric}`,
+          `${metric} is ${String(value)}; values must be finite numbers`,
+        );
       }
     }
   }
@@ -87,11 +90,19 @@ export function checkReading(input: unknown, ctx: ReadingCheckContext): ReadingC
   }
   if (reading.observedAt > ctx.now + ctx.maxFutureMs) {
     const aheadSec = Math.round((reading.observedAt - ctx.now) / 1000);
-    return reject('future_timestamp', 'observedAt', `observedAt is ${aheadSec} s in the future (device clock?)`);
+    return reject(
+      'future_timestamp',
+      'observedAt',
+      `observedAt is ${aheadSec} s in the future (device clock?)`,
+    );
   }
   if (reading.observedAt < ctx.now - ctx.maxAgeMs) {
     const days = ((ctx.now - reading.observedAt) / 86_400_000).toFixed(1);
-    return reject('stale_timestamp', 'observedAt', `observedAt is ${days} days old, older than raw retention`);
+    return reject(
+      'stale_timestamp',
+      'observedAt',
+      `observedAt is ${days} days old, older than raw retention`,
+    );
   }
 
   const sensor = ctx.sensorOf(reading.sensorId);

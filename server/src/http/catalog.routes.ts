@@ -4,20 +4,28 @@ import { SensorKindSchema } from '@shared/schemas/sensor.schema';
 import type { CatalogService } from '../services/catalog.service';
 import { ApiError, parseOr400 } from './errors';
 
-const Page = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(5000).default(1000),
-    offset: z.coerce.number().int().min(0).default(0),
-  });
+const Page = z.object({
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+});
 
 export const SensorListQuerySchema = Page.extend({
   kind: SensorKindSchema.optional(),
-  districtId: z.string().regex(/^\d{6}$/).optional(),
-  gridCellId: z.string().regex(/^\d{15}$/).optional(),
+  districtId: z
+    .string()
+    .regex(/^\d{6}$/)
+    .optional(),
+  gridCellId: z
+    .string()
+    .regex(/^\d{15}$/)
+    .optional(),
 }).strict();
 
 export const GridCellListQuerySchema = Page.extend({
-  districtId: z.string().regex(/^\d{6}$/).optional(),
+  districtId: z
+    .string()
+    .regex(/^\d{6}$/)
+    .optional(),
 }).strict();
 
 function page<T>(items: T[], limit: number, offset: number) {

@@ -46,15 +46,22 @@ interface BodyParserError {
 }
 
 /** The last middleware: every error becomes `{ error: { code, message, details } }`, never a stack trace. */
-export function errorHandler(log: (err: unknown, req: { method: string; url: string }) => void): ErrorRequestHandler {
+export function errorHandler(
+  log: (err: unknown, req: { method: string; url: string }) => void,
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let e: ApiError;
     if (err instanceof ApiError) e = err;
-    else if (err instanceof RequestError) e = new ApiError(err.code === 'not_found' ? 404 : 400, err.code, err.message, [{ path: err.path, message: err.message }]);
+    else if (err instanceof RequestError)
+      e = new ApiError(err.code === 'not_found' ? 404 : 400, err.code, err.message, [
+        { path: err.path, message: err.message },
+      ]);
     else {
       const b = err as BodyParserError;
-      if (b?.type === 'entity.too.large') e = new ApiError(413, 'payload_too_large', 'request body is too large');
-      else if (b?.type === 'entity.parse.failed') e = new ApiError(400, 'malformed_json', 'request body is not valid JSON');
+      if (b?.type === 'entity.too.large')
+        e = new ApiError(413, 'payload_too_large', 'request body is too large');
+      else if (b?.type === 'entity.parse.failed')
+        e = new ApiError(400, 'malformed_json', 'request body is not valid JSON');
       else if (typeof b?.status === 'number' && b.status >= 400 && b.status < 500) {
         e = new ApiError(b.status, 'invalid_request', b.message);
       } else {

@@ -39,7 +39,13 @@ function queryParams(s: z.ZodObject): JsonSchema[] {
   }));
 }
 
-const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const idParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description,
+});
 
 /**
  * The OpenAPI 3 document of the HTTP API, generated from the zod schemas that
@@ -64,26 +70,41 @@ export function buildOpenApi(version: string): JsonSchema {
         },
       },
       '/api/openapi.json': {
-        get: { summary: 'This document (OpenAPI 3)', responses: { '200': { description: 'the OpenAPI document' } } },
+        get: {
+          summary: 'This document (OpenAPI 3)',
+          responses: { '200': { description: 'the OpenAPI document' } },
+        },
       },
       '/api/v1/city': {
-        get: { summary: 'City pack metadata', responses: { '200': json(CityPackMetaSchema, 'the loaded city pack') } },
+        get: {
+          summary: 'City pack metadata',
+          responses: { '200': json(CityPackMetaSchema, 'the loaded city pack') },
+        },
       },
       '/api/v1/districts': {
-        get: { summary: 'Districts (区)', responses: { '200': json(pageOf(DistrictSchema), 'all districts') } },
+        get: {
+          summary: 'Districts (区)',
+          responses: { '200': json(pageOf(DistrictSchema), 'all districts') },
+        },
       },
       '/api/v1/districts/{id}': {
         get: {
           summary: 'One district',
           parameters: [idParam('id', '6-digit administrative code')],
-          responses: { '200': json(DistrictSchema, 'the district'), '404': errorResponse('no such district') },
+          responses: {
+            '200': json(DistrictSchema, 'the district'),
+            '404': errorResponse('no such district'),
+          },
         },
       },
       '/api/v1/grid-cells': {
         get: {
           summary: 'Unit grid cells (单元网格)',
           parameters: queryParams(GridCellListQuerySchema),
-          responses: { '200': json(pageOf(GridCellSchema), 'a page of cells'), '400': errorResponse('bad query') },
+          responses: {
+            '200': json(pageOf(GridCellSchema), 'a page of cells'),
+            '400': errorResponse('bad query'),
+          },
         },
       },
       '/api/v1/grid-cells/{id}': {
@@ -97,7 +118,10 @@ export function buildOpenApi(version: string): JsonSchema {
         get: {
           summary: 'Sensors',
           parameters: queryParams(SensorListQuerySchema),
-          responses: { '200': json(pageOf(SensorSchema), 'a page of sensors'), '400': errorResponse('bad query') },
+          responses: {
+            '200': json(pageOf(SensorSchema), 'a page of sensors'),
+            '400': errorResponse('bad query'),
+          },
         },
       },
       '/api/v1/sensors/{id}': {
@@ -123,7 +147,10 @@ export function buildOpenApi(version: string): JsonSchema {
           summary: `Ingest up to ${MAX_READINGS_PER_BATCH} readings; accepted readings are durable when the response is sent`,
           requestBody: { required: true, ...json(readingsBody, 'a batch of readings', 'input') },
           responses: {
-            '200': json(IngestResultSchema, 'some or all readings accepted; rejected ones listed with index and reason'),
+            '200': json(
+              IngestResultSchema,
+              'some or all readings accepted; rejected ones listed with index and reason',
+            ),
             '400': errorResponse('malformed JSON or wrong body shape'),
             '413': errorResponse('body or batch too large'),
             '415': errorResponse('not application/json'),
@@ -136,11 +163,17 @@ export function buildOpenApi(version: string): JsonSchema {
         get: {
           summary: 'Latest values per sensor',
           parameters: queryParams(LatestQuerySchema),
-          responses: { '200': json(pageOf(LatestReadingSchema), 'latest values'), '400': errorResponse('bad query') },
+          responses: {
+            '200': json(pageOf(LatestReadingSchema), 'latest values'),
+            '400': errorResponse('bad query'),
+          },
         },
       },
       '/api/v1/ingest/stats': {
-        get: { summary: 'Ingest counters', responses: { '200': json(IngestStatsSchema, 'counters since start') } },
+        get: {
+          summary: 'Ingest counters',
+          responses: { '200': json(IngestStatsSchema, 'counters since start') },
+        },
       },
     },
   };

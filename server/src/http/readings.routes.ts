@@ -15,8 +15,14 @@ export const LatestQuerySchema = z
     /** Comma-separated sensor ids. */
     sensorId: z.string().max(20_000).optional(),
     kind: SensorKindSchema.optional(),
-    districtId: z.string().regex(/^\d{6}$/).optional(),
-    gridCellId: z.string().regex(/^\d{15}$/).optional(),
+    districtId: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional(),
+    gridCellId: z
+      .string()
+      .regex(/^\d{15}$/)
+      .optional(),
   })
   .strict();
 
@@ -42,7 +48,13 @@ export interface ReadingsRouteDeps {
 function payloadError({ reason, message }: PayloadRejection): ApiError {
   const { status, code } = PAYLOAD_ERRORS[reason] ?? { status: 400, code: 'invalid_request' };
   const path = reason === 'invalid_shape' || reason === 'batch_too_large' ? 'readings' : '';
-  return new ApiError(status, code, message, [{ path, message, reason }], status === 503 ? { 'Retry-After': '2' } : {});
+  return new ApiError(
+    status,
+    code,
+    message,
+    [{ path, message, reason }],
+    status === 503 ? { 'Retry-After': '2' } : {},
+  );
 }
 
 export function readingsRoutes(deps: ReadingsRouteDeps): Router {
@@ -75,7 +87,9 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
         outcome = await deps.ingest.ingestHttpBody(body);
       } catch (err) {
         if (err instanceof StoreWriteError) {
-          throw new ApiError(503, 'unavailable', `readings not stored (${err.code}); retry`, [], { 'Retry-After': '5' });
+          throw new ApiError(503, 'unavailable', `readings not stored (${err.code}); retry`, [], {
+            'Retry-After': '5',
+          });
         }
         throw err;
       }
@@ -88,7 +102,9 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
         }));
         throw new ApiError(422, 'invalid_request', 'no reading was accepted', details);
       }
-      res.status(200).json({ accepted: outcome.accepted, duplicates: outcome.duplicates, rejected: outcome.rejected });
+      res
+        .status(200)
+        .json({ accepted: outcome.accepted, duplicates: outcome.duplicates, rejected: outcome.rejected });
     },
   );
 
@@ -96,7 +112,9 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
     const q = parseOr400(LatestQuerySchema, req.query, 'query');
     const ids = q.sensorId
       ? q.sensorId.split(',').filter(Boolean)
-      : deps.catalog.listSensors({ kind: q.kind, districtId: q.districtId, gridCellId: q.gridCellId }).map((s) => s.id);
+      : deps.catalog
+          .listSensors({ kind: q.kind, districtId: q.districtId, gridCellId: q.gridCellId })
+          .map((s) => s.id);
     const items = deps.latest.forSensors(ids);
     res.json({ items, total: items.length });
   });

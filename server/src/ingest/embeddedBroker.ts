@@ -40,7 +40,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         ({ rejectionReport }) => {
           if (rejectionReport) {
             broker.publish(
-              { cmd: 'publish', topic: rejectionReport.topic, payload: rejectionReport.payload, qos: 0, retain: false, dup: false },
+              {
+                cmd: 'publish',
+                topic: rejectionReport.topic,
+                payload: rejectionReport.payload,
+                qos: 0,
+                retain: false,
+                dup: false,
+              },
               () => {},
             );
           }

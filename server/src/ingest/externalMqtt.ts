@@ -52,7 +52,10 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
   };
   client.on('connect', (connack) => {
     // mqtt.js resubscribes by itself after a reconnect that lost the session (`resubscribe`).
-    options.log('info', 'connected to external MQTT broker', { url: options.url, sessionPresent: connack.sessionPresent });
+    options.log('info', 'connected to external MQTT broker', {
+      url: options.url,
+      sessionPresent: connack.sessionPresent,
+    });
   });
   client.on('error', (err) => {
     lastError = err.message;
@@ -61,11 +64,16 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
   client.on('offline', () => options.log('warn', 'external MQTT broker offline; reconnecting'));
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`could not connect to ${options.url}: ${lastError || 'timeout'}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`could not connect to ${options.url}: ${lastError || 'timeout'}`)),
+      10_000,
+    );
     client?.once('connect', () => {
       clearTimeout(timer);
       // Wait for the subscription so no message published after start is missed.
-      client?.subscribe([READINGS_TOPIC_FILTER, GATEWAY_TOPIC_FILTER], { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+      client?.subscribe([READINGS_TOPIC_FILTER, GATEWAY_TOPIC_FILTER], { qos: 1 }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
   });
 
@@ -74,6 +82,7 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
       client?.connected
         ? { ok: true, detail: `subscribed at ${options.url}` }
         : { ok: false, detail: `not connected to ${options.url}${lastError ? `: ${lastError}` : ''}` },
-    close: () => new Promise<void>((resolve) => (client ? client.end(false, {}, () => resolve()) : resolve())),
+    close: () =>
+      new Promise<void>((resolve) => (client ? client.end(false, {}, () => resolve()) : resolve())),
   };
 }

@@ -51,7 +51,9 @@ export class Broadcaster {
     // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a
     // session whose last reliable packet is still in the server's buffer, and reading batches are
     // volatile. A small reliable packet each second keeps every dashboard resumable.
-    this.timers.push(setInterval(() => this.io.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs));
+    this.timers.push(
+      setInterval(() => this.io.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs),
+    );
   }
 
   stop(): void {
@@ -102,7 +104,9 @@ export class Broadcaster {
     for (const [room, buf] of buffers) {
       const items = [...buf.items.values()];
       const batch = items.slice(0, MAX_ITEMS_PER_BATCH);
-      this.io.to(room).volatile.emit('readings:batch', { v: 'v1', room, items: batch, received: buf.received });
+      this.io
+        .to(room)
+        .volatile.emit('readings:batch', { v: 'v1', room, items: batch, received: buf.received });
       if (items.length > MAX_ITEMS_PER_BATCH && this.hasMembers(room)) {
         const rest = new Map(items.slice(MAX_ITEMS_PER_BATCH).map((r) => [r.sensorId, r]));
         this.buffers.set(room, { items: rest, received: 0 });

@@ -1,7 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { ScopeSchema, roomOf, type Scope } from '@shared/schemas/live.schema';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '@shared/socket';
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from '@shared/socket';
 import type { CatalogService } from '../services/catalog.service';
 import type { LiveService } from '../services/live.service';
 
@@ -41,7 +46,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     } else {
       const parsed = ScopeSchema.safeParse(raw);
       if (!parsed.success) return next(new Error(`invalid scope: ${describe(parsed.error)}`));
-      if (!deps.catalog.scopeExists(parsed.data)) return next(new Error(`unknown ${parsed.data.kind} in scope`));
+      if (!deps.catalog.scopeExists(parsed.data))
+        return next(new Error(`unknown ${parsed.data.kind} in scope`));
       socket.data.scope = parsed.data;
     }
     socket.data.connectedAt = Date.now();
@@ -70,7 +76,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       }
       const scope = parsed.data;
       if (!deps.catalog.scopeExists(scope)) {
-        ack({ ok: false, error: { code: 'not_found', message: `no ${scope.kind} ${'id' in scope ? scope.id : ''}` } });
+        ack({
+          ok: false,
+          error: { code: 'not_found', message: `no ${scope.kind} ${'id' in scope ? scope.id : ''}` },
+        });
         return;
       }
       void socket.leave(roomOf(socket.data.scope));

@@ -157,7 +157,9 @@ export class CatalogService {
   }
 
   private persist(sensor: Sensor): void {
-    this.repo.upsertSensor(sensor).catch((err: unknown) => this.onError(`saving sensor ${sensor.id} failed`, err));
+    this.repo
+      .upsertSensor(sensor)
+      .catch((err: unknown) => this.onError(`saving sensor ${sensor.id} failed`, err));
   }
 
   isAutoRegistered(id: string): boolean {

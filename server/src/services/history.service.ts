@@ -40,7 +40,11 @@ export class HistoryService {
     const sensor = catalog.sensor(sensorId);
     if (!sensor) throw new RequestError('not_found', 'sensorId', `sensor ${sensorId} does not exist`);
     if (!isMetricId(query.metric) || !sensor.metrics.some((m) => m.metric === query.metric)) {
-      throw new RequestError('invalid_request', 'metric', `sensor ${sensorId} does not report ${query.metric}`);
+      throw new RequestError(
+        'invalid_request',
+        'metric',
+        `sensor ${sensorId} does not report ${query.metric}`,
+      );
     }
     const now = clock();
     const to = toMs(query.to) ?? now;

@@ -1,4 +1,9 @@
-import type { IngestPath, IngestResult, RejectedReading, RejectionReason } from '@shared/schemas/ingest.schema';
+import type {
+  IngestPath,
+  IngestResult,
+  RejectedReading,
+  RejectionReason,
+} from '@shared/schemas/ingest.schema';
 import { MAX_READINGS_PER_BATCH, type Reading } from '@shared/schemas/reading.schema';
 import { checkReading, type ReadingCheckContext } from '../domain/readingValidation';
 import type { CatalogService } from './catalog.service';
@@ -80,7 +85,11 @@ export class IngestService {
    */
   refuseOversize(path: IngestPath, bytes: number | undefined): RefusedOutcome {
     const size = bytes === undefined ? 'larger than the limit' : `${bytes} bytes`;
-    return this.refuse(path, 'payload_too_large', `payload is ${size}; the limit is ${this.deps.limits.maxPayloadBytes}`);
+    return this.refuse(
+      path,
+      'payload_too_large',
+      `payload is ${size}; the limit is ${this.deps.limits.maxPayloadBytes}`,
+    );
   }
 
   /** Count and answer a body the transport refused before reading it as JSON (wrong content type). */
@@ -108,7 +117,10 @@ export class IngestService {
     const refuse = (reason: RejectionReason, message: string, readings = 0): IngestOutcome =>
       this.refuse(path, reason, message, readings);
     if (raw.length > limits.maxPayloadBytes) {
-      return refuse('payload_too_large', `payload is ${raw.length} bytes; the limit is ${limits.maxPayloadBytes}`);
+      return refuse(
+        'payload_too_large',
+        `payload is ${raw.length} bytes; the limit is ${limits.maxPayloadBytes}`,
+      );
     }
     let json: unknown;
     try {
@@ -140,7 +152,11 @@ export class IngestService {
   }
 
   /** Validate and store already-parsed readings. */
-  async ingestItems(path: IngestPath, items: readonly unknown[], options: IngestOptions = {}): Promise<IngestResult> {
+  async ingestItems(
+    path: IngestPath,
+    items: readonly unknown[],
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
     const { catalog, store, latest, events, counters, clock, limits } = this.deps;
     counters.payload(path, items.length);
     const ctx: ReadingCheckContext = {

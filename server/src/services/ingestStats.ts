@@ -83,7 +83,12 @@ export class IngestCounters {
     return sum / (this.ring.length - 1);
   }
 
-  totals(): { accepted: number; rejected: number; byKind: Record<string, number>; newestObservedAt: number | null } {
+  totals(): {
+    accepted: number;
+    rejected: number;
+    byKind: Record<string, number>;
+    newestObservedAt: number | null;
+  } {
     return {
       accepted: this.byPath.mqtt.accepted + this.byPath.http.accepted,
       rejected: this.byPath.mqtt.rejected + this.byPath.http.rejected,

@@ -9,7 +9,8 @@ export class LatestValues {
   private readonly bySensor = new Map<string, LatestReading & { metricTs: Record<string, number> }>();
 
   warm(rows: readonly LatestReading[]): void {
-    for (const r of rows) this.apply({ sensorId: r.sensorId, observedAt: r.observedAt, values: r.values, quality: r.quality });
+    for (const r of rows)
+      this.apply({ sensorId: r.sensorId, observedAt: r.observedAt, values: r.values, quality: r.quality });
   }
 
   apply(reading: Reading): void {

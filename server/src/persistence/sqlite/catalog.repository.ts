@@ -27,7 +27,8 @@ export class SqliteCatalogRepository implements CatalogRepository {
       const w = db.prepare('INSERT INTO workers (id, data) VALUES (?, ?)');
       for (const x of pack.workers) w.run(x.id, JSON.stringify(x));
       const s = this.upsertSensorStmt();
-      for (const x of pack.sensors) s.run(x.id, x.kind, x.districtId, x.gridCellId, 0, JSON.stringify(x), now);
+      for (const x of pack.sensors)
+        s.run(x.id, x.kind, x.districtId, x.gridCellId, 0, JSON.stringify(x), now);
       db.prepare(
         `INSERT INTO meta (key, value) VALUES ('city_pack', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ).run(JSON.stringify(pack.meta));
@@ -46,8 +47,7 @@ export class SqliteCatalogRepository implements CatalogRepository {
 
   async cityMeta(): Promise<CityPackMeta | null> {
     const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'city_pack'`).get() as
-      | { value: string }
-      | undefined;
+      { value: string } | undefined;
     return row ? (JSON.parse(row.value) as CityPackMeta) : null;
   }
 

@@ -49,7 +49,13 @@ const upsert1h = upsert('rollup_1h');
 const acc1m = new Map<string, Acc>();
 const acc1h = new Map<string, Acc>();
 
-function accumulate(map: Map<string, Acc>, sensorId: string, metric: string, bucket: number, v: number): void {
+function accumulate(
+  map: Map<string, Acc>,
+  sensorId: string,
+  metric: string,
+  bucket: number,
+  v: number,
+): void {
   const key = `${sensorId}\u0000${metric}\u0000${bucket}`;
   const a = map.get(key);
   if (a) {
@@ -67,7 +73,13 @@ const writeBatch = db.transaction((readings: Reading[], receivedAt: number): Uin
   let minTs = Number.POSITIVE_INFINITY;
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i]!;
-    const info = insertReading.run(r.sensorId, r.observedAt, receivedAt, JSON.stringify(r.values), r.quality ?? null);
+    const info = insertReading.run(
+      r.sensorId,
+      r.observedAt,
+      receivedAt,
+      JSON.stringify(r.values),
+      r.quality ?? null,
+    );
     if (info.changes === 0) continue;
     flags[i] = 1;
     if (r.observedAt < minTs) minTs = r.observedAt;
@@ -94,12 +106,13 @@ const flushRollups = db.transaction(() => {
 /** After a crash, rebuild whole rollup buckets from raw rows, from the dirty mark on. */
 function recoverRollups(): number | null {
   const row = db.prepare('SELECT dirty_from FROM rollup_state WHERE id = 1').get() as
-    | { dirty_from: number | null }
-    | undefined;
+    { dirty_from: number | null } | undefined;
   const dirtyFrom = row?.dirty_from ?? null;
   if (dirtyFrom === null) return null;
   const from = dirtyFrom - (dirtyFrom % HOUR);
-  const sensorIds = (db.prepare('SELECT DISTINCT id FROM sensors').all() as { id: string }[]).map((r) => r.id);
+  const sensorIds = (db.prepare('SELECT DISTINCT id FROM sensors').all() as { id: string }[]).map(
+    (r) => r.id,
+  );
   const rebuild = (table: string, width: number) => {
     const del = db.prepare(`DELETE FROM ${table} WHERE sensor_id = ? AND bucket >= ?`);
     const ins = db.prepare(
@@ -154,7 +167,9 @@ function safely(what: string, fn: () => void): void {
 const recoveredFrom = recoverRollups();
 const rollupTimer = setInterval(() => safely('rollup flush', flushRollups), settings.rollupFlushMs);
 const retentionTimer =
-  settings.retentionEveryMs > 0 ? setInterval(() => safely('retention', runRetention), settings.retentionEveryMs) : null;
+  settings.retentionEveryMs > 0
+    ? setInterval(() => safely('retention', runRetention), settings.retentionEveryMs)
+    : null;
 
 port.on('message', (msg: ToWriter) => {
   switch (msg.type) {

@@ -3,7 +3,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HistoryPoint, LatestReading, Reading } from '@shared/schemas/reading.schema';
-import { StoreWriteError, type HistoryRange, type ReadingStore, type ReadingStoreStats, type WriteOutcome } from '../../services/ports';
+import {
+  StoreWriteError,
+  type HistoryRange,
+  type ReadingStore,
+  type ReadingStoreStats,
+  type WriteOutcome,
+} from '../../services/ports';
 import type { SqliteDatabase } from './database';
 import type { FromWriter, ToWriter, WriterSettings } from './readingWriter.protocol';
 
@@ -28,7 +34,8 @@ export interface SqliteReadingStoreOptions extends WriterSettings {
  */
 function spawnWriter(settings: WriterSettings): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./readingWriter.worker.js', here), { workerData: settings });
+  if (!here.endsWith('.ts'))
+    return new Worker(new URL('./readingWriter.worker.js', here), { workerData: settings });
   const target = new URL('./readingWriter.worker.ts', here).href;
   // The ESM entry of tsx's `tsx/esm/api` export (require.resolve would pick the CommonJS one).
   const tsxDir = dirname(createRequire(here).resolve('tsx/package.json'));
@@ -96,7 +103,10 @@ export class SqliteReadingStore implements ReadingStore {
       const onMsg = (msg: FromWriter) => {
         if (msg.type === 'ready') {
           if (msg.recoveredFrom !== null) {
-            options.onLog?.('warn', `rebuilt rollups from raw since ${new Date(msg.recoveredFrom).toISOString()}`);
+            options.onLog?.(
+              'warn',
+              `rebuilt rollups from raw since ${new Date(msg.recoveredFrom).toISOString()}`,
+            );
           }
           worker.off('message', onMsg);
           worker.off('error', reject);
@@ -148,7 +158,8 @@ export class SqliteReadingStore implements ReadingStore {
         let offset = 0;
         for (const s of segments) {
           const inserted: Reading[] = [];
-          for (let i = 0; i < s.readings.length; i++) if (msg.flags[offset + i] === 1) inserted.push(s.readings[i]!);
+          for (let i = 0; i < s.readings.length; i++)
+            if (msg.flags[offset + i] === 1) inserted.push(s.readings[i]!);
           offset += s.readings.length;
           this.stat.written += inserted.length;
           this.stat.duplicates += s.readings.length - inserted.length;
@@ -160,7 +171,10 @@ export class SqliteReadingStore implements ReadingStore {
         break;
       }
       case 'failed':
-        this.options.onLog?.('error', `write of ${this.inFlightCount} readings failed: ${msg.code} ${msg.message}`);
+        this.options.onLog?.(
+          'error',
+          `write of ${this.inFlightCount} readings failed: ${msg.code} ${msg.message}`,
+        );
         this.failInFlight(msg.code, msg.message);
         this.flush();
         break;
@@ -206,7 +220,13 @@ export class SqliteReadingStore implements ReadingStore {
           ? `SELECT (bucket / CAST(@bucketMs AS INTEGER)) * @bucketMs AS t, min(min) AS min, max(max) AS max, sum(sum) AS sum,
                sum(count) AS count FROM ${table} WHERE ${where} GROUP BY t ORDER BY t`
           : `SELECT bucket AS t, min, max, sum, count FROM ${table} WHERE ${where} ORDER BY bucket`;
-      const params = { sensorId, metric, from: from - (from % native), to, ...(bucketMs > 0 ? { bucketMs } : {}) };
+      const params = {
+        sensorId,
+        metric,
+        from: from - (from % native),
+        to,
+        ...(bucketMs > 0 ? { bucketMs } : {}),
+      };
       rows = this.db.prepare(sql).all(params) as Row[];
     }
     return rows.map((r) => ({ t: r.t, min: r.min, max: r.max, avg: r.sum / r.count, count: r.count }));
@@ -235,7 +255,10 @@ export class SqliteReadingStore implements ReadingStore {
     try {
       this.db.prepare('SELECT 1').get();
       const closed = this.closing !== null;
-      return { ok: !closed, detail: closed ? 'closing' : `sqlite ok, ${this.pendingCount + this.inFlightCount} queued` };
+      return {
+        ok: !closed,
+        detail: closed ? 'closing' : `sqlite ok, ${this.pendingCount + this.inFlightCount} queued`,
+      };
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }
