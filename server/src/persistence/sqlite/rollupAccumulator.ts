@@ -1,0 +1,91 @@
+/** Min/max/sum/count of one metric of one sensor over one bucket. */
+export interface RollupCell {
+  sensorId: string;
+  metric: string;
+  /** Bucket start, epoch ms. */
+  bucket: number;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+interface OpenBuckets {
+  minute: RollupCell;
+  hour: RollupCell;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+const cell = (sensorId: string, metric: string, bucket: number, v: number): RollupCell => ({
+  sensorId,
+  metric,
+  bucket,
+  min: v,
+  max: v,
+  sum: 0,
+  count: 0,
+});
+
+function add(c: RollupCell, v: number): void {
+  if (v < c.min) c.min = v;
+  if (v > c.max) c.max = v;
+  c.sum += v;
+  c.count += 1;
+}
+
+/**
+ * 1-minute and 1-hour rollups of readings not yet written, kept as one open
+ * bucket per (sensor, metric). A reading in another bucket closes the open one
+ * (readings mostly arrive in time order, so this is rare and cheap). The same
+ * bucket may therefore appear more than once in `drain()`; the store merges
+ * cells with min/max/sum/count upserts, so that is correct, and it spares the
+ * hot path a string key per metric per reading.
+ */
+export class RollupAccumulator {
+  private readonly open = new Map<string, Map<string, OpenBuckets>>();
+  private closedMinutes: RollupCell[] = [];
+  private closedHours: RollupCell[] = [];
+
+  add(sensorId: string, observedAt: number, values: Readonly<Record<string, number>>): void {
+    const minute = observedAt - (observedAt % MINUTE);
+    const hour = observedAt - (observedAt % HOUR);
+    let bySensor = this.open.get(sensorId);
+    if (!bySensor) this.open.set(sensorId, (bySensor = new Map()));
+    for (const metric in values) {
+      const v = values[metric]!;
+      let b = bySensor.get(metric);
+      if (!b) {
+        b = { minute: cell(sensorId, metric, minute, v), hour: cell(sensorId, metric, hour, v) };
+        bySensor.set(metric, b);
+      }
+      if (b.minute.bucket !== minute) {
+        this.closedMinutes.push(b.minute);
+        b.minute = cell(sensorId, metric, minute, v);
+      }
+      if (b.hour.bucket !== hour) {
+        this.closedHours.push(b.hour);
+        b.hour = cell(sensorId, metric, hour, v);
+      }
+      add(b.minute, v);
+      add(b.hour, v);
+    }
+  }
+
+  /** Everything accumulated since the last drain, then start empty. */
+  drain(): { minutes: RollupCell[]; hours: RollupCell[] } {
+    const minutes = this.closedMinutes;
+    const hours = this.closedHours;
+    for (const bySensor of this.open.values()) {
+      for (const b of bySensor.values()) {
+        minutes.push(b.minute);
+        hours.push(b.hour);
+      }
+    }
+    this.open.clear();
+    this.closedMinutes = [];
+    this.closedHours = [];
+    return { minutes, hours };
+  }
+}
