@@ -29,6 +29,8 @@ export interface LoadResult {
 
 /** How long after the end of the load un-acknowledged messages may keep us waiting. */
 const STALL_MS = 30_000;
+/** Client ids must differ between loads: the broker drops a session whose id connects again. */
+let runs = 0;
 
 export async function connectPublisher(url: string, clientId: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 0, connectTimeout: 10_000 });
@@ -41,8 +43,11 @@ export async function connectPublisher(url: string, clientId: string): Promise<M
  * sustains, not what socket buffers swallow.
  */
 export async function runWindowedLoad(url: string, load: WindowedLoad): Promise<LoadResult> {
+  const run = ++runs;
   const clients = await Promise.all(
-    Array.from({ length: load.publishers }, (_, i) => connectPublisher(url, `bench-pub-${i}-${process.pid}`)),
+    Array.from({ length: load.publishers }, (_, i) =>
+      connectPublisher(url, `bench-${process.pid}-${run}-${i}`),
+    ),
   );
   const result: LoadResult = { messages: 0, readings: 0, failed: 0, elapsedMs: 0 };
   const started = performance.now();
@@ -51,7 +56,8 @@ export async function runWindowedLoad(url: string, load: WindowedLoad): Promise<
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`publishers still waited for acknowledgements ${STALL_MS / 1000} s after the end`)),
+      () =>
+        reject(new Error(`publishers still waited for acknowledgements ${STALL_MS / 1000} s after the end`)),
       load.durationMs + STALL_MS,
     );
   });

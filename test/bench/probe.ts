@@ -13,7 +13,8 @@ export async function waitStoreIdle(url: string, timeoutMs = 60_000): Promise<In
   for (;;) {
     const stats = await fetchIngestStats(url);
     if (stats.store.queued === 0) return stats;
-    if (Date.now() > deadline) throw new Error(`the store still had ${stats.store.queued} readings queued after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`the store still had ${stats.store.queued} readings queued after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

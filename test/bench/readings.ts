@@ -47,10 +47,17 @@ export class ReadingFactory {
       id: s.id,
       head: `{"sensorId":${JSON.stringify(s.id)},"observedAt":`,
       metrics: s.metrics.map(({ metric }) => {
-        if (!isMetricId(metric)) throw new Error(`sensor ${s.id} reports ${metric}, which is not in the metric catalog`);
+        if (!isMetricId(metric))
+          throw new Error(`sensor ${s.id} reports ${metric}, which is not in the metric catalog`);
         const info = METRICS[metric];
         const span = info.max - info.min;
-        return { key: JSON.stringify(metric), min: info.min, span, bool: info.unit === 'bool', decimals: span <= 1 ? 3 : 1 };
+        return {
+          key: JSON.stringify(metric),
+          min: info.min,
+          span,
+          bool: info.unit === 'bool',
+          decimals: span <= 1 ? 3 : 1,
+        };
       }),
       issued: 0,
     }));
@@ -65,10 +72,15 @@ export class ReadingFactory {
     const plan = this.plans[this.cursor]!;
     this.cursor = (this.cursor + 1) % this.plans.length;
     const observedAt = this.baseMs + plan.issued++;
-    if (observedAt > Date.now()) throw new Error(`sensor ${plan.id} ran out of past timestamps; shorten the bench`);
+    if (observedAt > Date.now())
+      throw new Error(`sensor ${plan.id} ran out of past timestamps; shorten the bench`);
     let values = '';
     for (const m of plan.metrics) {
-      const v = m.bool ? (Math.random() < 0.5 ? 0 : 1) : (m.min + m.span * (0.1 + 0.4 * Math.random())).toFixed(m.decimals);
+      const v = m.bool
+        ? Math.random() < 0.5
+          ? 0
+          : 1
+        : (m.min + m.span * (0.1 + 0.4 * Math.random())).toFixed(m.decimals);
       values += `${values ? ',' : ''}${m.key}:${v}`;
     }
     return { sensorId: plan.id, observedAt, json: `${plan.head}${observedAt},"values":{${values}}}` };

@@ -1,11 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io as connectSocket, type Socket } from 'socket.io-client';
 import { parseConfig, type Config } from '../../server/src/config';
 import { startCityOps, type CityOpsHandle } from '../../server/src/main';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket';
-import type { Scope, Snapshot } from '../../shared/schemas/live.schema';
 
 export interface TestServer extends CityOpsHandle {
   /** Folder holding the SQLite file; removed by `stop()` unless kept for a restart. */
@@ -44,33 +41,7 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
   };
 }
 
-export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Connect a socket.io client following `scope`; resolves with the socket and its first snapshot. */
-export async function connectClient(
-  url: string,
-  scope?: Scope,
-  options: { reconnection?: boolean } = {},
-): Promise<{ socket: TestSocket; snapshot: Snapshot }> {
-  const socket: TestSocket = connectSocket(url, {
-    transports: ['websocket'],
-    reconnection: options.reconnection ?? false,
-    forceNew: true,
-    ...(scope ? { auth: { scope } } : {}),
-  });
-  const snapshot = await new Promise<Snapshot>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no snapshot within 10 s')), 10_000);
-    socket.once('snapshot', (s) => {
-      clearTimeout(timer);
-      resolve(s);
-    });
-    socket.once('connect_error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-  return { socket, snapshot };
-}
+export { connectClient, type TestSocket } from './socket';
 
 /** Resolve when `predicate` holds, polling every 20 ms; reject after `timeoutMs`. */
 export async function waitFor<T>(

@@ -1,0 +1,145 @@
+/**
+ * The CityOps ingest and fan-out benchmark (`npm run bench`). Starts the real
+ * server as a child process, drives it through MQTT, HTTP and Socket.IO from
+ * this process, prints the figures as Markdown tables and writes them to
+ * bench-results/bench-<timestamp>.json. Targets are reported, never asserted:
+ * the exit code is 0 unless something crashes. See docs/BENCHMARKS.md.
+ *
+ *   npm run bench [-- --rows mqtt-batched,fanout] [--server-env PUSH_INTERVAL_MS=50] [--cpu-prof DIR]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Sensor } from '../../shared/schemas/sensor.schema';
+import { ReadingFactory } from './readings';
+import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf } from './report';
+import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
+import { startServerProcess } from './serverProcess';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface Options {
+  rows: RowId[];
+  /** Config variables for the server (experiments: PUSH_INTERVAL_MS, WRITE_FLUSH_MS, …). */
+  serverEnv: Record<string, string>;
+  cpuProfDir: string | undefined;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' },
+      'server-env': { type: 'string', multiple: true },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const rows = values.rows?.split(',') ?? [...ROW_IDS];
+  for (const id of rows) {
+    if (!(ROW_IDS as readonly string[]).includes(id)) {
+      throw new Error(`unknown row ${id}; the rows are ${ROW_IDS.join(', ')}`);
+    }
+  }
+  const serverEnv: Record<string, string> = {};
+  for (const kv of values['server-env'] ?? []) {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`--server-env wants KEY=VALUE, got ${kv}`);
+    serverEnv[kv.slice(0, at)] = kv.slice(at + 1);
+  }
+  return { rows: rows as RowId[], serverEnv, cpuProfDir: values['cpu-prof'] };
+}
+
+async function loadSensors(url: string): Promise<Sensor[]> {
+  const res = await fetch(`${url}/api/v1/sensors?limit=5000`);
+  if (!res.ok) throw new Error(`GET /api/v1/sensors answered ${res.status}`);
+  const body = (await res.json()) as { items: Sensor[]; total: number };
+  if (body.items.length !== body.total) throw new Error(`got ${body.items.length} of ${body.total} sensors`);
+  return body.items;
+}
+
+function gitCommit(): string | null {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'server', 'shared') !== '';
+    return dirty ? `${head} + uncommitted server changes` : head;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const startedAt = new Date();
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  const commit = gitCommit();
+  const pushIntervalMs = Number(options.serverEnv['PUSH_INTERVAL_MS'] ?? 100);
+  process.stdout.write(
+    `CityOps benchmark, ${startedAt.toISOString()}: ${machine.cores} × ${machine.cpu}, Node ${machine.node}, ` +
+      `load average ${machine.loadAverage.join(' ')}${commit ? `, commit ${commit}` : ''}` +
+      `${Object.keys(options.serverEnv).length > 0 ? `, server env ${JSON.stringify(options.serverEnv)}` : ''}\n`,
+  );
+
+  const server = await startServerProcess({
+    repoRoot,
+    env: options.serverEnv,
+    cpuProfDir: options.cpuProfDir,
+  });
+  const rows: RowResult[] = [];
+  try {
+    const sensors = await loadSensors(server.url);
+    const ctx = { server, factory: new ReadingFactory(sensors), pushIntervalMs };
+    process.stdout.write(
+      `server pid ${server.pid} at ${server.url}, ${sensors.length} sensors; warming up…\n`,
+    );
+    await warmUp(ctx);
+    for (const id of options.rows) {
+      process.stdout.write(`running ${id}… `);
+      const row = await ROWS[id](ctx);
+      process.stdout.write(`${measuredText(row)}  ${verdictOf(row.value, row.target)}\n`);
+      rows.push(row);
+    }
+  } catch (err) {
+    process.stderr.write(`\nThe benchmark crashed. The server's last output:\n${server.output()}\n`);
+    throw err;
+  } finally {
+    await server.stop();
+  }
+
+  const notes = rows.flatMap((r, i) => r.notes.map((n) => `- ${i + 1}. ${n}`));
+  process.stdout.write(
+    `\n### Results\n\n${resultsTable(rows)}\n\n${notes.join('\n')}\n\n` +
+      `### Server during each row\n\n${serverTable(rows)}\n\n${serverTableLegend(machine.cores)}\n`,
+  );
+
+  const outDir = join(repoRoot, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const report = {
+    startedAt: startedAt.toISOString(),
+    machine,
+    commit,
+    serverEnv: options.serverEnv,
+    plan: PLAN,
+    rows: rows.map((r) => ({ ...r, verdict: verdictOf(r.value, r.target) })),
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nWrote ${relative(process.cwd(), file)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
