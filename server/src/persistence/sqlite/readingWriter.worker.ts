@@ -67,12 +67,25 @@ const writeBatch = db.transaction((readings: Reading[], receivedAt: number): Uin
   return flags;
 });
 
-const flushRollups = db.transaction(() => {
-  const { minutes, hours } = rollups.drain();
+const setDirty = db.prepare('UPDATE rollup_state SET dirty_from = @ts WHERE id = 1');
+
+/**
+ * Write held rollups: every closed bucket and the open buckets of `sensors`
+ * sensors (all of them by default), then move the crash-repair mark up to the
+ * oldest bucket still held in memory (none: cleared).
+ */
+const flushRollups = db.transaction((sensors: number = Number.POSITIVE_INFINITY) => {
+  const { minutes, hours } = rollups.drainSome(sensors);
   for (const a of minutes) upsert1m.run(a.sensorId, a.metric, a.bucket, a.min, a.max, a.sum, a.count);
   for (const a of hours) upsert1h.run(a.sensorId, a.metric, a.bucket, a.min, a.max, a.sum, a.count);
-  clearDirty.run();
+  const oldest = rollups.oldestHeld();
+  if (oldest === null) clearDirty.run();
+  else setDirty.run({ ts: oldest });
 });
+
+/** Each tick writes the closed buckets and a share of the open ones: all open ones within OPEN_FLUSH_TICKS ticks. */
+const OPEN_FLUSH_TICKS = 12;
+const flushRollupShare = () => flushRollups(Math.ceil(rollups.openSensors() / OPEN_FLUSH_TICKS));
 
 /** After a crash, rebuild whole rollup buckets from raw rows, from the dirty mark on. */
 function recoverRollups(): number | null {
@@ -136,7 +149,7 @@ function safely(what: string, fn: () => void): void {
 }
 
 const recoveredFrom = recoverRollups();
-const rollupTimer = setInterval(() => safely('rollup flush', flushRollups), settings.rollupFlushMs);
+const rollupTimer = setInterval(() => safely('rollup flush', flushRollupShare), settings.rollupFlushMs);
 const retentionTimer =
   settings.retentionEveryMs > 0
     ? setInterval(() => safely('retention', runRetention), settings.retentionEveryMs)
@@ -156,13 +169,13 @@ port.on('message', (msg: ToWriter) => {
       break;
     }
     case 'flushRollups':
-      safely('rollup flush', flushRollups);
+      safely('rollup flush', () => flushRollups());
       send({ type: 'rollupsFlushed', id: msg.id });
       break;
     case 'close':
       clearInterval(rollupTimer);
       if (retentionTimer) clearInterval(retentionTimer);
-      safely('rollup flush', flushRollups);
+      safely('rollup flush', () => flushRollups());
       db.close();
       send({ type: 'closed' });
       port.close();

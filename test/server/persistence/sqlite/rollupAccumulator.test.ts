@@ -57,4 +57,33 @@ describe('RollupAccumulator', () => {
     acc.drain();
     expect(acc.drain()).toEqual({ minutes: [], hours: [] });
   });
+
+  it('drains a share of the open buckets at a time, oldest sensors first, and every closed bucket', () => {
+    const acc = new RollupAccumulator();
+    acc.add('S1', T0 + 1_000, { speed: 1 });
+    acc.add('S2', T0 + 2_000, { speed: 2 });
+    acc.add('S3', T0 + 3_000, { speed: 3 });
+    acc.add('S3', T0 + 61_000, { speed: 4 }); // closes S3's first minute
+
+    const first = acc.drainSome(1);
+    expect(first.minutes.map((c) => `${c.sensorId}@${c.bucket - T0}`).sort()).toEqual(['S1@0', 'S3@0']);
+    expect(acc.openSensors()).toBe(2);
+
+    acc.add('S1', T0 + 4_000, { speed: 5 }); // S1 comes back at the end of the round
+    const second = acc.drainSome(2);
+    expect(second.minutes.map((c) => c.sensorId).sort()).toEqual(['S2', 'S3']);
+    expect(acc.drainSome(5).minutes.map((c) => c.sensorId)).toEqual(['S1']);
+  });
+
+  it('reports the earliest bucket it still holds as the bound for crash repair', () => {
+    const acc = new RollupAccumulator();
+    expect(acc.oldestHeld()).toBeNull();
+    acc.add('S1', T0 + 3_600_000 + 5_000, { speed: 1 });
+    acc.add('S2', T0 + 10_000, { speed: 2 });
+    expect(acc.oldestHeld()).toBe(T0);
+    acc.drainSome(1); // S1, inserted first
+    expect(acc.oldestHeld()).toBe(T0);
+    acc.drainSome(1);
+    expect(acc.oldestHeld()).toBeNull();
+  });
 });
