@@ -30,11 +30,29 @@ export default defineConfig({
   },
   test: {
     root,
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests start real servers; keep the 2-core machine from thrashing.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+        },
+      },
+      {
+        // Browser tests need the client built from the current sources; only they pay for the build.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/buildClient.globalSetup.ts'],
+        },
+      },
+    ],
   },
 });

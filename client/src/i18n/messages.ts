@@ -115,7 +115,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'kind.traffic': 'Traffic',
   'kind.air': 'Air',
   'kind.weather': 'Weather',
-  'kind.grid-event': 'City assets',
+  'kind.grid-event': 'Assets',
   'kind.unknown': 'Unknown',
 
   'severity.red': 'Red',

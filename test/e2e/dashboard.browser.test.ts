@@ -1,0 +1,201 @@
+import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { ReadingInput } from '../../shared/schemas/reading.schema';
+import type { Sensor } from '../../shared/schemas/sensor.schema';
+import { readingsTopic } from '../../shared/version';
+import {
+  countPattern,
+  launchChromium,
+  readCount,
+  saveScreenshot,
+  waitForText,
+  type TestBrowser,
+} from '../helpers/browser';
+import { postReadings } from '../helpers/cityOpsApi';
+import { connectMqtt, publishJson } from '../helpers/mqtt';
+import { getJson, startTestServer, type TestServer } from '../helpers/server';
+
+// What `npm start` serves, driven like a person at the wall would: Debian's
+// Chromium against the real server, serving the client built for this run.
+
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A fresh tab per test, leaving no stored preference behind; on failure its screenshot is kept in the temp folder. */
+function useTab(): () => Page {
+  let page: Page | undefined;
+  beforeEach(async () => {
+    page = await browser.context.newPage();
+  });
+  afterEach(async ({ task }) => {
+    if (!page) return;
+    if (task.result?.state === 'fail') {
+      const file = await saveScreenshot(page, task.name).catch(
+        (err: unknown) => `(no screenshot: ${String(err)})`,
+      );
+      console.error(`screenshot of the failed test "${task.name}": ${file}`);
+    }
+    // Tabs share the profile: a language chosen in one test must not carry over to the next.
+    await page.evaluate(() => localStorage.clear()).catch(() => undefined);
+    await page.close();
+    page = undefined;
+  });
+  return () => {
+    if (!page) throw new Error('no tab open');
+    return page;
+  };
+}
+
+/** Open the dashboard and wait until its socket is connected and the first snapshot is on screen. */
+async function openDashboard(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForText(page.getByTestId('connection'), /已连接/);
+  await waitForText(page.getByTestId('accepted').getByTestId('value'), /^\s*\d/);
+}
+
+async function sensor(url: string, id: string): Promise<Sensor> {
+  const res = await getJson<Sensor>(`${url}/api/v1/sensors/${id}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+function trafficReading(sensorId: string, observedAt: number): ReadingInput {
+  return { sensorId, observedAt, values: { speed: 42, volume: 1200, occupancy: 0.3 } };
+}
+
+describe('live dashboard in Chromium, real data only', () => {
+  let server: TestServer;
+  let mqtt: MqttClient | undefined;
+  const tab = useTab();
+
+  beforeAll(async () => {
+    server = await startTestServer({ CLIENT_DIR: inject('clientDir') });
+  });
+
+  afterAll(async () => {
+    await mqtt?.endAsync();
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  it('shows the platform title, the city and a connected indicator', async () => {
+    const page = tab();
+    await page.goto(server.url);
+
+    await waitForText(page.getByRole('heading', { level: 1 }), /城市运行一网统管/);
+    await waitForText(page.getByTestId('city'), /^\s*杭州市\s*$/);
+    await waitForText(page.getByTestId('connection'), /^\s*已连接\s*$/);
+  });
+
+  it('shows no simulated badge while the demo feed is off', async () => {
+    const page = tab();
+    await openDashboard(page, server.url);
+
+    // The snapshot (which says whether the feed is simulated) is on screen, so absence is final.
+    expect(await page.getByTestId('simulated').count()).toBe(0);
+  });
+
+  it('counts readings posted over HTTP and published over MQTT by kind and in total, without a reload', async () => {
+    const page = tab();
+    await openDashboard(page, server.url);
+    const trafficTile = page.getByTestId('kind-traffic').getByTestId('value');
+    const acceptedTile = page.getByTestId('accepted').getByTestId('value');
+    const trafficBefore = await readCount(trafficTile);
+    const acceptedBefore = await readCount(acceptedTile);
+    await page.evaluate(() => Object.assign(window, { cityopsSamePage: true }));
+
+    const t = Date.now() - 5_000;
+    const result = await postReadings(server.url, [
+      trafficReading('TRF-0001', t),
+      trafficReading('TRF-0002', t),
+      { sensorId: 'AQ-001', observedAt: t, values: { pm25: 35, pm10: 60 } },
+    ]);
+    expect(result.accepted).toBe(3);
+    mqtt = await connectMqtt(server.mqttUrl);
+    await publishJson(mqtt, readingsTopic('TRF-0003'), trafficReading('TRF-0003', t + 1_000));
+
+    // Three traffic readings (two over HTTP, one over MQTT) and one air reading.
+    await waitForText(trafficTile, countPattern(trafficBefore + 3));
+    await waitForText(acceptedTile, countPattern(acceptedBefore + 4));
+    expect(await page.evaluate(() => 'cityopsSamePage' in window)).toBe(true);
+  });
+
+  it("lists a newly arrived reading under its sensor's name", async () => {
+    const page = tab();
+    await openDashboard(page, server.url);
+    const { name } = await sensor(server.url, 'AQ-002');
+    const row = page.getByTestId('recent-row').filter({ hasText: name.zh });
+    expect(await row.count()).toBe(0);
+
+    await postReadings(server.url, [
+      { sensorId: 'AQ-002', observedAt: Date.now() - 1_000, values: { pm25: 12 } },
+    ]);
+
+    await row.first().waitFor();
+  });
+
+  it('counts its own tab among the open connections', async () => {
+    const page = tab();
+    await openDashboard(page, server.url);
+
+    await waitForText(page.getByTestId('connections').getByTestId('value'), /^\s*[1-9][\d,]*\s*$/);
+  });
+
+  it('switches the header to English with the language toggle', async () => {
+    const page = tab();
+    await openDashboard(page, server.url);
+
+    await page.getByRole('button', { name: 'EN' }).click();
+
+    await waitForText(page.getByRole('heading', { level: 1 }), /Unified City Operations/);
+    await waitForText(page.getByTestId('city'), /^\s*Hangzhou\s*$/);
+    await waitForText(page.getByTestId('connection'), /^\s*Connected\s*$/);
+  });
+
+  it("shows the chosen district's sensor count after a scope change", async () => {
+    const page = tab();
+    await openDashboard(page, server.url);
+    const cityTotal = (await getJson<{ total: number }>(`${server.url}/api/v1/sensors?limit=1`)).body.total;
+    const districtTotal = (
+      await getJson<{ total: number }>(`${server.url}/api/v1/sensors?districtId=330106&limit=1`)
+    ).body.total;
+    expect(districtTotal).toBeGreaterThan(0);
+    expect(districtTotal).toBeLessThan(cityTotal);
+    const sensorsTile = page.getByTestId('sensors').getByTestId('value');
+    const total = (n: number) => new RegExp(`/\\s*${n.toLocaleString('en-US')}\\s*$`);
+    await waitForText(sensorsTile, total(cityTotal));
+
+    await page.getByTestId('scope').selectOption('330106');
+
+    await waitForText(sensorsTile, total(districtTotal));
+  });
+});
+
+describe('live dashboard in Chromium, demo feed on', () => {
+  let server: TestServer;
+  const tab = useTab();
+
+  beforeAll(async () => {
+    server = await startTestServer({ CLIENT_DIR: inject('clientDir'), DEMO_FEED: 'true' });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  it('shows the simulated badge', async () => {
+    const page = tab();
+    await page.goto(server.url);
+
+    await waitForText(page.getByTestId('simulated'), /模拟数据/);
+  });
+});
