@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DistrictSchema, GridCellSchema } from './geo.schema';
-import { I18nNameSchema, IdSchema, LngLatSchema } from './common.schema';
+import { AdminCodeSchema, I18nNameSchema, IdSchema, LngLatSchema } from './common.schema';
 import { RoadClassSchema, SensorSchema } from './sensor.schema';
 import { WorkerSchema } from './worker.schema';
 
@@ -26,7 +26,7 @@ export const CityPackMetaSchema = z.object({
   id: IdSchema,
   name: I18nNameSchema,
   /** 6-digit code of the city (GB/T 2260). */
-  adcode: z.string().regex(/^\d{6}$/),
+  adcode: AdminCodeSchema,
   center: LngLatSchema,
   /** Initial map zoom. */
   zoom: z.number().min(0).max(22),

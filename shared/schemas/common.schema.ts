@@ -7,6 +7,13 @@ export const IdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** A 6-digit administrative division code (GB/T 2260): a city (330100) or a district (330106). */
+export const AdminCodeSchema = z.string().regex(/^\d{6}$/, '6-digit administrative code');
+/** 区 — a district, identified by its administrative division code. */
+export const DistrictIdSchema = AdminCodeSchema;
+/** 单元网格 — a unit grid cell's 15-digit hierarchical code (district 6 + street 3 + community 3 + cell 3). */
+export const GridCellIdSchema = z.string().regex(/^\d{15}$/, '15-digit hierarchical code');
+
 /** WGS-84 longitude (degrees east). */
 export const LngSchema = z.number().min(-180).max(180);
 /** WGS-84 latitude (degrees north). */

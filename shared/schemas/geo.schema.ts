@@ -1,12 +1,19 @@
 import { z } from 'zod';
-import { I18nNameSchema, LngLatSchema, MultiPolygonCoordsSchema, PolygonCoordsSchema } from './common.schema';
+import {
+  DistrictIdSchema,
+  GridCellIdSchema,
+  I18nNameSchema,
+  LngLatSchema,
+  MultiPolygonCoordsSchema,
+  PolygonCoordsSchema,
+} from './common.schema';
 
 /**
  * 区 — a district, identified by its 6-digit administrative division code
  * (GB/T 2260, e.g. 330106 for 西湖区).
  */
 export const DistrictSchema = z.object({
-  id: z.string().regex(/^\d{6}$/, '6-digit administrative code'),
+  id: DistrictIdSchema,
   name: I18nNameSchema,
   /** Outline as GeoJSON MultiPolygon coordinates (WGS-84 / GCJ-02 as the source gives it; see the city pack). */
   polygon: MultiPolygonCoordsSchema,
@@ -22,8 +29,8 @@ export type District = z.infer<typeof DistrictSchema>;
  * (6 district + 3 street + 3 community + 3 sequence, as Beijing uses).
  */
 export const GridCellSchema = z.object({
-  id: z.string().regex(/^\d{15}$/, '15-digit hierarchical code'),
-  districtId: z.string().regex(/^\d{6}$/),
+  id: GridCellIdSchema,
+  districtId: DistrictIdSchema,
   /** 街道 code: district code + 3 digits. */
   streetCode: z.string().regex(/^\d{9}$/),
   /** 社区 code: street code + 3 digits. */

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { AlertSchema } from './alert.schema';
-import { EpochMsSchema } from './common.schema';
+import { DistrictIdSchema, EpochMsSchema, GridCellIdSchema } from './common.schema';
 import { LatestReadingSchema } from './reading.schema';
 import { SensorSchema } from './sensor.schema';
 
 /** What a live client follows: the whole city, one district, or one grid cell. */
 export const ScopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('city') }),
-  z.object({ kind: z.literal('district'), id: z.string().regex(/^\d{6}$/) }),
-  z.object({ kind: z.literal('cell'), id: z.string().regex(/^\d{15}$/) }),
+  z.object({ kind: z.literal('district'), id: DistrictIdSchema }),
+  z.object({ kind: z.literal('cell'), id: GridCellIdSchema }),
 ]);
 export type Scope = z.infer<typeof ScopeSchema>;
 

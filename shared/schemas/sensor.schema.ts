@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MetricIdSchema } from '../metrics';
-import { IdSchema, I18nNameSchema, LngLatSchema } from './common.schema';
+import { DistrictIdSchema, GridCellIdSchema, I18nNameSchema, IdSchema, LngLatSchema } from './common.schema';
 
 /** What a sensor is. New kinds are added here and in the metric catalog. */
 export const SENSOR_KINDS = ['traffic', 'air', 'weather', 'grid-event'] as const;
@@ -47,15 +47,9 @@ export const SensorSchema = z.object({
   /** [lng, lat]; null for an auto-registered sensor nobody has placed yet. */
   location: LngLatSchema.nullable(),
   /** Unit grid cell the sensor stands in; null until placed. */
-  gridCellId: z
-    .string()
-    .regex(/^\d{15}$/)
-    .nullable(),
+  gridCellId: GridCellIdSchema.nullable(),
   /** District the sensor stands in; null until placed. */
-  districtId: z
-    .string()
-    .regex(/^\d{6}$/)
-    .nullable(),
+  districtId: DistrictIdSchema.nullable(),
   /** Expected seconds between two reports; offline rules count missed intervals of this. */
   reportIntervalSec: z.number().int().positive(),
   /** For traffic detectors: the road the detector sits on. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EpochMsSchema, IdSchema, LngLatSchema } from './common.schema';
+import { DistrictIdSchema, EpochMsSchema, GridCellIdSchema, IdSchema, LngLatSchema } from './common.schema';
 
 /**
  * 案卷 states per the 数字城管 workflow (GB/T 30428): 立案 → 派遣 → 接单 →
@@ -41,8 +41,8 @@ export const WorkOrderSchema = z.object({
   title: z.string().min(1),
   description: z.string().max(4000).optional(),
   location: LngLatSchema,
-  gridCellId: z.string().regex(/^\d{15}$/),
-  districtId: z.string().regex(/^\d{6}$/),
+  gridCellId: GridCellIdSchema,
+  districtId: DistrictIdSchema,
   alertId: IdSchema.optional(),
   assigneeId: IdSchema.optional(),
   createdAt: EpochMsSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, LngLatSchema } from './common.schema';
+import { DistrictIdSchema, GridCellIdSchema, IdSchema, LngLatSchema } from './common.schema';
 
 /** 网格员 — a grid worker. `phone` and `name` are personal data (masked for viewers). */
 export const WorkerSchema = z.object({
@@ -7,9 +7,9 @@ export const WorkerSchema = z.object({
   name: z.string().min(1),
   /** Mobile number, personal data. */
   phone: z.string().regex(/^1\d{10}$/, '11-digit mainland mobile number'),
-  districtId: z.string().regex(/^\d{6}$/),
+  districtId: DistrictIdSchema,
   /** Unit grid cells this worker covers (15-digit codes). */
-  gridCellIds: z.array(z.string().regex(/^\d{15}$/)).min(1),
+  gridCellIds: z.array(GridCellIdSchema).min(1),
   /** Case categories the worker can handle (e.g. `manhole`, `waterlogging`). */
   skills: z.array(z.string().min(1)),
   /** Daily shift in Asia/Shanghai local time, `HH:MM`. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SensorKindSchema } from '@shared/schemas/sensor.schema';
 import type { CatalogService } from '../services/catalog.service';
 import { ApiError, parseOr400 } from './errors';
+import { DistrictIdSchema, GridCellIdSchema } from '@shared/schemas/common.schema';
 
 const Page = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
@@ -11,21 +12,12 @@ const Page = z.object({
 
 export const SensorListQuerySchema = Page.extend({
   kind: SensorKindSchema.optional(),
-  districtId: z
-    .string()
-    .regex(/^\d{6}$/)
-    .optional(),
-  gridCellId: z
-    .string()
-    .regex(/^\d{15}$/)
-    .optional(),
+  districtId: DistrictIdSchema.optional(),
+  gridCellId: GridCellIdSchema.optional(),
 }).strict();
 
 export const GridCellListQuerySchema = Page.extend({
-  districtId: z
-    .string()
-    .regex(/^\d{6}$/)
-    .optional(),
+  districtId: DistrictIdSchema.optional(),
 }).strict();
 
 function page<T>(items: T[], limit: number, offset: number) {

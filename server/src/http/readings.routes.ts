@@ -9,20 +9,15 @@ import type { IngestService, PayloadRejection } from '../services/ingest.service
 import type { LatestValues } from '../services/latest.service';
 import { StoreWriteError } from '../services/ports';
 import { ApiError, parseOr400 } from './errors';
+import { DistrictIdSchema, GridCellIdSchema } from '@shared/schemas/common.schema';
 
 export const LatestQuerySchema = z
   .object({
     /** Comma-separated sensor ids. */
     sensorId: z.string().max(20_000).optional(),
     kind: SensorKindSchema.optional(),
-    districtId: z
-      .string()
-      .regex(/^\d{6}$/)
-      .optional(),
-    gridCellId: z
-      .string()
-      .regex(/^\d{15}$/)
-      .optional(),
+    districtId: DistrictIdSchema.optional(),
+    gridCellId: GridCellIdSchema.optional(),
   })
   .strict();
 
