@@ -31,6 +31,8 @@ export default defineConfig({
   test: {
     root,
     environment: 'node',
+    // Requests to test servers carry their admin token (test/helpers/auth.ts).
+    setupFiles: ['test/helpers/authenticatedFetch.setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests start real servers; keep the 2-core machine from thrashing.

@@ -12,3 +12,6 @@ export * from './schemas/errors.schema';
 export * from './schemas/ingest.schema';
 export * from './schemas/cityPack.schema';
 export * from './schemas/live.schema';
+export * from './access';
+export * from './schemas/auth.schema';
+export * from './schemas/audit.schema';

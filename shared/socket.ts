@@ -1,3 +1,4 @@
+import type { Role } from './access';
 import type { Alert } from './schemas/alert.schema';
 import type { ApiErrorCode } from './schemas/errors.schema';
 import type { LiveStats, ReadingsBatch, ReadingsResync, Scope, Snapshot } from './schemas/live.schema';
@@ -28,8 +29,16 @@ export interface ClientToServerEvents {
 /** Events between server nodes (scale-out issue). */
 export type InterServerEvents = Record<string, never>;
 
-/** Per-connection data the server keeps on `socket.data`. */
+/** Per-connection data the server keeps on `socket.data` (plain data: it survives session recovery). */
 export interface SocketData {
   scope: Scope;
   connectedAt: number;
+  /** Session the connection was authenticated with; revoking it disconnects the socket. */
+  sessionId: string;
+  userId: string;
+  role: Role;
+  /** Districts the user is limited to (null: the whole city). */
+  districtIds: string[] | null;
+  /** Cells of a grid worker (null for other roles). */
+  cellIds: string[] | null;
 }

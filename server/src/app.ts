@@ -3,6 +3,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from './logger';
+import { authenticate, guard } from './http/auth';
+import { authRoutes } from './http/auth.routes';
 import { catalogRoutes } from './http/catalog.routes';
 import { ApiError, errorHandler, notFound } from './http/errors';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
@@ -13,6 +15,8 @@ import { createSocketServer, type CityOpsIo } from './realtime/socketServer';
 import type { CatalogService } from './services/catalog.service';
 import type { DomainEvents } from './services/events';
 import type { HistoryService } from './services/history.service';
+import type { AuditService } from './services/audit.service';
+import type { IdentityService } from './services/identity.service';
 import type { IngestService } from './services/ingest.service';
 import type { IngestCounters } from './services/ingestStats';
 import type { LatestValues } from './services/latest.service';
@@ -25,6 +29,8 @@ export interface AppDeps {
   clock: () => number;
   logger: Logger;
   catalog: CatalogService;
+  identity: IdentityService;
+  audit: AuditService;
   ingest: IngestService;
   history: HistoryService;
   latest: LatestValues;
@@ -39,6 +45,10 @@ export interface AppDeps {
     recoveryWindowMs: number;
     /** Folder of the built client; served at / when it exists. */
     clientDir: string;
+    /** Mark the session cookie Secure (HTTPS deployments). */
+    secureCookie: boolean;
+    /** Sign-in attempts allowed per client address per minute. */
+    loginAttemptsPerMinute: number;
   };
 }
 
@@ -56,6 +66,8 @@ export function createApp(deps: AppDeps): CityOpsApp {
   app.set('query parser', 'simple');
 
   const api = express.Router();
+  // Every API request resolves its session first; each route's guard (ROUTE_ACCESS) decides.
+  api.use(authenticate(deps.identity));
   api.use(
     healthRoutes({
       version: deps.version,
@@ -66,7 +78,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
     }),
   );
   const openApi = buildOpenApi(deps.version);
-  api.get('/openapi.json', (_req, res) => {
+  api.get('/openapi.json', guard('GET /api/openapi.json'), (_req, res) => {
     res.json(openApi);
   });
 
@@ -80,8 +92,20 @@ export function createApp(deps: AppDeps): CityOpsApp {
       maxPayloadBytes: deps.settings.maxPayloadBytes,
     }),
   );
+  // JSON bodies of the management API (ingest reads its own raw body with its own limit).
+  v1.use(express.json({ limit: '64kb' }));
+  v1.use(
+    authRoutes({
+      identity: deps.identity,
+      audit: deps.audit,
+      catalog: deps.catalog,
+      clock: deps.clock,
+      secureCookie: deps.settings.secureCookie,
+      loginAttemptsPerMinute: deps.settings.loginAttemptsPerMinute,
+    }),
+  );
   v1.use(catalogRoutes(deps.catalog));
-  v1.get('/ingest/stats', (_req, res) => {
+  v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
     res.json(deps.counters.snapshot(deps.store.stats()));
   });
   api.use('/v1', v1);
@@ -114,6 +138,8 @@ export function createApp(deps: AppDeps): CityOpsApp {
   const io = createSocketServer(server, {
     live: deps.live,
     catalog: deps.catalog,
+    identity: deps.identity,
+    events: deps.events,
     recoveryWindowMs: deps.settings.recoveryWindowMs,
     onError: (message, err) => deps.logger.error({ err }, message),
   });

@@ -57,6 +57,29 @@ const ConfigSchema = z.object({
   DEMO_FEED_BACKFILL_HOURS: z.coerce.number().min(0).max(48).default(0),
   /** Speed of the built-in feed's clock while it catches up from the backfill to now (then it runs live). */
   DEMO_FEED_SPEED: z.coerce.number().positive().max(3600).default(60),
+  /**
+   * Password of the `admin` account created on first start (when there are no users). Unset: a
+   * random one is generated and printed once. There is no default password.
+   */
+  ADMIN_INITIAL_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
+  /** A session ends after this many hours without use. */
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  /** Mark the session cookie Secure: set true when CityOps is served over HTTPS. */
+  COOKIE_SECURE: bool.default(false),
+  /** Consecutive failed sign-ins that lock an account. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** Minutes a locked account stays locked. */
+  LOGIN_LOCK_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
+  /** Sign-in attempts allowed per client address per minute (all usernames together). */
+  LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Serve the built client from this folder (empty: do not serve a client). */
   CLIENT_DIR: z.string().default('./dist/client'),
 });

@@ -24,6 +24,10 @@ import { IngestService } from './services/ingest.service';
 import { IngestCounters } from './services/ingestStats';
 import { LatestValues } from './services/latest.service';
 import { LiveService } from './services/live.service';
+import { AuditService } from './services/audit.service';
+import { SqliteAuditRepository } from './persistence/sqlite/audit.repository';
+import { IdentityService, type DemoAccount } from './services/identity.service';
+import { SqliteSessionRepository, SqliteUserRepository } from './persistence/sqlite/identity.repository';
 
 const DAY_MS = 86_400_000;
 
@@ -37,6 +41,10 @@ export interface CityOpsHandle {
   logger: Logger;
   store: SqliteReadingStore;
   feed: Feed | null;
+  /** The first administrator, when this start created it (its password is shown once, never stored). */
+  firstAdmin: { username: string; password: string } | null;
+  /** Demo accounts (demo mode only), with this start's passwords. */
+  demoAccounts: DemoAccount[];
   close(): Promise<void>;
 }
 
@@ -116,6 +124,46 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   });
   const history = new HistoryService({ catalog, store, clock, retentionMs });
 
+  const identity = new IdentityService({
+    users: new SqliteUserRepository(db),
+    sessions: new SqliteSessionRepository(db),
+    events,
+    clock,
+    settings: {
+      sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+      maxFailedLogins: config.LOGIN_MAX_FAILURES,
+      lockMs: config.LOGIN_LOCK_MINUTES * 60_000,
+    },
+  });
+  const audit = new AuditService({ repo: new SqliteAuditRepository(db), clock });
+  const systemOrigin = { via: 'system' as const };
+  // No default password anywhere: the first start creates `admin` with a configured or random one.
+  const firstAdmin = await identity.ensureAdmin(config.ADMIN_INITIAL_PASSWORD);
+  if (firstAdmin) {
+    logger.warn({ username: firstAdmin.username }, 'created the first administrator account');
+    await audit.record({
+      actor: { type: 'system', id: 'first-start' },
+      action: 'user.create',
+      target: { type: 'user', id: firstAdmin.username },
+      after: { username: firstAdmin.username, role: 'admin' },
+      origin: systemOrigin,
+    });
+  }
+  const demoAccounts = config.DEMO_FEED
+    ? await identity.ensureDemoAccounts({
+        workerId: catalog.listWorkers()[0]?.id ?? null,
+        districtId: catalog.listDistricts()[0]?.id ?? null,
+      })
+    : [];
+  if (demoAccounts.length > 0) {
+    await audit.record({
+      actor: { type: 'system', id: 'demo' },
+      action: 'user.demo.issue',
+      after: { accounts: demoAccounts.map((a) => ({ username: a.username, role: a.role })) },
+      origin: systemOrigin,
+    });
+  }
+
   let feed: Feed | null = null;
   let connections = () => 0;
   const live = new LiveService({
@@ -165,6 +213,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     clock,
     logger,
     catalog,
+    identity,
+    audit,
     ingest,
     history,
     latest,
@@ -178,6 +228,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       pushIntervalMs: config.PUSH_INTERVAL_MS,
       recoveryWindowMs: config.RECOVERY_WINDOW_MS,
       clientDir: config.CLIENT_DIR,
+      secureCookie: config.COOKIE_SECURE,
+      loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
     },
   });
   connections = () => io.engine.clientsCount;
@@ -225,7 +277,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       db.close();
     })());
 
-  return { config, url, port, mqttUrl, logger, store, feed, close };
+  return { config, url, port, mqttUrl, logger, store, feed, firstAdmin, demoAccounts, close };
 }
 
 async function runFromCommandLine(): Promise<void> {
@@ -253,6 +305,21 @@ async function runFromCommandLine(): Promise<void> {
       (handle.feed ? `  Feed:              simulated city day (模拟数据) is streaming\n` : '') +
       `\n`,
   );
+  if (handle.firstAdmin) {
+    process.stdout.write(
+      `  首次启动 / First start — administrator account (shown once; change it after signing in):\n` +
+        `    username: ${handle.firstAdmin.username}\n    password: ${handle.firstAdmin.password}\n\n`,
+    );
+  }
+  if (handle.demoAccounts.length > 0) {
+    process.stdout.write(
+      `  ⚠ 演示账号 / DEMO ACCOUNTS — for trying CityOps only, new passwords at every demo start:\n` +
+        handle.demoAccounts
+          .map((a) => `    ${a.username.padEnd(24)} ${a.password}   ${a.role}${a.note ? ` (${a.note})` : ''}`)
+          .join('\n') +
+        `\n\n`,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

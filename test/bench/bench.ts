@@ -17,7 +17,11 @@ import type { Sensor } from '../../shared/schemas/sensor.schema';
 import { ReadingFactory } from './readings';
 import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf } from './report';
 import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
+import { installAuthenticatedFetch } from '../helpers/auth';
 import { startServerProcess } from './serverProcess';
+
+// Requests to the bench's server carry its admin token (test/helpers/auth.ts).
+installAuthenticatedFetch();
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStat } from './procStats';
+import { registerToken, signIn, testPassword } from '../helpers/auth';
 
 /** A free TCP port on 127.0.0.1: bind port 0, read it, close. */
 export async function freePort(): Promise<number> {
@@ -47,6 +48,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   mkdirSync(clientDir);
   const port = await freePort();
   const mqttPort = await freePort();
+  // The bench reads the catalog and stats and connects dashboards as the administrator.
+  const adminPassword = testPassword();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -57,6 +60,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     LOG_LEVEL: 'warn',
     DEMO_FEED: 'false',
     CLIENT_DIR: clientDir,
+    ADMIN_INITIAL_PASSWORD: adminPassword,
     ...options.env,
   };
   // tsx hands Node flags given before the script to the Node process it runs (NODE_OPTIONS may not carry --cpu-prof).
@@ -78,6 +82,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(url, child, () => log);
+    registerToken(url, await signIn(url, 'admin', adminPassword));
   } catch (err) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

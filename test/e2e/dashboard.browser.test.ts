@@ -9,6 +9,7 @@ import {
   launchChromium,
   readCount,
   saveScreenshot,
+  signIn,
   waitForText,
   type TestBrowser,
 } from '../helpers/browser';
@@ -33,6 +34,8 @@ afterAll(async () => {
 function useTab(): () => Page {
   let page: Page | undefined;
   beforeEach(async () => {
+    // Every test starts signed out: the session cookie would otherwise carry over between tabs.
+    await browser.context.clearCookies();
     page = await browser.context.newPage();
   });
   afterEach(async ({ task }) => {
@@ -54,9 +57,10 @@ function useTab(): () => Page {
   };
 }
 
-/** Open the dashboard and wait until its socket is connected and the first snapshot is on screen. */
-async function openDashboard(page: Page, url: string): Promise<void> {
-  await page.goto(url);
+/** Open the dashboard as the server's admin and wait until its socket is connected and the first snapshot is on screen. */
+async function openDashboard(page: Page, server: TestServer): Promise<void> {
+  await page.goto(server.url);
+  await signIn(page, server.url, server.admin.username, server.admin.password);
   await waitForText(page.getByTestId('connection'), /已连接/);
   await waitForText(page.getByTestId('accepted').getByTestId('value'), /^\s*\d/);
 }
@@ -89,6 +93,7 @@ describe('live dashboard in Chromium, real data only', () => {
   it('shows the platform title, the city and a connected indicator', async () => {
     const page = tab();
     await page.goto(server.url);
+    await signIn(page, server.url, server.admin.username, server.admin.password);
 
     await waitForText(page.getByRole('heading', { level: 1 }), /城市运行一网统管/);
     await waitForText(page.getByTestId('city'), /^\s*杭州市\s*$/);
@@ -97,7 +102,7 @@ describe('live dashboard in Chromium, real data only', () => {
 
   it('shows no simulated badge while the demo feed is off', async () => {
     const page = tab();
-    await openDashboard(page, server.url);
+    await openDashboard(page, server);
 
     // The snapshot (which says whether the feed is simulated) is on screen, so absence is final.
     expect(await page.getByTestId('simulated').count()).toBe(0);
@@ -105,7 +110,7 @@ describe('live dashboard in Chromium, real data only', () => {
 
   it('counts readings posted over HTTP and published over MQTT by kind and in total, without a reload', async () => {
     const page = tab();
-    await openDashboard(page, server.url);
+    await openDashboard(page, server);
     const trafficTile = page.getByTestId('kind-traffic').getByTestId('value');
     const acceptedTile = page.getByTestId('accepted').getByTestId('value');
     const trafficBefore = await readCount(trafficTile);
@@ -130,7 +135,7 @@ describe('live dashboard in Chromium, real data only', () => {
 
   it("lists a newly arrived reading under its sensor's name", async () => {
     const page = tab();
-    await openDashboard(page, server.url);
+    await openDashboard(page, server);
     const { name } = await sensor(server.url, 'AQ-002');
     const row = page.getByTestId('recent-row').filter({ hasText: name.zh });
     expect(await row.count()).toBe(0);
@@ -144,14 +149,14 @@ describe('live dashboard in Chromium, real data only', () => {
 
   it('counts its own tab among the open connections', async () => {
     const page = tab();
-    await openDashboard(page, server.url);
+    await openDashboard(page, server);
 
     await waitForText(page.getByTestId('connections').getByTestId('value'), /^\s*[1-9][\d,]*\s*$/);
   });
 
   it('switches the header to English with the language toggle', async () => {
     const page = tab();
-    await openDashboard(page, server.url);
+    await openDashboard(page, server);
 
     await page.getByRole('button', { name: 'EN' }).click();
 
@@ -160,9 +165,25 @@ describe('live dashboard in Chromium, real data only', () => {
     await waitForText(page.getByTestId('connection'), /^\s*Connected\s*$/);
   });
 
+  it('stays on the sign-in view and shows the error when the password is wrong', async () => {
+    const page = tab();
+    await page.goto(server.url);
+    const form = page.getByTestId('login');
+
+    await form.getByTestId('username').fill(server.admin.username);
+    await form.getByTestId('password').fill(`${server.admin.password}-wrong`);
+    await form.getByTestId('submit').click();
+
+    await waitForText(form.getByTestId('login-error'), /用户名或密码错误/);
+    expect(await form.isVisible()).toBe(true);
+    expect(await form.getByTestId('submit').isEnabled()).toBe(true);
+    expect(await page.getByTestId('user-name').count()).toBe(0);
+    expect(await page.getByTestId('connection').count()).toBe(0);
+  });
+
   it("shows the chosen district's sensor count after a scope change", async () => {
     const page = tab();
-    await openDashboard(page, server.url);
+    await openDashboard(page, server);
     const cityTotal = (await getJson<{ total: number }>(`${server.url}/api/v1/sensors?limit=1`)).body.total;
     const districtTotal = (
       await getJson<{ total: number }>(`${server.url}/api/v1/sensors?districtId=330106&limit=1`)
@@ -195,6 +216,7 @@ describe('live dashboard in Chromium, demo feed on', () => {
   it('shows the simulated badge', async () => {
     const page = tab();
     await page.goto(server.url);
+    await signIn(page, server.url, server.admin.username, server.admin.password);
 
     await waitForText(page.getByTestId('simulated'), /模拟数据/);
   });

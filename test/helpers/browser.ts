@@ -87,3 +87,22 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Sign in through the page's own form, as a person at the wall would: opens
+ * `baseUrl` unless the tab is already there, fills 用户名 / 密码, presses 登录
+ * and waits until the dashboard shows the signed-in user. A refusal fails with
+ * the message the form showed.
+ */
+export async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  if (!page.url().startsWith(baseUrl)) await page.goto(baseUrl);
+  const form = page.getByTestId('login');
+  await form.getByTestId('username').fill(username);
+  await form.getByTestId('password').fill(password);
+  await form.getByTestId('submit').click();
+  const signedIn = page.getByTestId('user-name');
+  const refused = form.getByTestId('login-error');
+  await signedIn.or(refused).first().waitFor();
+  if (await refused.isVisible())
+    throw new Error(`sign-in of ${username} refused: ${await refused.textContent()}`);
+}

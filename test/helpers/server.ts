@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../server/src/config';
 import { startCityOps, type CityOpsHandle } from '../../server/src/main';
+import { registerToken, signIn, testPassword } from './auth';
 
 export interface TestServer extends CityOpsHandle {
+  /** The administrator this server was started with; requests from tests act as it by default. */
+  admin: { username: string; password: string };
+  /** The admin's session token. */
+  token: string;
   /** Folder holding the SQLite file; removed by `stop()` unless kept for a restart. */
   dir: string;
   /** Stop the server (the database stays until `cleanup()`). */
@@ -18,8 +23,13 @@ export interface TestServer extends CityOpsHandle {
  * port, the embedded MQTT broker on another (unless MQTT_URL is given), a
  * SQLite file in a temp folder. `env` overrides any config variable.
  */
+const adminPasswords = new Map<string, string>();
+
 export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'cityops-test-'));
+  // One admin password per database folder: a restart on the same folder signs in with it again.
+  const adminPassword = adminPasswords.get(folder) ?? testPassword();
+  adminPasswords.set(folder, adminPassword);
   const config: Config = parseConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -30,11 +40,18 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     CLIENT_DIR: join(folder, 'no-client'),
     WRITE_FLUSH_MS: '2',
     PUSH_INTERVAL_MS: '50',
+    ADMIN_INITIAL_PASSWORD: adminPassword,
+    // Tests sign in often from one address; the per-address limit has its own test.
+    LOGIN_ATTEMPTS_PER_MINUTE: '10000',
     ...env,
   });
   const handle = await startCityOps(config);
+  const token = await signIn(handle.url, 'admin', adminPassword);
+  registerToken(handle.url, token);
   return {
     ...handle,
+    admin: { username: 'admin', password: adminPassword },
+    token,
     dir: folder,
     stop: () => handle.close(),
     cleanup: () => rmSync(folder, { recursive: true, force: true }),

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './server';
+import { registerToken, signIn, testPassword } from './auth';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -33,11 +34,16 @@ export interface ServerProcess {
  * process, so a SIGKILL really kills the server) on free ports with the given
  * database file; resolves once /api/health answers 200.
  */
+const adminPasswords = new Map<string, string>();
+
 export async function spawnServer(
   databaseFile: string,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const [port, mqttPort] = [await freePort(), await freePort()];
+  // One admin password per database: a restarted process signs in with it again.
+  const adminPassword = adminPasswords.get(databaseFile) ?? testPassword();
+  adminPasswords.set(databaseFile, adminPassword);
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: REPO_ROOT,
     env: {
@@ -51,6 +57,7 @@ export async function spawnServer(
       DATABASE_FILE: databaseFile,
       LOG_LEVEL: 'warn',
       CLIENT_DIR: `${databaseFile}.no-client`,
+      ADMIN_INITIAL_PASSWORD: adminPassword,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,5 +96,6 @@ export async function spawnServer(
     await proc.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
   }
+  registerToken(url, await signIn(url, 'admin', adminPassword));
   return proc;
 }

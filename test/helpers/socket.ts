@@ -1,6 +1,7 @@
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { Scope, Snapshot } from '../../shared/schemas/live.schema';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket';
+import { tokenFor } from './auth';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -8,13 +9,15 @@ export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export async function connectClient(
   url: string,
   scope?: Scope,
-  options: { reconnection?: boolean } = {},
+  options: { reconnection?: boolean; token?: string } = {},
 ): Promise<{ socket: TestSocket; snapshot: Snapshot }> {
+  // The server's admin token unless the test brings its own (see test/helpers/auth.ts).
+  const token = options.token ?? tokenFor(url);
   const socket: TestSocket = connectSocket(url, {
     transports: ['websocket'],
     reconnection: options.reconnection ?? false,
     forceNew: true,
-    ...(scope ? { auth: { scope } } : {}),
+    auth: { ...(scope ? { scope } : {}), ...(token ? { token } : {}) },
   });
   const snapshot = await new Promise<Snapshot>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no snapshot within 10 s')), 10_000);

@@ -1,5 +1,7 @@
 import type { Pinia } from 'pinia';
 import type { Socket } from 'socket.io-client';
+import { watch } from 'vue';
+import { useAuthStore } from '../features/auth/auth.store';
 import { useConnectionStore } from '../features/connection/connection.store';
 import { useLiveStore } from '../features/live/live.store';
 import { useScopeStore } from '../features/scope/scope.store';
@@ -11,22 +13,48 @@ import type { LiveSocket } from './socket';
  */
 export const SERVER_CLOSE_RETRY_MS = 5_000;
 
+/** The handshake refusal (`connect_error` message) of a connection without a valid session. */
+const UNAUTHORIZED = 'unauthorized';
+
 /**
  * Bind every live socket listener: each server event goes to one store
- * action, connection lifecycle events to the connection store. Returns a
- * function that unbinds them all.
+ * action, connection lifecycle events to the connection store. The socket
+ * follows the session: it connects once someone is signed in, and on sign-out
+ * it disconnects and the live state is forgotten. Returns a function that
+ * unbinds it all.
  */
 export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   const live = useLiveStore(pinia);
   const connection = useConnectionStore(pinia);
   const scope = useScopeStore(pinia);
+  const auth = useAuthStore(pinia);
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function connectIfSignedIn(): void {
+    if (auth.status === 'signed-in' && !socket.connected && !socket.active) socket.connect();
+  }
 
   function retryLater(): void {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => {
-      if (!socket.connected && !socket.active) socket.connect();
-    }, SERVER_CLOSE_RETRY_MS);
+    retryTimer = setTimeout(connectIfSignedIn, SERVER_CLOSE_RETRY_MS);
+  }
+
+  /** The server turned us away: find out whether the session is gone before trying again. */
+  async function recheckThenRetry(): Promise<void> {
+    // Signed out, the status watch below shows the sign-in view; retrying would only be refused again.
+    if ((await auth.check()) !== 'signed-out') retryLater();
+  }
+
+  function followSession(status: typeof auth.status): void {
+    if (status === 'signed-in') {
+      connectIfSignedIn();
+    } else if (status === 'signed-out') {
+      clearTimeout(retryTimer);
+      socket.disconnect();
+      live.clear();
+      scope.reset();
+      connection.reset();
+    }
   }
 
   const server = {
@@ -48,17 +76,20 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
       connection.markReconnecting(reason);
     } else {
       connection.markDisconnected(reason);
-      if (reason === 'io server disconnect') retryLater();
+      // Also how a revoked or expired session ends.
+      if (reason === 'io server disconnect') void recheckThenRetry();
     }
   };
   const onConnectError = (err: Error): void => {
     if (socket.active) {
       connection.markReconnecting(err.message);
-    } else {
-      // Refused by the server (middleware): Socket.IO gives up, we do not.
-      connection.markDisconnected(err.message);
-      retryLater();
+      return;
     }
+    // Refused by the server (middleware): Socket.IO gives up. We do not, unless
+    // the same handshake can only be refused again.
+    connection.markDisconnected(err.message);
+    if (err.message === UNAUTHORIZED) void recheckThenRetry();
+    else if (!err.message.startsWith('forbidden')) retryLater();
   };
   const onReconnectAttempt = (attempt: number): void => connection.markReconnecting(undefined, attempt);
 
@@ -72,8 +103,11 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', onConnectError);
   socket.io.on('reconnect_attempt', onReconnectAttempt);
+  // Synchronous, so that sign-out disconnects before anything else runs.
+  const stopFollowing = watch(() => auth.status, followSession, { immediate: true, flush: 'sync' });
 
   return () => {
+    stopFollowing();
     clearTimeout(retryTimer);
     socket.off('snapshot', server.snapshot);
     socket.off('readings:batch', server['readings:batch']);

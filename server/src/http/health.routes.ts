@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { guard } from './auth';
 
 export interface HealthCheck {
   ok: boolean;
@@ -16,7 +17,7 @@ export interface HealthDeps {
 /** Liveness (the process answers) and readiness (broker and store work): 200 when ready, 503 when not. */
 export function healthRoutes(deps: HealthDeps): Router {
   const r = Router();
-  r.get('/health', async (_req, res) => {
+  r.get('/health', guard('GET /api/health'), async (_req, res) => {
     const broker = deps.broker();
     const store = await deps.store();
     const ready = broker.ok && store.ok;

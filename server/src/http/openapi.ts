@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import { AuditPageSchema, AuditQuerySchema } from '@shared/schemas/audit.schema';
+import {
+  LoginRequestSchema,
+  SessionInfoSchema,
+  UserCreateSchema,
+  UserSchema,
+  UserUpdateSchema,
+} from '@shared/schemas/auth.schema';
 import { CityPackMetaSchema } from '@shared/schemas/cityPack.schema';
 import { pageOf } from '@shared/schemas/common.schema';
 import { ApiErrorBodySchema } from '@shared/schemas/errors.schema';
@@ -166,6 +174,86 @@ export function buildOpenApi(version: string): JsonSchema {
           responses: {
             '200': json(pageOf(LatestReadingSchema), 'latest values'),
             '400': errorResponse('bad query'),
+          },
+        },
+      },
+      '/api/v1/auth/login': {
+        post: {
+          summary:
+            'Sign in: sets the httpOnly session cookie (SameSite=Lax); throttled per address, locks after repeated failures',
+          requestBody: { required: true, ...json(LoginRequestSchema, 'username and password', 'input') },
+          responses: {
+            '200': json(SessionInfoSchema, 'signed in'),
+            '401': errorResponse('wrong username or password'),
+            '423': errorResponse('account locked; Retry-After says for how long'),
+            '429': errorResponse('too many attempts from this address'),
+          },
+        },
+      },
+      '/api/v1/auth/logout': {
+        post: {
+          summary: 'Sign out: ends this session',
+          responses: { '204': { description: 'signed out' }, '401': errorResponse('not signed in') },
+        },
+      },
+      '/api/v1/auth/me': {
+        get: {
+          summary: 'The signed-in user and their permissions',
+          responses: { '200': json(SessionInfoSchema, 'the session'), '401': errorResponse('not signed in') },
+        },
+      },
+      '/api/v1/users': {
+        get: {
+          summary: 'Users (users:read)',
+          responses: { '200': json(pageOf(UserSchema), 'all users'), '403': errorResponse('not allowed') },
+        },
+        post: {
+          summary: 'Create a user (users:manage)',
+          requestBody: { required: true, ...json(UserCreateSchema, 'the new user', 'input') },
+          responses: {
+            '201': json(UserSchema, 'created'),
+            '409': errorResponse('username taken'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/users/{id}': {
+        patch: {
+          summary:
+            'Change a user (users:manage); a new role, area, password or a disable ends their sessions',
+          parameters: [idParam('id', 'user id')],
+          requestBody: { required: true, ...json(UserUpdateSchema, 'fields to change', 'input') },
+          responses: {
+            '200': json(UserSchema, 'changed'),
+            '404': errorResponse('no such user'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/users/{id}/revoke-sessions': {
+        post: {
+          summary: 'End every session of a user at once (users:manage); their live sockets disconnect',
+          parameters: [idParam('id', 'user id')],
+          responses: {
+            '200': { description: '{ revoked: number }' },
+            '404': errorResponse('no such user'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/workers': {
+        get: {
+          summary: 'Grid workers in your area; personal fields masked by your role (workers:read)',
+          responses: { '200': { description: 'the roster' }, '403': errorResponse('not allowed') },
+        },
+      },
+      '/api/v1/audit': {
+        get: {
+          summary: 'The hash-chained audit log, newest first (audit:read)',
+          parameters: queryParams(AuditQuerySchema),
+          responses: {
+            '200': json(AuditPageSchema, 'a page of entries'),
+            '403': errorResponse('not allowed'),
           },
         },
       },

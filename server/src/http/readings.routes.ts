@@ -8,6 +8,8 @@ import type { HistoryService } from '../services/history.service';
 import type { IngestService, PayloadRejection } from '../services/ingest.service';
 import type { LatestValues } from '../services/latest.service';
 import { StoreWriteError } from '../services/ports';
+import { reachesSensor } from '../domain/access';
+import { guard, reachOf, requirePrincipal } from './auth';
 import { ApiError, parseOr400 } from './errors';
 import { DistrictIdSchema, GridCellIdSchema } from '@shared/schemas/common.schema';
 
@@ -62,6 +64,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
   const readBody = express.raw({ type: () => true, limit: deps.maxPayloadBytes * 2 });
   r.post(
     '/readings',
+    guard('POST /api/v1/readings'),
     (req, _res, next) => {
       if (!req.is('application/json')) {
         next(payloadError(deps.ingest.refuseContentType('http', req.get('content-type')).payload));
@@ -103,20 +106,34 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
     },
   );
 
-  r.get('/readings/latest', (req, res) => {
+  r.get('/readings/latest', guard('GET /api/v1/readings/latest'), (req, res) => {
     const q = parseOr400(LatestQuerySchema, req.query, 'query');
-    const ids = q.sensorId
-      ? q.sensorId.split(',').filter(Boolean)
-      : deps.catalog
-          .listSensors({ kind: q.kind, districtId: q.districtId, gridCellId: q.gridCellId })
-          .map((s) => s.id);
+    const reach = reachOf(requirePrincipal(res), deps.catalog);
+    let ids: string[];
+    if (q.sensorId) {
+      ids = q.sensorId.split(',').filter(Boolean);
+      const hidden = ids.find((id) => {
+        const s = deps.catalog.sensor(id);
+        return s !== undefined && !reachesSensor(reach, s);
+      });
+      if (hidden) throw new ApiError(403, 'forbidden', `sensor ${hidden} is outside your assigned area`);
+    } else {
+      ids = deps.catalog
+        .listSensors({ kind: q.kind, districtId: q.districtId, gridCellId: q.gridCellId })
+        .filter((s) => reachesSensor(reach, s))
+        .map((s) => s.id);
+    }
     const items = deps.latest.forSensors(ids);
     res.json({ items, total: items.length });
   });
 
-  r.get('/sensors/:id/history', async (req, res) => {
+  r.get('/sensors/:id/history', guard('GET /api/v1/sensors/:id/history'), async (req, res) => {
     const q = parseOr400(HistoryQuerySchema, req.query, 'query');
-    res.json(await deps.history.history(req.params.id, q));
+    const sensor = deps.catalog.sensor(String(req.params['id']));
+    if (sensor && !reachesSensor(reachOf(requirePrincipal(res), deps.catalog), sensor)) {
+      throw new ApiError(403, 'forbidden', `sensor ${sensor.id} is outside your assigned area`);
+    }
+    res.json(await deps.history.history(String(req.params['id']), q));
   });
 
   return r;

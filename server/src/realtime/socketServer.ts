@@ -7,7 +7,13 @@ import type {
   ServerToClientEvents,
   SocketData,
 } from '@shared/socket';
+import { hasPermission } from '@shared/access';
+import { defaultScope, reachesScope, type Reach } from '../domain/access';
+import { reachOf, sessionToken } from '../http/auth';
+import { SOCKET_ACCESS } from '../http/routeAccess';
 import type { CatalogService } from '../services/catalog.service';
+import type { DomainEvents } from '../services/events';
+import type { IdentityService } from '../services/identity.service';
 import type { LiveService } from '../services/live.service';
 
 export type CityOpsIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -15,12 +21,12 @@ export type CityOpsIo = Server<ClientToServerEvents, ServerToClientEvents, Inter
 export interface SocketServerDeps {
   live: LiveService;
   catalog: CatalogService;
+  identity: IdentityService;
+  events: DomainEvents;
   /** Disconnections shorter than this are recovered (rooms kept, alerts replayed), ms. */
   recoveryWindowMs: number;
   onError: (message: string, err: unknown) => void;
 }
-
-const CITY: Scope = { kind: 'city' };
 
 function describe(err: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
   return err.issues.map((i) => `${i.path.map(String).join('.') || 'scope'}: ${i.message}`).join('; ');
@@ -34,24 +40,79 @@ function describe(err: { issues: Array<{ path: PropertyKey[]; message: string }>
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): CityOpsIo {
   const io: CityOpsIo = new Server(httpServer, {
     serveClient: false,
-    connectionStateRecovery: { maxDisconnectionDuration: deps.recoveryWindowMs, skipMiddlewares: true },
+    // Middlewares run on recovered connections too: a resumed socket is re-authenticated.
+    connectionStateRecovery: { maxDisconnectionDuration: deps.recoveryWindowMs, skipMiddlewares: false },
     // Bounded per-message size: clients only send small commands.
     maxHttpBufferSize: 64 * 1024,
   });
 
+  const cellDistrict = (cellId: string) => deps.catalog.gridCell(cellId)?.districtId;
+
+  // The handshake is authenticated by the session cookie (or auth.token) and
+  // checked against SOCKET_ACCESS and the caller's reach before any room is joined.
   io.use((socket, next) => {
-    const raw: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.['scope'];
-    if (raw === undefined) {
-      socket.data.scope = CITY;
-    } else {
-      const parsed = ScopeSchema.safeParse(raw);
-      if (!parsed.success) return next(new Error(`invalid scope: ${describe(parsed.error)}`));
-      if (!deps.catalog.scopeExists(parsed.data))
-        return next(new Error(`unknown ${parsed.data.kind} in scope`));
-      socket.data.scope = parsed.data;
+    const token =
+      sessionToken({
+        cookie: socket.handshake.headers.cookie,
+        authorization: socket.handshake.headers.authorization,
+      }) ??
+      (typeof (socket.handshake.auth as Record<string, unknown> | undefined)?.['token'] === 'string'
+        ? ((socket.handshake.auth as Record<string, string>)['token'] ?? null)
+        : null);
+    if (!token) return next(new Error('unauthorized'));
+    deps.identity.authenticate(token).then(
+      (principal) => {
+        if (!principal) return next(new Error('unauthorized'));
+        if (!hasPermission(principal.user.role, SOCKET_ACCESS.connect))
+          return next(new Error('forbidden: live data'));
+        const reach = reachOf(principal, deps.catalog);
+        if (socket.recovered) {
+          // A resumed session keeps its scope (restored with socket.data) if the caller still reaches it.
+          if (
+            socket.data.userId !== principal.user.id ||
+            !reachesScope(reach, socket.data.scope, cellDistrict)
+          ) {
+            return next(new Error('forbidden: the resumed scope is outside your assigned area'));
+          }
+          socket.data.sessionId = principal.sessionId;
+          return next();
+        }
+        const raw: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.['scope'];
+        let scope: Scope | null;
+        if (raw === undefined) {
+          scope = defaultScope(reach);
+          if (!scope) return next(new Error('forbidden: no area is assigned to you'));
+        } else {
+          const parsed = ScopeSchema.safeParse(raw);
+          if (!parsed.success) return next(new Error(`invalid scope: ${describe(parsed.error)}`));
+          if (!deps.catalog.scopeExists(parsed.data))
+            return next(new Error(`unknown ${parsed.data.kind} in scope`));
+          scope = parsed.data;
+        }
+        if (!reachesScope(reach, scope, cellDistrict))
+          return next(new Error(`forbidden: ${roomOf(scope)} is outside your assigned area`));
+        socket.data.scope = scope;
+        socket.data.sessionId = principal.sessionId;
+        socket.data.userId = principal.user.id;
+        socket.data.role = principal.user.role;
+        socket.data.districtIds = reach.districtIds ? [...reach.districtIds] : null;
+        socket.data.cellIds = reach.cellIds ? [...reach.cellIds] : null;
+        socket.data.connectedAt = Date.now();
+        next();
+      },
+      (err: unknown) => {
+        deps.onError('socket authentication failed', err);
+        next(new Error('unavailable'));
+      },
+    );
+  });
+
+  // A revoked session loses its live connections at once.
+  deps.events.on('sessions.revoked', ({ sessionIds }) => {
+    const ended = new Set(sessionIds);
+    for (const socket of io.sockets.sockets.values()) {
+      if (ended.has(socket.data.sessionId)) socket.disconnect(true);
     }
-    socket.data.connectedAt = Date.now();
-    next();
   });
 
   io.on('connection', (socket) => {
@@ -75,10 +136,26 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
         return;
       }
       const scope = parsed.data;
+      if (!hasPermission(socket.data.role, SOCKET_ACCESS['scope:set'])) {
+        ack({ ok: false, error: { code: 'forbidden', message: 'your role may not follow live data' } });
+        return;
+      }
       if (!deps.catalog.scopeExists(scope)) {
         ack({
           ok: false,
           error: { code: 'not_found', message: `no ${scope.kind} ${'id' in scope ? scope.id : ''}` },
+        });
+        return;
+      }
+      const reach: Reach = {
+        role: socket.data.role,
+        districtIds: socket.data.districtIds,
+        cellIds: socket.data.cellIds ? new Set(socket.data.cellIds) : null,
+      };
+      if (!reachesScope(reach, scope, cellDistrict)) {
+        ack({
+          ok: false,
+          error: { code: 'forbidden', message: `${roomOf(scope)} is outside your assigned area` },
         });
         return;
       }

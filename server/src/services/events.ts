@@ -8,6 +8,8 @@ export interface DomainEventMap {
   'readings.accepted': { readings: readonly Reading[] };
   /** A sensor registered itself by reporting (AUTO_REGISTER_SENSORS). */
   'sensor.registered': { sensor: Sensor };
+  /** Sessions ended (logout, revocation, a user's rights changed): their sockets must go. */
+  'sessions.revoked': { sessionIds: readonly string[] };
   'alert.raised': { alert: Alert };
   'alert.updated': { alert: Alert };
 }

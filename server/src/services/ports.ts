@@ -1,9 +1,12 @@
 import type { Alert } from '@shared/schemas/alert.schema';
+import type { AuditEntry } from '@shared/schemas/audit.schema';
+import type { User } from '@shared/schemas/auth.schema';
 import type { CityPack, CityPackMeta } from '@shared/schemas/cityPack.schema';
 import type { District, GridCell } from '@shared/schemas/geo.schema';
 import type { HistoryPoint, HistoryResolution, LatestReading, Reading } from '@shared/schemas/reading.schema';
 import type { Sensor } from '@shared/schemas/sensor.schema';
 import type { Worker } from '@shared/schemas/worker.schema';
+import type { ChainHead } from '../domain/auditChain';
 
 /**
  * Repository interfaces the services depend on. SQLite implements them today
@@ -83,4 +86,87 @@ export interface ReadingStore {
 
 export interface AlertRepository {
   listOpen(): Promise<Alert[]>;
+}
+
+/** A user as stored: the public User plus what only the identity service may see. */
+export interface UserRecord extends User {
+  passwordHash: string;
+  /** Consecutive failed sign-ins since the last success. */
+  failedLogins: number;
+  /** Sign-in refused until this time (epoch ms), or null. */
+  lockedUntil: number | null;
+}
+
+export interface UserRepository {
+  count(): Promise<number>;
+  list(): Promise<User[]>;
+  findById(id: string): Promise<UserRecord | null>;
+  findByUsername(username: string): Promise<UserRecord | null>;
+  insert(user: UserRecord): Promise<void>;
+  /** Replace the stored record (matched by id). */
+  save(user: UserRecord): Promise<void>;
+  /**
+   * Count a failed sign-in in one atomic step, so parallel attempts all count: at the
+   * `maxFailed`th consecutive failure the count restarts and the account locks until
+   * `lockUntil` (epoch ms). Returns the stored lock time afterwards (null or past: not locked).
+   */
+  recordLoginFailure(id: string, maxFailed: number, lockUntil: number): Promise<number | null>;
+  /** Note a successful sign-in (clears the failure count and lock), touching no other field. */
+  recordLoginSuccess(id: string, at: number): Promise<void>;
+}
+
+export interface SessionRecord {
+  /** SHA-256 of the session token (the token itself is never stored). */
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+  revokedAt: number | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionRepository {
+  insert(session: SessionRecord): Promise<void>;
+  find(id: string): Promise<SessionRecord | null>;
+  /** Slide the session forward on use. */
+  touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  revoke(id: string, at: number): Promise<void>;
+  /** Revoke every live session of a user; returns the revoked session ids. */
+  revokeAllOf(userId: string, at: number): Promise<string[]>;
+}
+
+/** Filters of an audit query, resolved to stored units. Every field is optional; they combine with AND. */
+export interface AuditFilter {
+  /** At or after this time, epoch ms. */
+  from?: number;
+  /** Strictly before this time, epoch ms. */
+  to?: number;
+  actorId?: string;
+  /** An action or a dotted prefix of it (`user` matches `user.create`, not `userGroup.create`). */
+  actionPrefix?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Only entries with a smaller seq (paging cursor). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+/** The append-only audit log and its chain head. Rows are never updated or deleted. */
+export interface AuditRepository {
+  /**
+   * Append one entry: `build` receives the stored chain head (null for an empty log) and returns
+   * the entry that follows it; the entry is inserted and the head moved to it in one transaction
+   * that holds the write lock throughout, so concurrent appends cannot fork the chain. `build`
+   * must be synchronous. The next entry always follows the stored head, not the last row: a
+   * deleted last row stays a visible gap.
+   */
+  append(build: (head: ChainHead | null) => AuditEntry): Promise<AuditEntry>;
+  /** The stored head and the largest seq in the log (0 when empty), read in one snapshot. */
+  end(): Promise<{ head: ChainHead | null; lastSeq: number }>;
+  /** Up to `limit` entries with afterSeq < seq ≤ upToSeq, in seq order. */
+  range(afterSeq: number, upToSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** Up to `limit` matching entries, newest (largest seq) first. */
+  query(filter: AuditFilter): Promise<AuditEntry[]>;
 }

@@ -5,14 +5,41 @@ type Listener = (...args: never[]) => void;
 /** Just enough of a Socket.IO client socket to drive the bindings by hand. */
 export class FakeSocket {
   recovered = false;
-  active = true;
+  /** Like Socket.IO's: true from `connect()` until the client gives up or `disconnect()` is called. */
+  active = false;
   connected = false;
   readonly listeners = new Map<string, Set<Listener>>();
   readonly managerListeners = new Map<string, Set<Listener>>();
   readonly connect = (): void => {
     this.connectCalls += 1;
+    this.active = true;
   };
   connectCalls = 0;
+  readonly disconnect = (): void => {
+    this.disconnectCalls += 1;
+    const wasConnected = this.connected;
+    this.active = false;
+    this.connected = false;
+    if (wasConnected) this.fire('disconnect', 'io client disconnect');
+  };
+  disconnectCalls = 0;
+
+  /** The server accepts the handshake. */
+  accept(): void {
+    this.connected = true;
+    this.fire('connect');
+  }
+  /** The server's middleware refuses the handshake; Socket.IO does not retry that on its own. */
+  refuse(message: string): void {
+    this.active = false;
+    this.fire('connect_error', new Error(message));
+  }
+  /** The server closes the connection (as it does on revoking the session); Socket.IO does not retry. */
+  closeByServer(): void {
+    this.active = false;
+    this.connected = false;
+    this.fire('disconnect', 'io server disconnect');
+  }
 
   on(event: string, fn: Listener): this {
     add(this.listeners, event, fn);

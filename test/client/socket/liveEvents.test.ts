@@ -1,5 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { apiError, respond, sessionInfo, stubApi } from '../auth.fixtures';
 import { alert, batch, reading, snapshot, stats, T0 } from '../live.fixtures';
 import { FakeSocket } from './fakeSocket';
 
@@ -10,17 +11,41 @@ const { bindLiveSocket, SERVER_CLOSE_RETRY_MS } = await import('../../../client/
 const { useLiveStore } = await import('../../../client/src/features/live/live.store');
 const { useConnectionStore } = await import('../../../client/src/features/connection/connection.store');
 const { useScopeStore } = await import('../../../client/src/features/scope/scope.store');
+const { useAuthStore } = await import('../../../client/src/features/auth/auth.store');
+
+const ME = 'GET /api/v1/auth/me';
+const NO_SESSION = () => respond(apiError('unauthorized', 'no session'), 401);
 
 describe('bindLiveSocket', () => {
   let socket: FakeSocket;
+
+  /** The session the server holds; the fake `/auth/me` answers from it. */
+  let sessionValid: boolean;
 
   beforeEach(() => {
     setActivePinia(createPinia());
     vi.useFakeTimers({ now: T0 });
     requestScope.mockReset();
     socket = new FakeSocket();
+    sessionValid = true;
+    stubApi({
+      [ME]: () => (sessionValid ? respond(sessionInfo()) : NO_SESSION()),
+      'POST /api/v1/auth/logout': () => {
+        sessionValid = false;
+        return respond(null, 204);
+      },
+    });
   });
-  afterEach(() => vi.useRealTimers());
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  /** Bind, then let the page find its session (as main.ts boots). */
+  async function bindSignedIn(): Promise<void> {
+    bindLiveSocket(socket.asLiveSocket());
+    expect(await useAuthStore().check()).toBe('signed-in');
+  }
 
   it('routes every server event to the live store', () => {
     bindLiveSocket(socket.asLiveSocket());
@@ -42,12 +67,12 @@ describe('bindLiveSocket', () => {
     expect(live.openAlertCount).toBe(0);
   });
 
-  it('tracks connect, loss with retry, and reconnect attempts', () => {
-    bindLiveSocket(socket.asLiveSocket());
+  it('tracks connect, loss with retry, and reconnect attempts', async () => {
+    await bindSignedIn();
     const connection = useConnectionStore();
     expect(connection.status).toBe('connecting');
 
-    socket.fire('connect');
+    socket.accept();
     expect(connection.status).toBe('connected');
 
     socket.fire('disconnect', 'transport close');
@@ -60,15 +85,98 @@ describe('bindLiveSocket', () => {
     expect(connection).toMatchObject({ status: 'connected', recovered: true, attempt: 0 });
   });
 
-  it('says disconnected when the server closes the connection, and connects again later', () => {
-    bindLiveSocket(socket.asLiveSocket());
+  it('says disconnected when the server closes the connection, and connects again later while signed in', async () => {
+    await bindSignedIn();
     const connection = useConnectionStore();
-    socket.fire('connect');
-    socket.active = false;
-    socket.fire('disconnect', 'io server disconnect');
+    socket.accept();
+    socket.closeByServer();
     expect(connection.status).toBe('disconnected');
     expect(connection.lastReason).toBe('io server disconnect');
-    vi.advanceTimersByTime(SERVER_CLOSE_RETRY_MS);
+    await vi.advanceTimersByTimeAsync(SERVER_CLOSE_RETRY_MS);
+    expect(socket.connectCalls).toBe(2);
+  });
+
+  it('does not connect while nobody is signed in', async () => {
+    sessionValid = false;
+    bindLiveSocket(socket.asLiveSocket());
+
+    expect(await useAuthStore().check()).toBe('signed-out');
+    await vi.advanceTimersByTimeAsync(10 * SERVER_CLOSE_RETRY_MS);
+
+    expect(socket.connectCalls).toBe(0);
+  });
+
+  it('connects as soon as someone signs in', async () => {
+    bindLiveSocket(socket.asLiveSocket());
+    expect(socket.connectCalls).toBe(0);
+
+    await useAuthStore().check();
+
+    expect(socket.connectCalls).toBe(1);
+  });
+
+  it('disconnects on sign-out and forgets the live state, the scope and the connection history', async () => {
+    await bindSignedIn();
+    socket.accept();
+    socket.fire('snapshot', snapshot());
+    useScopeStore().selected = { kind: 'district', id: '330106' };
+
+    await useAuthStore().logout();
+
+    expect(socket.disconnectCalls).toBe(1);
+    expect(socket.active).toBe(false);
+    expect(useLiveStore()).toMatchObject({ hasSnapshot: false, sensorCount: 0, stats: null, recent: [] });
+    expect(useScopeStore().selected).toEqual({ kind: 'city' });
+    expect(useConnectionStore().status).toBe('connecting');
+    await vi.advanceTimersByTimeAsync(10 * SERVER_CLOSE_RETRY_MS);
+    expect(socket.connectCalls).toBe(1);
+  });
+
+  it('returns to the sign-in view without retrying when the handshake is refused and the session is gone', async () => {
+    await bindSignedIn();
+    sessionValid = false;
+
+    socket.refuse('unauthorized');
+
+    await vi.waitFor(() => expect(useAuthStore().status).toBe('signed-out'));
+    await vi.advanceTimersByTimeAsync(10 * SERVER_CLOSE_RETRY_MS);
+    expect(socket.connectCalls).toBe(1);
+  });
+
+  it('tries the refused handshake again later when the session still holds', async () => {
+    await bindSignedIn();
+
+    socket.refuse('unauthorized');
+
+    await vi.advanceTimersByTimeAsync(SERVER_CLOSE_RETRY_MS);
+    expect(useAuthStore().status).toBe('signed-in');
+    expect(socket.connectCalls).toBe(2);
+  });
+
+  it('returns to the sign-in view when the server closes the connection of a revoked session', async () => {
+    await bindSignedIn();
+    socket.accept();
+    socket.fire('snapshot', snapshot());
+    sessionValid = false;
+
+    socket.closeByServer();
+
+    await vi.waitFor(() => expect(useAuthStore().status).toBe('signed-out'));
+    expect(useLiveStore().hasSnapshot).toBe(false);
+    await vi.advanceTimersByTimeAsync(10 * SERVER_CLOSE_RETRY_MS);
+    expect(socket.connectCalls).toBe(1);
+  });
+
+  it('does not repeat a handshake refused as forbidden', async () => {
+    await bindSignedIn();
+
+    socket.refuse('forbidden: district 330106 is outside your area');
+
+    expect(useConnectionStore()).toMatchObject({
+      status: 'disconnected',
+      lastReason: 'forbidden: district 330106 is outside your area',
+    });
+    await vi.advanceTimersByTimeAsync(10 * SERVER_CLOSE_RETRY_MS);
     expect(socket.connectCalls).toBe(1);
   });
 

@@ -6,6 +6,7 @@ import { io } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '@shared/socket';
 import type { LiveSocket } from '../../../client/src/socket/socket';
+import { apiError, respond, sessionInfo, stubApi } from '../auth.fixtures';
 import { batch, reading, snapshot, stats, T0 } from '../live.fixtures';
 
 // The page's socket connects to its own origin; here it connects to the test server.
@@ -16,6 +17,7 @@ const { bindLiveSocket } = await import('../../../client/src/socket/liveEvents')
 const { useLiveStore } = await import('../../../client/src/features/live/live.store');
 const { useConnectionStore } = await import('../../../client/src/features/connection/connection.store');
 const { useScopeStore } = await import('../../../client/src/features/scope/scope.store');
+const { useAuthStore } = await import('../../../client/src/features/auth/auth.store');
 
 describe('live socket against a real Socket.IO server', () => {
   let server: Server<ClientToServerEvents, ServerToClientEvents>;
@@ -79,5 +81,73 @@ describe('live socket against a real Socket.IO server', () => {
     for (const s of server.sockets.sockets.values()) s.conn.close();
     await vi.waitFor(() => expect(useConnectionStore().status).not.toBe('connected'));
     expect(useConnectionStore().status).toBe('reconnecting');
+  });
+});
+
+describe('live socket against a real Socket.IO server that checks the session', () => {
+  let server: Server<ClientToServerEvents, ServerToClientEvents>;
+  let socket: LiveSocket;
+  /** What the server thinks of the session; both the handshake and `/auth/me` follow it. */
+  let sessionValid: boolean;
+  let handshakes: number;
+
+  beforeEach(async () => {
+    setActivePinia(createPinia());
+    sessionValid = true;
+    handshakes = 0;
+    stubApi({
+      'GET /api/v1/auth/me': () =>
+        sessionValid ? respond(sessionInfo()) : respond(apiError('unauthorized', 'no session'), 401),
+    });
+    const http = createServer();
+    server = new Server(http);
+    server.use((_s, next) => {
+      handshakes += 1;
+      next(sessionValid ? undefined : new Error('unauthorized'));
+    });
+    server.on('connection', (s) => s.emit('snapshot', snapshot()));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], autoConnect: false });
+    holder.socket = socket;
+  });
+
+  afterEach(async () => {
+    socket.disconnect();
+    await server.close();
+    vi.unstubAllGlobals();
+  });
+
+  it('connects once the session is found and receives the snapshot', async () => {
+    bindLiveSocket(socket);
+    expect(handshakes).toBe(0);
+
+    await useAuthStore().check();
+
+    await vi.waitFor(() => expect(useLiveStore().hasSnapshot).toBe(true));
+    expect(useConnectionStore().status).toBe('connected');
+  });
+
+  it('returns to the sign-in view and stops when the handshake is refused for want of a session', async () => {
+    bindLiveSocket(socket);
+    await useAuthStore().check();
+    sessionValid = false; // expired between the check and the handshake
+
+    await vi.waitFor(() => expect(useAuthStore().status).toBe('signed-out'));
+    expect(handshakes).toBe(1);
+    expect(socket.active).toBe(false);
+  });
+
+  it('returns to the sign-in view and forgets the data when the server drops a revoked session', async () => {
+    bindLiveSocket(socket);
+    await useAuthStore().check();
+    await vi.waitFor(() => expect(useLiveStore().hasSnapshot).toBe(true));
+
+    sessionValid = false;
+    server.disconnectSockets(true);
+
+    await vi.waitFor(() => expect(useAuthStore().status).toBe('signed-out'));
+    expect(useLiveStore().hasSnapshot).toBe(false);
+    expect(socket.active).toBe(false);
   });
 });

@@ -47,9 +47,13 @@ export const useCityStore = defineStore('city', () => {
     }
   }
 
-  /** Load, retrying until it works: a wall may come up before the server does. */
+  /**
+   * Load, retrying until it works: a wall may come up before the server does.
+   * Stops when nobody is signed in (a retry cannot fix that; signing in loads again).
+   */
   async function loadWithRetry(retryMs: number = CITY_RETRY_MS): Promise<void> {
-    while (!(await load())) await new Promise((resolve) => setTimeout(resolve, retryMs));
+    while (!(await load()) && loadError.value !== 'unauthorized')
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
   }
 
   return { meta, districts, loadError, timeZone, load, loadWithRetry };

@@ -45,5 +45,23 @@ export const useConnectionStore = defineStore('connection', () => {
     lastReason.value = reason;
   }
 
-  return { status, since, attempt, recovered, lastReason, markConnected, markReconnecting, markDisconnected };
+  /** Back to the state before the first connect (on sign-out: the next connect is a first one again). */
+  function reset(): void {
+    set('connecting');
+    attempt.value = 0;
+    recovered.value = false;
+    lastReason.value = null;
+  }
+
+  return {
+    status,
+    since,
+    attempt,
+    recovered,
+    lastReason,
+    markConnected,
+    markReconnecting,
+    markDisconnected,
+    reset,
+  };
 });

@@ -232,6 +232,22 @@ export const useLiveStore = defineStore('live', () => {
     openAlertsById.value = markRaw(next);
   }
 
+  /** Forget everything (on sign-out): the next user must not see the previous one's data. */
+  function clear(): void {
+    scope.value = { kind: 'city' };
+    hasSnapshot.value = false;
+    sensorsById.value = markRaw(new Map());
+    stats.value = null;
+    clockOffsetMs.value = 0;
+    hasClockOffset = false;
+    rateSamples.value = [];
+    recent.value = [];
+    reportingCount.value = 0;
+    openAlertsById.value = markRaw(new Map());
+    latestById = new Map();
+    latestRevision.value += 1;
+  }
+
   return {
     scope,
     hasSnapshot,
@@ -254,5 +270,6 @@ export const useLiveStore = defineStore('live', () => {
     applyResync,
     applyStats,
     applyAlert,
+    clear,
   };
 });

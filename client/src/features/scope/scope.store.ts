@@ -60,5 +60,13 @@ export const useScopeStore = defineStore('scope', () => {
     await send(selected.value);
   }
 
-  return { selected, pending, error, select, resubscribe };
+  /** Back to the whole city (on sign-out); an answer still on its way is dropped. */
+  function reset(): void {
+    requestNo += 1;
+    selected.value = { kind: 'city' };
+    pending.value = false;
+    error.value = null;
+  }
+
+  return { selected, pending, error, select, resubscribe, reset };
 });

@@ -83,4 +83,17 @@ describe('useCityStore', () => {
     expect(await city.load()).toBe(false);
     expect(city.loadError).toBe('network');
   });
+
+  it('stops retrying when nobody is signed in', async () => {
+    const fetch = vi.fn(async () =>
+      respond({ error: { code: 'unauthorized', message: 'no session', details: [] } }, 401),
+    );
+    vi.stubGlobal('fetch', fetch);
+    const city = useCityStore();
+
+    await city.loadWithRetry(1);
+
+    expect(city.loadError).toBe('unauthorized');
+    expect(fetch).toHaveBeenCalledTimes(2); // city and districts, once
+  });
 });

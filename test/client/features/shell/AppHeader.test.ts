@@ -2,12 +2,14 @@
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import type { Pinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useAuthStore } from '../../../../client/src/features/auth/auth.store';
 import { useConnectionStore } from '../../../../client/src/features/connection/connection.store';
 import { freshnessOf } from '../../../../client/src/features/live/freshness';
 import { useLiveStore } from '../../../../client/src/features/live/live.store';
 import AppHeader from '../../../../client/src/features/shell/AppHeader.vue';
 import { useI18nStore } from '../../../../client/src/i18n/i18n.store';
+import { respond, sessionInfo, stubApi } from '../../auth.fixtures';
 import { snapshot, stats, T0 } from '../../live.fixtures';
 
 describe('AppHeader', () => {
@@ -16,6 +18,10 @@ describe('AppHeader', () => {
   beforeEach(() => {
     pinia = createPinia();
     setActivePinia(pinia);
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    localStorage.clear(); // the language choice persists
   });
 
   function mountAt(nowMs: number, lastObservedAt: number | null) {
@@ -70,5 +76,35 @@ describe('AppHeader', () => {
     expect(useI18nStore().locale).toBe('en');
     expect(w.get('[data-test="freshness"]').text()).toBe('Data 3 s ago');
     expect(w.text()).toContain('Unified City Operations');
+  });
+
+  it("shows the signed-in user's name and role, in the chosen language", async () => {
+    stubApi({ 'GET /api/v1/auth/me': () => respond(sessionInfo('supervisor', '李值班长')) });
+    await useAuthStore().check();
+    const w = mountAt(T0, T0);
+    expect(w.get('[data-test="user-name"]').text()).toBe('李值班长');
+    expect(w.get('[data-test="user-role"]').text()).toBe('值班长');
+    await w.get('button.lang').trigger('click');
+    expect(w.get('[data-test="user-role"]').text()).toBe('Supervisor');
+    expect(w.get('[data-test="sign-out"]').text()).toBe('Sign out');
+  });
+
+  it('signs out with the 退出 button', async () => {
+    const seen = stubApi({
+      'GET /api/v1/auth/me': () => respond(sessionInfo()),
+      'POST /api/v1/auth/logout': () => respond(null, 204),
+    });
+    const auth = useAuthStore();
+    await auth.check();
+    const w = mountAt(T0, T0);
+    const button = w.get('[data-test="sign-out"]');
+    expect(button.text()).toBe('退出');
+
+    await button.trigger('click');
+
+    await vi.waitFor(() => expect(auth.status).toBe('signed-out'));
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toContain('POST /api/v1/auth/logout');
+    await w.vm.$nextTick();
+    expect(w.find('[data-test="user"]').exists()).toBe(false);
   });
 });

@@ -1,0 +1,89 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { hasPermission } from '@shared/access';
+import { SESSION_COOKIE } from '@shared/schemas/auth.schema';
+import type { Reach } from '../domain/access';
+import type { CatalogService } from '../services/catalog.service';
+import type { IdentityService, Origin, Principal } from '../services/identity.service';
+import { ApiError } from './errors';
+import { ROUTE_ACCESS, type RouteKey } from './routeAccess';
+
+/** Parse a Cookie header into name → value (first occurrence wins). */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!name || name in out) continue;
+    try {
+      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // A malformed value is ignored rather than trusted.
+    }
+  }
+  return out;
+}
+
+/** The session token of a request or handshake: the cookie, else `Authorization: Bearer`. */
+export function sessionToken(headers: {
+  cookie?: string | undefined;
+  authorization?: string | undefined;
+}): string | null {
+  const fromCookie = parseCookies(headers.cookie)[SESSION_COOKIE];
+  if (fromCookie) return fromCookie;
+  const auth = headers.authorization;
+  return auth?.startsWith('Bearer ') ? auth.slice(7).trim() || null : null;
+}
+
+export function originOf(req: Request): Origin {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 200) ?? null };
+}
+
+/** The signed-in principal of this request (set by `authenticate`), or null. */
+export function principalOf(res: Response): Principal | null {
+  return (res.locals['principal'] as Principal | undefined) ?? null;
+}
+
+/** Resolve the session (if any) of every API request; never refuses by itself. */
+export function authenticate(identity: IdentityService): RequestHandler {
+  return async (req, res, next) => {
+    const token = sessionToken({ cookie: req.get('cookie'), authorization: req.get('authorization') });
+    res.locals['principal'] = token ? await identity.authenticate(token) : null;
+    next();
+  };
+}
+
+/**
+ * The guard of one route, as ROUTE_ACCESS declares it: 401 without a session,
+ * 403 without the permission. Device routes are checked by the ingest layer.
+ */
+export function guard(key: RouteKey): RequestHandler {
+  const need = ROUTE_ACCESS[key];
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (need === 'public' || need === 'device') return next();
+    const principal = principalOf(res);
+    if (!principal) return next(new ApiError(401, 'unauthorized', 'sign in first'));
+    if (need !== 'session' && !hasPermission(principal.user.role, need)) {
+      return next(new ApiError(403, 'forbidden', `role ${principal.user.role} may not ${need}`));
+    }
+    next();
+  };
+}
+
+/** The part of the city a principal reaches (districts of an operator, cells of a grid worker). */
+export function reachOf(principal: Principal, catalog: CatalogService): Reach {
+  const { user } = principal;
+  if (user.role === 'worker') {
+    const worker = user.workerId ? catalog.listWorkers().find((w) => w.id === user.workerId) : undefined;
+    return { role: user.role, districtIds: null, cellIds: new Set(worker?.gridCellIds ?? []) };
+  }
+  return { role: user.role, districtIds: user.districtIds, cellIds: null };
+}
+
+/** The principal of a guarded route (the guard ran, so there is one). */
+export function requirePrincipal(res: Response): Principal {
+  const p = principalOf(res);
+  if (!p) throw new ApiError(401, 'unauthorized', 'sign in first');
+  return p;
+}

@@ -1,0 +1,42 @@
+import type { Permission } from '@shared/access';
+
+/**
+ * Every HTTP route and what it takes, in one table: a permission from the
+ * matrix (shared/access.ts), `session` (any signed-in user), `device` (a
+ * device credential — see docs/SECURITY.md) or `public`. Routers look their
+ * guard up here by the same key, so a route missing from the table fails at
+ * start-up, and the access tests are generated from it.
+ */
+export const ROUTE_ACCESS = {
+  'GET /api/health': 'public',
+  'GET /api/openapi.json': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/logout': 'session',
+  'GET /api/v1/auth/me': 'session',
+  'GET /api/v1/city': 'city:read',
+  'GET /api/v1/districts': 'city:read',
+  'GET /api/v1/districts/:id': 'city:read',
+  'GET /api/v1/grid-cells': 'city:read',
+  'GET /api/v1/grid-cells/:id': 'city:read',
+  'GET /api/v1/sensors': 'sensors:read',
+  'GET /api/v1/sensors/:id': 'sensors:read',
+  'GET /api/v1/sensors/:id/history': 'sensors:read',
+  'GET /api/v1/readings/latest': 'sensors:read',
+  'POST /api/v1/readings': 'device',
+  'GET /api/v1/ingest/stats': 'ingest:stats',
+  'GET /api/v1/workers': 'workers:read',
+  'GET /api/v1/users': 'users:read',
+  'POST /api/v1/users': 'users:manage',
+  'PATCH /api/v1/users/:id': 'users:manage',
+  'POST /api/v1/users/:id/revoke-sessions': 'users:manage',
+  'GET /api/v1/audit': 'audit:read',
+} as const satisfies Record<string, Permission | 'session' | 'device' | 'public'>;
+
+export type RouteKey = keyof typeof ROUTE_ACCESS;
+export type RouteRequirement = (typeof ROUTE_ACCESS)[RouteKey];
+
+/** Socket.IO: the handshake and every command, with the permission each takes. */
+export const SOCKET_ACCESS = {
+  connect: 'live:subscribe',
+  'scope:set': 'live:subscribe',
+} as const satisfies Record<string, Permission>;

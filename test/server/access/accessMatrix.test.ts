@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPermission, ROLES, type Role } from '../../../shared/access';
+import type { User } from '../../../shared/schemas/auth.schema';
+import { ROUTE_ACCESS, SOCKET_ACCESS, type RouteKey } from '../../../server/src/http/routeAccess';
+import { rawFetch, signIn, testPassword } from '../../helpers/auth';
+import { connectClient, startTestServer, type TestServer } from '../../helpers/server';
+
+/**
+ * The access matrix, generated from ROUTE_ACCESS and the permission table in
+ * shared/access.ts: every route × every role (and anonymous), allow and deny.
+ */
+/** The grid worker of the matrix covers cells of W-0001; records are picked inside them so
+ * that every role's answer is about its permission, not its area (area tests: scoping.test.ts). */
+const WORKER_ID = 'W-0001';
+
+interface Actor {
+  role: Role;
+  user: User;
+  password: string;
+  token: string;
+}
+
+describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () => {
+  let server: TestServer;
+  const actors = new Map<Role, Actor>();
+  let districtId: string;
+  let cellId: string;
+  let sensorId: string;
+  let metric: string;
+  /** Target of the user-management routes (revoking its sessions must not touch the actors). */
+  let target: { user: User; password: string };
+  let counter = 0;
+
+  async function createUser(
+    role: Role,
+    extra: Partial<User> = {},
+  ): Promise<{ user: User; password: string }> {
+    const password = testPassword();
+    counter += 1;
+    const res = await fetch(`${server.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: `${role}-${counter}-${Date.now()}`,
+        displayName: `${role} ${counter}`,
+        role,
+        districtIds: extra.districtIds ?? null,
+        workerId: extra.workerId ?? (role === 'worker' ? WORKER_ID : null),
+        password,
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return { user: (await res.json()) as User, password };
+  }
+
+  /** A concrete request for a route key, with a body where the route takes one. */
+  function requestFor(key: RouteKey): { path: string; init: RequestInit } {
+    const [method, pattern] = key.split(' ') as [string, string];
+    const path = pattern
+      .replace('/districts/:id', `/districts/${districtId}`)
+      .replace('/grid-cells/:id', `/grid-cells/${cellId}`)
+      .replace('/sensors/:id', `/sensors/${sensorId}`)
+      .replace('/users/:id', `/users/${target.user.id}`);
+    const query = key === 'GET /api/v1/sensors/:id/history' ? `?metric=${metric}` : '';
+    let body: unknown;
+    if (key === 'POST /api/v1/auth/login')
+      body = { username: target.user.username, password: target.password };
+    if (key === 'POST /api/v1/users')
+      body = { username: `x${Date.now()}`, displayName: 'x', role: 'viewer', password: testPassword() };
+    if (key === 'PATCH /api/v1/users/:id') body = { displayName: 'Viewer renamed' };
+    if (key === 'POST /api/v1/readings') body = { readings: [] };
+    const init: RequestInit = { method };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    if (method !== 'GET') init.headers = { 'content-type': 'application/json' };
+    return { path: `${path}${query}`, init };
+  }
+
+  async function call(key: RouteKey, token: string | null): Promise<number> {
+    const { path, init } = requestFor(key);
+    const headers = new Headers(init.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    const res = await rawFetch(`${server.url}${path}`, { ...init, headers });
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const workers = (await (await fetch(`${server.url}/api/v1/workers`)).json()) as {
+      items: Array<{ id: string; districtId: string; gridCellIds: string[] }>;
+    };
+    const worker = workers.items.find((w) => w.id === WORKER_ID)!;
+    districtId = worker.districtId;
+    const sensors = (await (await fetch(`${server.url}/api/v1/sensors?districtId=${districtId}`)).json()) as {
+      items: Array<{ id: string; gridCellId: string; metrics: Array<{ metric: string }> }>;
+    };
+    const inArea = sensors.items.find((s) => worker.gridCellIds.includes(s.gridCellId))!;
+    sensorId = inArea.id;
+    cellId = inArea.gridCellId;
+    metric = inArea.metrics[0]!.metric;
+    target = await createUser('viewer');
+    for (const role of ROLES) {
+      const { user, password } = await createUser(role);
+      actors.set(role, { role, user, password, token: await signIn(server.url, user.username, password) });
+    }
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    server.cleanup();
+  });
+
+  // Logout ends the session it is called with, so it is tested on throwaway sessions below.
+  const keys = (Object.keys(ROUTE_ACCESS) as RouteKey[]).filter((k) => k !== 'POST /api/v1/auth/logout');
+
+  for (const key of keys) {
+    const need = ROUTE_ACCESS[key];
+    if (need === 'public' || need === 'device') {
+      it(`${key} (${need}) answers without a user session`, async () => {
+        const status = await call(key, null);
+        expect([401, 403]).not.toContain(status);
+      });
+      continue;
+    }
+    it(`${key} refuses an anonymous caller with 401`, async () => {
+      expect(await call(key, null)).toBe(401);
+    });
+    for (const role of ROLES) {
+      const allowed = need === 'session' || hasPermission(role, need);
+      it(`${key} ${allowed ? 'allows' : 'refuses'} ${role}`, async () => {
+        const status = await call(key, actors.get(role)!.token);
+        if (allowed) expect([401, 403]).not.toContain(status);
+        else expect(status).toBe(403);
+      });
+    }
+  }
+
+  for (const role of ROLES) {
+    it(`POST /api/v1/auth/logout ends the session of ${role} and nothing else`, async () => {
+      const actor = actors.get(role)!;
+      const throwaway = await signIn(server.url, actor.user.username, actor.password);
+      const res = await rawFetch(`${server.url}/api/v1/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${throwaway}` },
+      });
+      expect(res.status).toBe(204);
+      const after = await rawFetch(`${server.url}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${throwaway}` },
+      });
+      expect(after.status).toBe(401);
+      const other = await rawFetch(`${server.url}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${actor.token}` },
+      });
+      expect(other.status).toBe(200);
+    });
+  }
+
+  for (const [event, permission] of Object.entries(SOCKET_ACCESS)) {
+    for (const role of ROLES) {
+      const allowed = hasPermission(role, permission);
+      it(`socket ${event} ${allowed ? 'is allowed for' : 'is refused to'} ${role}`, async () => {
+        const attempt = connectClient(server.url, undefined, { token: actors.get(role)!.token });
+        if (!allowed) {
+          await expect(attempt).rejects.toThrow(/forbidden/);
+          return;
+        }
+        const { socket, snapshot } = await attempt;
+        try {
+          if (event === 'scope:set') {
+            const ack = await socket.emitWithAck('scope:set', snapshot.scope);
+            expect(ack.ok).toBe(true);
+          } else {
+            expect(snapshot.v).toBe('v1');
+          }
+        } finally {
+          socket.disconnect();
+        }
+      });
+    }
+  }
+
+  it('socket connect refuses a caller without a session', async () => {
+    await expect(connectClient(server.url, undefined, { token: 'not-a-session' })).rejects.toThrow(
+      'unauthorized',
+    );
+  });
+});
