@@ -29,6 +29,8 @@ export const PERMISSIONS = [
   'live:subscribe',
   /** Ingest counters and store health figures. */
   'ingest:stats',
+  /** Post readings over HTTP as a signed-in user (replays, manual data), for any sensor. */
+  'readings:write',
   /** The grid-worker roster (personal fields masked by clearance). */
   'workers:read',
   /** List users. */
@@ -50,8 +52,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   supervisor: ['city:read', 'sensors:read', 'live:subscribe', 'ingest:stats', 'workers:read', 'users:read'],
   operator: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
-  worker: ['city:read', 'live:subscribe'],
-  engineer: ['city:read', 'sensors:read', 'live:subscribe', 'ingest:stats', 'devices:read'],
+  worker: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
+  engineer: ['city:read', 'sensors:read', 'live:subscribe', 'ingest:stats', 'readings:write', 'devices:read'],
   viewer: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
 };
 

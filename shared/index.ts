@@ -15,3 +15,4 @@ export * from './schemas/live.schema';
 export * from './access';
 export * from './schemas/auth.schema';
 export * from './schemas/audit.schema';
+export * from './schemas/device.schema';

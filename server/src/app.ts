@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { authenticate, guard } from './http/auth';
 import { authRoutes } from './http/auth.routes';
 import { catalogRoutes } from './http/catalog.routes';
+import { devicesRoutes } from './http/devices.routes';
 import { ApiError, errorHandler, notFound } from './http/errors';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
 import { buildOpenApi } from './http/openapi';
@@ -16,6 +17,7 @@ import type { CatalogService } from './services/catalog.service';
 import type { DomainEvents } from './services/events';
 import type { HistoryService } from './services/history.service';
 import type { AuditService } from './services/audit.service';
+import type { DeviceCredentialService } from './services/devices.service';
 import type { IdentityService } from './services/identity.service';
 import type { IngestService } from './services/ingest.service';
 import type { IngestCounters } from './services/ingestStats';
@@ -31,6 +33,7 @@ export interface AppDeps {
   catalog: CatalogService;
   identity: IdentityService;
   audit: AuditService;
+  devices: DeviceCredentialService;
   ingest: IngestService;
   history: HistoryService;
   latest: LatestValues;
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
   v1.use(
     readingsRoutes({
       ingest: deps.ingest,
+      devices: deps.devices,
       history: deps.history,
       latest: deps.latest,
       catalog: deps.catalog,
@@ -104,6 +108,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
       loginAttemptsPerMinute: deps.settings.loginAttemptsPerMinute,
     }),
   );
+  v1.use(devicesRoutes({ devices: deps.devices, audit: deps.audit }));
   v1.use(catalogRoutes(deps.catalog));
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
     res.json(deps.counters.snapshot(deps.store.stats()));

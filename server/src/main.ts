@@ -24,6 +24,8 @@ import { IngestService } from './services/ingest.service';
 import { IngestCounters } from './services/ingestStats';
 import { LatestValues } from './services/latest.service';
 import { LiveService } from './services/live.service';
+import { DeviceCredentialService } from './services/devices.service';
+import { SqliteDeviceCredentialRepository } from './persistence/sqlite/device.repository';
 import { AuditService } from './services/audit.service';
 import { SqliteAuditRepository } from './persistence/sqlite/audit.repository';
 import { IdentityService, type DemoAccount } from './services/identity.service';
@@ -176,6 +178,13 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     simulated: () => feed !== null,
   });
 
+  const devices = new DeviceCredentialService({
+    repo: new SqliteDeviceCredentialRepository(db),
+    events,
+    clock,
+  });
+  await devices.load();
+
   const mqttLog = (level: 'info' | 'warn' | 'error', message: string, extra: Record<string, unknown> = {}) =>
     logger[level]({ component: 'mqtt', ...extra }, message);
   let broker: EmbeddedBroker | null = null;
@@ -191,7 +200,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     mqttUrl = config.MQTT_URL;
   } else {
     const startBroker = (port: number) =>
-      startEmbeddedBroker({ host: config.MQTT_HOST, port, ingest, log: mqttLog });
+      startEmbeddedBroker({ host: config.MQTT_HOST, port, ingest, devices, events, log: mqttLog });
     try {
       broker = await startBroker(config.MQTT_PORT);
     } catch (err) {
@@ -215,6 +224,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     catalog,
     identity,
     audit,
+    devices,
     ingest,
     history,
     latest,
@@ -253,8 +263,31 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const url = `http://127.0.0.1:${port}`;
 
   if (config.DEMO_FEED) {
+    // The built-in feed is a gateway like any other: it publishes with the simulator's credential,
+    // whose secret is rotated at every start (nobody needs to know it).
+    const existing = devices
+      .list()
+      .find((d) => d.kind === 'gateway' && d.subjectId === 'simulator' && !d.revokedAt);
+    const issued = existing
+      ? await devices.rotate(existing.id)
+      : await devices.issue({
+          kind: 'gateway',
+          subjectId: 'simulator',
+          name: '内置模拟器 built-in simulator',
+          sensorIds: 'all',
+        });
+    await audit.record({
+      actor: { type: 'system', id: 'demo' },
+      action: existing ? 'device.credential.rotate' : 'device.credential.issue',
+      target: { type: 'device', id: issued.credential.id },
+      after: { kind: 'gateway', subjectId: 'simulator', sensorIds: 'all' },
+      origin: systemOrigin,
+    });
     feed = await startFeed({
       mqttUrl,
+      username: issued.credential.id,
+      password: issued.secret,
+      gatewayId: 'simulator',
       sensors: catalog.listSensors().filter((s) => !s.autoRegistered),
       backfillMs: config.DEMO_FEED_BACKFILL_HOURS * 3_600_000,
       catchUpSpeed: config.DEMO_FEED_SPEED,

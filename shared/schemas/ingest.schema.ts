@@ -33,6 +33,8 @@ export const REJECTION_REASONS = [
   'out_of_range',
   /** The MQTT topic names another sensor than the payload. */
   'topic_mismatch',
+  /** The device credential does not cover this sensor. */
+  'forbidden_sensor',
   /** The platform is shedding load; retry later. */
   'overloaded',
   /** The store could not commit the readings (disk full, database busy); nothing was acknowledged, retry later. */

@@ -10,6 +10,8 @@
  *   --seed N            another seed, another day        (default 20261121)
  *   --duration S        stop after S seconds (0 = run until Ctrl-C) (default 0)
  *   --gateway ID        gateway id in the topic          (default simulator)
+ *   --key ID.SECRET     the gateway's device key (default: env CITYOPS_DEVICE_KEY); an admin
+ *                       issues it with POST /api/v1/devices {"kind":"gateway","subjectId":"<ID>","sensorIds":"all"}
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -25,6 +27,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '20261121' },
     duration: { type: 'string', default: '0' },
     gateway: { type: 'string', default: 'simulator' },
+    key: { type: 'string', default: process.env['CITYOPS_DEVICE_KEY'] ?? '' },
+    token: { type: 'string', default: process.env['CITYOPS_TOKEN'] ?? '' },
   },
 });
 
@@ -36,6 +40,11 @@ const Args = z.object({
   seed: z.coerce.number().int(),
   duration: z.coerce.number().min(0),
   gateway: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9_-]+$/, 'a device key <id>.<secret> (--key or CITYOPS_DEVICE_KEY)'),
+  /** A session token to read the catalog (GET /api/v1/sensors needs sensors:read). */
+  token: z.string(),
 });
 
 async function main(): Promise<void> {
@@ -45,11 +54,16 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const args = parsed.data;
-  const res = await fetch(`${args.server}/api/v1/sensors?limit=5000`);
+  const res = await fetch(`${args.server}/api/v1/sensors?limit=5000`, {
+    headers: args.token ? { authorization: `Bearer ${args.token}` } : {},
+  });
   if (!res.ok) throw new Error(`GET ${args.server}/api/v1/sensors answered ${res.status}`);
   const sensors = z.object({ items: z.array(SensorSchema) }).parse(await res.json()).items;
+  const dot = args.key.indexOf('.');
   const feed = await startFeed({
     mqttUrl: args.mqtt,
+    username: args.key.slice(0, dot),
+    password: args.key.slice(dot + 1),
     sensors,
     seed: args.seed,
     gatewayId: args.gateway,

@@ -8,6 +8,10 @@ import { hashString } from './noise';
 export interface FeedOptions {
   /** Broker to publish to, e.g. mqtt://127.0.0.1:1883. */
   mqttUrl: string;
+  /** Device credential id (MQTT username) of the gateway the feed publishes as. */
+  username?: string;
+  /** Its secret (MQTT password). */
+  password?: string;
   sensors: readonly Sensor[];
   seed?: number;
   /** Gateway id the feed publishes as (topic cityops/v1/gateways/{id}/readings). */
@@ -56,6 +60,8 @@ export async function startFeed(options: FeedOptions): Promise<Feed> {
   const client: MqttClient = await mqtt.connectAsync(options.mqttUrl, {
     clientId: `cityops-sim-${process.pid}-${seed}`,
     reconnectPeriod: 1000,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
   });
   let published = 0;
   let messages = 0;

@@ -1,9 +1,9 @@
 import type { ReadingsBatch } from '../../shared/schemas/live.schema';
-import { gatewayTopic } from '../../shared/version';
 import { connectClient, type TestSocket as LiveSocket } from '../helpers/socket';
 import { connectPublisher } from './mqttLoad';
 import type { ReadingFactory } from './readings';
 import { distribution, Samples, type Distribution } from './stats';
+import { testGatewayTopic } from '../helpers/auth';
 
 export interface FanoutLoad {
   clients: number;
@@ -70,7 +70,7 @@ export async function runFanout(
     // Let the snapshot traffic settle before timing anything.
     await new Promise((r) => setTimeout(r, 500));
 
-    const topic = gatewayTopic('bench-fanout');
+    const topic = testGatewayTopic(mqttUrl);
     const total = Math.floor((load.ratePerSec * load.durationMs) / 1000 / load.batchSize) * load.batchSize;
     const meanGapMs = (1000 * load.batchSize) / load.ratePerSec;
     let published = 0;

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { deviceFor } from '../helpers/auth';
 
 /** One MQTT message to publish and how many readings it carries. */
 export interface BenchMessage {
@@ -32,8 +33,16 @@ const STALL_MS = 30_000;
 /** Client ids must differ between loads: the broker drops a session whose id connects again. */
 let runs = 0;
 
+/** Connect a publisher as the bench's gateway (a device credential covering every sensor, issued at start). */
 export async function connectPublisher(url: string, clientId: string): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { clientId, clean: true, reconnectPeriod: 0, connectTimeout: 10_000 });
+  const device = deviceFor(url);
+  return mqtt.connectAsync(url, {
+    clientId,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    ...(device ? { username: device.username, password: device.password } : {}),
+  });
 }
 
 /**

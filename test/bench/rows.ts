@@ -1,5 +1,5 @@
 import type { IngestPath, IngestStats, RejectionReason } from '../../shared/schemas/ingest.schema';
-import { gatewayTopic, readingsTopic } from '../../shared/version';
+import { readingsTopic } from '../../shared/version';
 import { runFanout } from './fanout';
 import { runHttpLoad } from './httpLoad';
 import { runWindowedLoad } from './mqttLoad';
@@ -8,6 +8,7 @@ import { procDelta, sampleProc, type ProcDelta } from './procStats';
 import type { ReadingFactory } from './readings';
 import type { ServerProcess } from './serverProcess';
 import { num } from './table';
+import { testGatewayTopic } from '../helpers/auth';
 
 /** Size of each row: fixed durations, a little over a minute in all. */
 export const PLAN = {
@@ -132,8 +133,8 @@ export async function warmUp({ server, factory }: RowContext): Promise<void> {
   const w = PLAN.warmup;
   await runWindowedLoad(server.mqttUrl, {
     ...w,
-    nextMessage: (i) => ({
-      topic: gatewayTopic(`bench-warmup-${i}`),
+    nextMessage: () => ({
+      topic: testGatewayTopic(server.mqttUrl),
       payload: factory.batch(w.batch).json,
       readings: w.batch,
     }),
@@ -145,8 +146,8 @@ async function mqttBatched({ server, factory }: RowContext): Promise<RowResult> 
   const m = await measure(server, () =>
     runWindowedLoad(server.mqttUrl, {
       ...p,
-      nextMessage: (i) => ({
-        topic: gatewayTopic(`bench-gw-${i}`),
+      nextMessage: () => ({
+        topic: testGatewayTopic(server.mqttUrl),
         payload: factory.batch(p.batch).json,
         readings: p.batch,
       }),

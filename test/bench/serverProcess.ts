@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStat } from './procStats';
-import { registerToken, signIn, testPassword } from '../helpers/auth';
+import { issueTestGateway, registerToken, signIn, testPassword } from '../helpers/auth';
 
 /** A free TCP port on 127.0.0.1: bind port 0, read it, close. */
 export async function freePort(): Promise<number> {
@@ -82,7 +82,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(url, child, () => log);
-    registerToken(url, await signIn(url, 'admin', adminPassword));
+    const token = await signIn(url, 'admin', adminPassword);
+    registerToken(url, token);
+    await issueTestGateway(url, `mqtt://127.0.0.1:${mqttPort}`, token);
   } catch (err) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SESSION_COOKIE } from '../../shared/schemas/auth.schema';
+import { gatewayTopic } from '../../shared/version';
 
 /**
  * Tests act as a signed-in administrator by default: after a test server
@@ -56,4 +57,53 @@ export function installAuthenticatedFetch(): void {
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
     return rawFetch(input, { ...init, headers });
   }) as typeof fetch;
+}
+
+/** MQTT credentials (device credential id + secret) per broker URL, issued when a test server starts. */
+const devices = new Map<string, TestDevice>();
+
+export interface TestDevice {
+  username: string;
+  password: string;
+  apiKey: string;
+  /** The gateway id: the only gateway topic this credential may publish on. */
+  gatewayId: string;
+}
+
+export function registerDevice(mqttUrl: string, credential: TestDevice): void {
+  devices.set(mqttUrl, credential);
+}
+
+/** The test gateway's credential for a broker (it covers every sensor of the pack), if one was issued. */
+export function deviceFor(mqttUrl: string): TestDevice | undefined {
+  return devices.get(mqttUrl);
+}
+
+/**
+ * Issue a gateway credential for every sensor through the admin API (the way an
+ * operator provisions a gateway) and register it for the server's broker.
+ */
+export async function issueTestGateway(baseUrl: string, mqttUrl: string, token: string): Promise<void> {
+  const gatewayId = `test-gw-${randomBytes(4).toString('hex')}`;
+  const res = await rawFetch(`${baseUrl}/api/v1/devices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ kind: 'gateway', subjectId: gatewayId, sensorIds: 'all' }),
+  });
+  if (res.status !== 201)
+    throw new Error(`issuing the test gateway failed: ${res.status} ${await res.text()}`);
+  const issued = (await res.json()) as { credential: { id: string }; secret: string; apiKey: string };
+  registerDevice(mqttUrl, {
+    username: issued.credential.id,
+    password: issued.secret,
+    apiKey: issued.apiKey,
+    gatewayId,
+  });
+}
+
+/** The gateway topic the test gateway of a broker may publish on. */
+export function testGatewayTopic(mqttUrl: string): string {
+  const device = deviceFor(mqttUrl);
+  if (!device) throw new Error(`no test gateway was issued for ${mqttUrl}`);
+  return gatewayTopic(device.gatewayId);
 }

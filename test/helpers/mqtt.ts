@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { deviceFor } from './auth';
 
 /** A client id no other test run uses (sessions on a shared broker must never collide). */
 export function uniqueClientId(prefix = 'cityops-test'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Connect a real mqtt.js client; no automatic reconnection, so a broken connection fails the test. */
+/**
+ * Connect a real mqtt.js client; no automatic reconnection, so a broken
+ * connection fails the test. It presents the test gateway's credential of that
+ * broker (issued by startTestServer) unless `options` bring their own.
+ */
 export function connectMqtt(url: string, options: IClientOptions = {}): Promise<MqttClient> {
+  const device = deviceFor(url);
   return connectAsync(url, {
     clientId: uniqueClientId(),
     reconnectPeriod: 0,
     connectTimeout: 10_000,
+    ...(device ? { username: device.username, password: device.password } : {}),
     ...options,
   });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../server/src/config';
 import { startCityOps, type CityOpsHandle } from '../../server/src/main';
-import { registerToken, signIn, testPassword } from './auth';
+import { issueTestGateway, registerToken, signIn, testPassword } from './auth';
 
 export interface TestServer extends CityOpsHandle {
   /** The administrator this server was started with; requests from tests act as it by default. */
@@ -48,6 +48,8 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
   const handle = await startCityOps(config);
   const token = await signIn(handle.url, 'admin', adminPassword);
   registerToken(handle.url, token);
+  // Devices need a credential; the embedded broker's tests publish as a gateway covering every sensor.
+  if (!config.MQTT_URL) await issueTestGateway(handle.url, handle.mqttUrl, token);
   return {
     ...handle,
     admin: { username: 'admin', password: adminPassword },

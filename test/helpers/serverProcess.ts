@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './server';
-import { registerToken, signIn, testPassword } from './auth';
+import { issueTestGateway, registerToken, signIn, testPassword } from './auth';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -96,6 +96,8 @@ export async function spawnServer(
     await proc.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
   }
-  registerToken(url, await signIn(url, 'admin', adminPassword));
+  const token = await signIn(url, 'admin', adminPassword);
+  registerToken(url, token);
+  await issueTestGateway(url, proc.mqttUrl, token);
   return proc;
 }

@@ -1,8 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hasPermission } from '@shared/access';
 import { SESSION_COOKIE } from '@shared/schemas/auth.schema';
+import { DEVICE_KEY_HEADER } from '@shared/schemas/device.schema';
 import type { Reach } from '../domain/access';
 import type { CatalogService } from '../services/catalog.service';
+import type { DeviceCredentialService, DeviceIdentity } from '../services/devices.service';
 import type { IdentityService, Origin, Principal } from '../services/identity.service';
 import { ApiError } from './errors';
 import { ROUTE_ACCESS, type RouteKey } from './routeAccess';
@@ -54,14 +56,36 @@ export function authenticate(identity: IdentityService): RequestHandler {
   };
 }
 
+/** The device identity of a request that presented a valid X-Device-Key (set by the device guard). */
+export function deviceOf(res: Response): DeviceIdentity | null {
+  return (res.locals['device'] as DeviceIdentity | undefined) ?? null;
+}
+
 /**
  * The guard of one route, as ROUTE_ACCESS declares it: 401 without a session,
- * 403 without the permission. Device routes are checked by the ingest layer.
+ * 403 without the permission. `device` routes take a valid device key
+ * (X-Device-Key) or a session whose role has `readings:write`.
  */
-export function guard(key: RouteKey): RequestHandler {
+export function guard(key: RouteKey, devices?: DeviceCredentialService): RequestHandler {
   const need = ROUTE_ACCESS[key];
-  return (_req: Request, res: Response, next: NextFunction) => {
-    if (need === 'public' || need === 'device') return next();
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (need === 'public') return next();
+    if (need === 'device') {
+      const key = req.get(DEVICE_KEY_HEADER);
+      if (key !== undefined) {
+        const device = devices?.verifyApiKey(key) ?? null;
+        if (!device) return next(new ApiError(401, 'unauthorized', 'unknown, revoked or wrong device key'));
+        res.locals['device'] = device;
+        return next();
+      }
+      const principal = principalOf(res);
+      if (!principal)
+        return next(new ApiError(401, 'unauthorized', `send a device key in ${DEVICE_KEY_HEADER}`));
+      if (!hasPermission(principal.user.role, 'readings:write')) {
+        return next(new ApiError(403, 'forbidden', `role ${principal.user.role} may not post readings`));
+      }
+      return next();
+    }
     const principal = principalOf(res);
     if (!principal) return next(new ApiError(401, 'unauthorized', 'sign in first'));
     if (need !== 'session' && !hasPermission(principal.user.role, need)) {

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { AuditPageSchema, AuditQuerySchema } from '@shared/schemas/audit.schema';
 import {
+  DeviceCredentialCreateSchema,
+  DeviceCredentialSchema,
+  IssuedDeviceCredentialSchema,
+} from '@shared/schemas/device.schema';
+import {
   LoginRequestSchema,
   SessionInfoSchema,
   UserCreateSchema,
@@ -152,7 +157,7 @@ export function buildOpenApi(version: string): JsonSchema {
       },
       '/api/v1/readings': {
         post: {
-          summary: `Ingest up to ${MAX_READINGS_PER_BATCH} readings; accepted readings are durable when the response is sent`,
+          summary: `Ingest up to ${MAX_READINGS_PER_BATCH} readings with a device key (X-Device-Key: <id>.<secret>) or a session with readings:write; accepted readings are durable when the response is sent`,
           requestBody: { required: true, ...json(readingsBody, 'a batch of readings', 'input') },
           responses: {
             '200': json(
@@ -253,6 +258,50 @@ export function buildOpenApi(version: string): JsonSchema {
           parameters: queryParams(AuditQuerySchema),
           responses: {
             '200': json(AuditPageSchema, 'a page of entries'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/devices': {
+        get: {
+          summary: 'Device credentials, never their secrets (devices:read)',
+          responses: {
+            '200': json(pageOf(DeviceCredentialSchema), 'all credentials'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+        post: {
+          summary:
+            'Issue a credential for a sensor or gateway (devices:manage); the secret is in this response only',
+          requestBody: {
+            required: true,
+            ...json(DeviceCredentialCreateSchema, 'what the credential is for', 'input'),
+          },
+          responses: {
+            '201': json(IssuedDeviceCredentialSchema, 'issued'),
+            '409': errorResponse('the device already has a live credential'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/devices/{id}/rotate': {
+        post: {
+          summary: 'New secret; the old one and its connections stop at once (devices:manage)',
+          parameters: [idParam('id', 'credential id')],
+          responses: {
+            '200': json(IssuedDeviceCredentialSchema, 'rotated'),
+            '404': errorResponse('no such credential'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/devices/{id}/revoke': {
+        post: {
+          summary: 'Revoke; its connections are dropped at once (devices:manage)',
+          parameters: [idParam('id', 'credential id')],
+          responses: {
+            '200': json(DeviceCredentialSchema, 'revoked'),
+            '404': errorResponse('no such credential'),
             '403': errorResponse('not allowed'),
           },
         },

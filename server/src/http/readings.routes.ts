@@ -8,8 +8,9 @@ import type { HistoryService } from '../services/history.service';
 import type { IngestService, PayloadRejection } from '../services/ingest.service';
 import type { LatestValues } from '../services/latest.service';
 import { StoreWriteError } from '../services/ports';
-import { reachesSensor } from '../domain/access';
-import { guard, reachOf, requirePrincipal } from './auth';
+import { districtListed, reachesCell, reachesSensor } from '../domain/access';
+import { deviceOf, guard, reachOf, requirePrincipal } from './auth';
+import type { DeviceCredentialService } from '../services/devices.service';
 import { ApiError, parseOr400 } from './errors';
 import { DistrictIdSchema, GridCellIdSchema } from '@shared/schemas/common.schema';
 
@@ -35,6 +36,7 @@ const PAYLOAD_ERRORS: Record<string, { status: number; code: ApiErrorCode }> = {
 
 export interface ReadingsRouteDeps {
   ingest: IngestService;
+  devices: DeviceCredentialService;
   history: HistoryService;
   latest: LatestValues;
   catalog: CatalogService;
@@ -64,7 +66,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
   const readBody = express.raw({ type: () => true, limit: deps.maxPayloadBytes * 2 });
   r.post(
     '/readings',
-    guard('POST /api/v1/readings'),
+    guard('POST /api/v1/readings', deps.devices),
     (req, _res, next) => {
       if (!req.is('application/json')) {
         next(payloadError(deps.ingest.refuseContentType('http', req.get('content-type')).payload));
@@ -82,7 +84,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let outcome;
       try {
-        outcome = await deps.ingest.ingestHttpBody(body);
+        outcome = await deps.ingest.ingestHttpBody(body, { device: deviceOf(res) ?? undefined });
       } catch (err) {
         if (err instanceof StoreWriteError) {
           throw new ApiError(503, 'unavailable', `readings not stored (${err.code}); retry`, [], {
@@ -118,6 +120,14 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
       });
       if (hidden) throw new ApiError(403, 'forbidden', `sensor ${hidden} is outside your assigned area`);
     } else {
+      const cellDistrict = (cellId: string) => deps.catalog.gridCell(cellId)?.districtId;
+      if (q.districtId && !districtListed(reach, q.districtId, cellDistrict)) {
+        throw new ApiError(403, 'forbidden', `district ${q.districtId} is outside your assigned area`);
+      }
+      const cell = q.gridCellId ? deps.catalog.gridCell(q.gridCellId) : undefined;
+      if (cell && !reachesCell(reach, cell)) {
+        throw new ApiError(403, 'forbidden', `grid cell ${cell.id} is outside your assigned area`);
+      }
       ids = deps.catalog
         .listSensors({ kind: q.kind, districtId: q.districtId, gridCellId: q.gridCellId })
         .filter((s) => reachesSensor(reach, s))

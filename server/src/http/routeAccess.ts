@@ -3,7 +3,7 @@ import type { Permission } from '@shared/access';
 /**
  * Every HTTP route and what it takes, in one table: a permission from the
  * matrix (shared/access.ts), `session` (any signed-in user), `device` (a
- * device credential — see docs/SECURITY.md) or `public`. Routers look their
+ * device key in X-Device-Key, or a session with `readings:write`) or `public`. Routers look their
  * guard up here by the same key, so a route missing from the table fails at
  * start-up, and the access tests are generated from it.
  */
@@ -30,6 +30,10 @@ export const ROUTE_ACCESS = {
   'PATCH /api/v1/users/:id': 'users:manage',
   'POST /api/v1/users/:id/revoke-sessions': 'users:manage',
   'GET /api/v1/audit': 'audit:read',
+  'GET /api/v1/devices': 'devices:read',
+  'POST /api/v1/devices': 'devices:manage',
+  'POST /api/v1/devices/:id/rotate': 'devices:manage',
+  'POST /api/v1/devices/:id/revoke': 'devices:manage',
 } as const satisfies Record<string, Permission | 'session' | 'device' | 'public'>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;

@@ -1,8 +1,9 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes } from 'aedes';
-import { REJECTIONS_TOPIC_PREFIX } from '@shared/version';
+import { Aedes, type Client } from 'aedes';
 import type { IngestService } from '../services/ingest.service';
-import { ingestMqttMessage, isReadingsTopic } from './mqttIngest';
+import type { DeviceCredentialService, DeviceIdentity } from '../services/devices.service';
+import type { DomainEvents } from '../services/events';
+import { devicePublishAllowed, deviceSubscribeAllowed, ingestMqttMessage } from './mqttIngest';
 
 export interface EmbeddedBroker {
   /** The port the broker listens on (useful when started on port 0). */
@@ -17,6 +18,8 @@ export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   ingest: IngestService;
+  devices: DeviceCredentialService;
+  events: DomainEvents;
   log: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -28,15 +31,47 @@ export interface EmbeddedBrokerOptions {
  * client, which is the broker's back-pressure on a fast publisher.
  */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  // Which credential each connected client authenticated with (to check publishes and drop revoked ones).
+  const deviceOf = new WeakMap<Client, DeviceIdentity>();
+  const clientsOf = new Map<string, Set<Client>>();
+
   const broker = await Aedes.createBroker({
+    // Every client is a device: username = credential id, password = secret.
+    authenticate: (client, username, password, callback) => {
+      const device =
+        username && password ? options.devices.verify(username, password.toString('utf8')) : null;
+      if (!device) {
+        const err = Object.assign(new Error('bad device credential'), { returnCode: 4 });
+        return callback(err as Parameters<typeof callback>[0], false);
+      }
+      deviceOf.set(client, device);
+      let set = clientsOf.get(device.credentialId);
+      if (!set) clientsOf.set(device.credentialId, (set = new Set()));
+      set.add(client);
+      callback(null, true);
+    },
+    authorizeSubscribe: (client, sub, callback) => {
+      const device = client ? deviceOf.get(client) : undefined;
+      if (!device || !deviceSubscribeAllowed(device, sub.topic)) {
+        return callback(new Error(`${sub.topic} is not a topic of this device`), null);
+      }
+      callback(null, sub);
+    },
     authorizePublish: (client, packet, callback) => {
       const topic = packet.topic;
-      if (topic.startsWith('$SYS') || topic.startsWith(REJECTIONS_TOPIC_PREFIX)) {
-        return callback(new Error(`${topic} is reserved for the platform`));
+      const device = client ? deviceOf.get(client) : undefined;
+      if (!device || !options.devices.isLive(device.credentialId)) {
+        return callback(new Error('the device credential is no longer valid'));
       }
-      if (!isReadingsTopic(topic)) return callback(null);
+      if (!devicePublishAllowed(device, topic)) {
+        options.log('warn', 'MQTT publish refused: not a topic of this device', {
+          clientId: client?.id,
+          topic,
+        });
+        return callback(new Error(`${topic} is not a topic of this device`));
+      }
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      ingestMqttMessage(options.ingest, topic, payload).then(
+      ingestMqttMessage(options.ingest, topic, payload, device).then(
         ({ rejectionReport }) => {
           if (rejectionReport) {
             broker.publish(
@@ -63,6 +98,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         },
       );
     },
+  });
+
+  broker.on('clientDisconnect', (client) => {
+    const device = deviceOf.get(client);
+    if (device) clientsOf.get(device.credentialId)?.delete(client);
+  });
+  // A revoked or rotated credential loses its open connections at once.
+  const unsubscribe = options.events.on('device.revoked', ({ credentialId }) => {
+    for (const client of clientsOf.get(credentialId) ?? []) client.close();
+    clientsOf.delete(credentialId);
   });
 
   broker.on('clientError', (client, err) => {
@@ -93,6 +138,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         ? { ok: true, detail: `embedded broker on port ${port}, ${broker.connectedClients} clients` }
         : { ok: false, detail: 'embedded broker is not listening' },
     close: async () => {
+      unsubscribe();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -10,6 +10,8 @@ export interface DomainEventMap {
   'sensor.registered': { sensor: Sensor };
   /** Sessions ended (logout, revocation, a user's rights changed): their sockets must go. */
   'sessions.revoked': { sessionIds: readonly string[] };
+  /** A device credential was revoked or rotated: connections made with it must go. */
+  'device.revoked': { credentialId: string };
   'alert.raised': { alert: Alert };
   'alert.updated': { alert: Alert };
 }

@@ -7,6 +7,7 @@ import type {
 import { MAX_READINGS_PER_BATCH, type Reading } from '@shared/schemas/reading.schema';
 import { checkReading, type ReadingCheckContext } from '../domain/readingValidation';
 import type { CatalogService } from './catalog.service';
+import type { DeviceIdentity } from './devices.service';
 import type { DomainEvents } from './events';
 import type { IngestCounters } from './ingestStats';
 import type { LatestValues } from './latest.service';
@@ -34,6 +35,8 @@ export type RefusedOutcome = IngestResult & { payload: PayloadRejection };
 export interface IngestOptions {
   /** Sensor named by the MQTT topic; readings for another sensor are refused. */
   topicSensorId?: string | undefined;
+  /** The device credential the payload came with; readings of sensors it does not cover are refused. */
+  device?: DeviceIdentity | undefined;
 }
 
 /**
@@ -71,8 +74,8 @@ export class IngestService {
   }
 
   /** Ingest an HTTP body `{ "readings": [ … ] }` given as raw bytes. */
-  ingestHttpBody(body: Buffer): Promise<IngestOutcome> {
-    return this.ingestRaw('http', body, {}, (json) => {
+  ingestHttpBody(body: Buffer, options: IngestOptions = {}): Promise<IngestOutcome> {
+    return this.ingestRaw('http', body, options, (json) => {
       if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
       const readings = (json as Record<string, unknown>)['readings'];
       return Array.isArray(readings) ? readings : null;
@@ -171,7 +174,11 @@ export class IngestService {
     const rejected: RejectedReading[] = [];
     for (let i = 0; i < items.length; i++) {
       const check = checkReading(items[i], ctx);
-      if (check.ok) {
+      if (check.ok && options.device && !options.device.covers(check.reading.sensorId)) {
+        const message = `credential ${options.device.credentialId} may not report for sensor ${check.reading.sensorId}`;
+        rejected.push({ index: i, reason: 'forbidden_sensor', path: 'sensorId', message });
+        counters.rejected(path, 'forbidden_sensor');
+      } else if (check.ok) {
         if (!check.known || catalog.isAutoRegistered(check.reading.sensorId)) {
           catalog.registerFromReading(check.reading.sensorId, Object.keys(check.reading.values));
         }

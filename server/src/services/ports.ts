@@ -1,6 +1,7 @@
 import type { Alert } from '@shared/schemas/alert.schema';
 import type { AuditEntry } from '@shared/schemas/audit.schema';
 import type { User } from '@shared/schemas/auth.schema';
+import type { DeviceCredential } from '@shared/schemas/device.schema';
 import type { CityPack, CityPackMeta } from '@shared/schemas/cityPack.schema';
 import type { District, GridCell } from '@shared/schemas/geo.schema';
 import type { HistoryPoint, HistoryResolution, LatestReading, Reading } from '@shared/schemas/reading.schema';
@@ -169,4 +170,15 @@ export interface AuditRepository {
   range(afterSeq: number, upToSeq: number, limit: number): Promise<AuditEntry[]>;
   /** Up to `limit` matching entries, newest (largest seq) first. */
   query(filter: AuditFilter): Promise<AuditEntry[]>;
+}
+
+/** A device credential as stored: the public view plus the hash of its secret. */
+export interface DeviceCredentialRecord extends DeviceCredential {
+  secretHash: string;
+}
+
+export interface DeviceCredentialRepository {
+  list(): Promise<DeviceCredentialRecord[]>;
+  insert(record: DeviceCredentialRecord): Promise<void>;
+  save(record: DeviceCredentialRecord): Promise<void>;
 }

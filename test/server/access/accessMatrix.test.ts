@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPermission, ROLES, type Role } from '../../../shared/access';
 import type { User } from '../../../shared/schemas/auth.schema';
 import { ROUTE_ACCESS, SOCKET_ACCESS, type RouteKey } from '../../../server/src/http/routeAccess';
-import { rawFetch, signIn, testPassword } from '../../helpers/auth';
+import { deviceFor, rawFetch, signIn, testPassword } from '../../helpers/auth';
 import { connectClient, startTestServer, type TestServer } from '../../helpers/server';
 
 /**
@@ -29,6 +29,8 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
   let metric: string;
   /** Target of the user-management routes (revoking its sessions must not touch the actors). */
   let target: { user: User; password: string };
+  /** Target of the device routes (rotating or revoking it must not touch the test gateway). */
+  let deviceId: string;
   let counter = 0;
 
   async function createUser(
@@ -60,7 +62,8 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
       .replace('/districts/:id', `/districts/${districtId}`)
       .replace('/grid-cells/:id', `/grid-cells/${cellId}`)
       .replace('/sensors/:id', `/sensors/${sensorId}`)
-      .replace('/users/:id', `/users/${target.user.id}`);
+      .replace('/users/:id', `/users/${target.user.id}`)
+      .replace('/devices/:id', `/devices/${deviceId}`);
     const query = key === 'GET /api/v1/sensors/:id/history' ? `?metric=${metric}` : '';
     let body: unknown;
     if (key === 'POST /api/v1/auth/login')
@@ -68,6 +71,7 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
     if (key === 'POST /api/v1/users')
       body = { username: `x${Date.now()}`, displayName: 'x', role: 'viewer', password: testPassword() };
     if (key === 'PATCH /api/v1/users/:id') body = { displayName: 'Viewer renamed' };
+    if (key === 'POST /api/v1/devices') body = { kind: 'sensor', subjectId: `S-${Date.now()}-${counter++}` };
     if (key === 'POST /api/v1/readings') body = { readings: [] };
     const init: RequestInit = { method };
     if (body !== undefined) init.body = JSON.stringify(body);
@@ -99,6 +103,13 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
     cellId = inArea.gridCellId;
     metric = inArea.metrics[0]!.metric;
     target = await createUser('viewer');
+    const issued = await fetch(`${server.url}/api/v1/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'sensor', subjectId: sensorId }),
+    });
+    expect(issued.status).toBe(201);
+    deviceId = ((await issued.json()) as { credential: { id: string } }).credential.id;
     for (const role of ROLES) {
       const { user, password } = await createUser(role);
       actors.set(role, { role, user, password, token: await signIn(server.url, user.username, password) });
@@ -115,18 +126,39 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
 
   for (const key of keys) {
     const need = ROUTE_ACCESS[key];
-    if (need === 'public' || need === 'device') {
-      it(`${key} (${need}) answers without a user session`, async () => {
+    if (need === 'public') {
+      it(`${key} (public) answers without a user session`, async () => {
         const status = await call(key, null);
         expect([401, 403]).not.toContain(status);
       });
       continue;
     }
+    if (need === 'device') {
+      it(`${key} (device) answers a valid device key`, async () => {
+        const { path, init } = requestFor(key);
+        const headers = new Headers(init.headers);
+        headers.set('x-device-key', deviceFor(server.mqttUrl)!.apiKey);
+        const res = await rawFetch(`${server.url}${path}`, { ...init, headers });
+        await res.arrayBuffer();
+        expect([401, 403]).not.toContain(res.status);
+      });
+      it(`${key} (device) refuses a wrong device key with 401`, async () => {
+        const { path, init } = requestFor(key);
+        const headers = new Headers(init.headers);
+        headers.set('x-device-key', `${deviceFor(server.mqttUrl)!.username}.not-the-secret`);
+        const res = await rawFetch(`${server.url}${path}`, { ...init, headers });
+        await res.arrayBuffer();
+        expect(res.status).toBe(401);
+      });
+    }
+
     it(`${key} refuses an anonymous caller with 401`, async () => {
       expect(await call(key, null)).toBe(401);
     });
     for (const role of ROLES) {
-      const allowed = need === 'session' || hasPermission(role, need);
+      const allowed =
+        need === 'session' ||
+        (need === 'device' ? hasPermission(role, 'readings:write') : hasPermission(role, need));
       it(`${key} ${allowed ? 'allows' : 'refuses'} ${role}`, async () => {
         const status = await call(key, actors.get(role)!.token);
         if (allowed) expect([401, 403]).not.toContain(status);

@@ -1,10 +1,10 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RejectedReadingSchema } from '../../../shared/schemas/ingest.schema';
 import { MAX_READINGS_PER_BATCH } from '../../../shared/schemas/reading.schema';
 import { SensorSchema } from '../../../shared/schemas/sensor.schema';
-import { gatewayTopic, readingsTopic, REJECTIONS_TOPIC_PREFIX } from '../../../shared/version';
+import { readingsTopic, REJECTIONS_TOPIC_PREFIX } from '../../../shared/version';
 import {
   BAD_READINGS,
   MALFORMED_JSON,
@@ -15,6 +15,8 @@ import {
 } from '../../helpers/badPayloads';
 import { expectReady, ingestStats, latestOf, rawHistory, rejectionDelta } from '../../helpers/ingestChecks';
 import { startTestServer, waitFor, type TestServer } from '../../helpers/server';
+import { deviceFor, testGatewayTopic } from '../../helpers/auth';
+import { connectMqtt } from '../../helpers/mqtt';
 
 /** What the platform publishes on `cityops/v1/rejections/{id}` (see server/src/ingest/mqttIngest.ts). */
 const RejectionReportSchema = z
@@ -47,8 +49,8 @@ class MqttRig {
 
   static async start(env: Record<string, string> = {}): Promise<MqttRig> {
     const server = await startTestServer(env);
-    const device = await mqtt.connectAsync(server.mqttUrl, { reconnectPeriod: 0 });
-    const watcher = await mqtt.connectAsync(server.mqttUrl, { reconnectPeriod: 0 });
+    const device = await connectMqtt(server.mqttUrl);
+    const watcher = await connectMqtt(server.mqttUrl);
     await watcher.subscribeAsync(`${REJECTIONS_TOPIC_PREFIX}#`, { qos: 1 });
     return new MqttRig(server, device, watcher);
   }
@@ -183,16 +185,18 @@ describe('MQTT publish with bad input', () => {
 
   it('refuses an array of 5001 readings as batch_too_large, counting every reading, and keeps accepting', async () => {
     const before = await ingestStats(rig.url);
-    const topic = gatewayTopic('gw-big');
+    const topic = testGatewayTopic(rig.server.mqttUrl);
 
     await rig.publish(topic, JSON.stringify(readingsBatch(MAX_READINGS_PER_BATCH + 1)));
 
-    expect(await rig.report(`${REJECTIONS_TOPIC_PREFIX}gw-big`)).toEqual({
-      v: 'v1',
-      topic,
-      accepted: 0,
-      rejected: [{ index: -1, reason: 'batch_too_large', path: '', message: expect.any(String) }],
-    });
+    expect(await rig.report(`${REJECTIONS_TOPIC_PREFIX}${deviceFor(rig.server.mqttUrl)!.gatewayId}`)).toEqual(
+      {
+        v: 'v1',
+        topic,
+        accepted: 0,
+        rejected: [{ index: -1, reason: 'batch_too_large', path: '', message: expect.any(String) }],
+      },
+    );
     expect(rejectionDelta(before, await ingestStats(rig.url))).toEqual({
       byReason: { batch_too_large: MAX_READINGS_PER_BATCH + 1 },
       http: 0,
@@ -231,7 +235,7 @@ describe('MQTT publish with bad input', () => {
   });
 
   it('reports the bad readings of a gateway message on the gateway rejection topic and stores the rest', async () => {
-    const topic = gatewayTopic('gw-7');
+    const topic = testGatewayTopic(rig.server.mqttUrl);
     const t = freshTime();
     const payload = JSON.stringify([
       { sensorId: 'AQ-001', observedAt: t, values: { pm25: 18 } },
@@ -241,12 +245,16 @@ describe('MQTT publish with bad input', () => {
 
     await rig.publish(topic, payload);
 
-    expect(await rig.report(`${REJECTIONS_TOPIC_PREFIX}gw-7`)).toEqual({
-      v: 'v1',
-      topic,
-      accepted: 2,
-      rejected: [{ index: 1, reason: 'out_of_range', path: 'values.occupancy', message: expect.any(String) }],
-    });
+    expect(await rig.report(`${REJECTIONS_TOPIC_PREFIX}${deviceFor(rig.server.mqttUrl)!.gatewayId}`)).toEqual(
+      {
+        v: 'v1',
+        topic,
+        accepted: 2,
+        rejected: [
+          { index: 1, reason: 'out_of_range', path: 'values.occupancy', message: expect.any(String) },
+        ],
+      },
+    );
     expect(await latestOf(rig.url, 'AQ-001')).toMatchObject({ observedAt: t, values: { pm25: 18 } });
     expect(await latestOf(rig.url, 'WL-0001')).toMatchObject({ observedAt: t, values: { waterDepth: 4 } });
   });

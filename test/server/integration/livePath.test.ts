@@ -4,7 +4,7 @@ import type { Scope, Snapshot } from '../../../shared/schemas/live.schema';
 import type { ReadingInput } from '../../../shared/schemas/reading.schema';
 import type { Sensor } from '../../../shared/schemas/sensor.schema';
 import type { Ack } from '../../../shared/socket';
-import { gatewayTopic, readingsTopic } from '../../../shared/version';
+import { readingsTopic } from '../../../shared/version';
 import { history, ingestStats, latest, listSensors, postReadings } from '../../helpers/cityOpsApi';
 import { recordLive } from '../../helpers/liveRecorder';
 import { connectMqtt, publishJson } from '../../helpers/mqtt';
@@ -15,6 +15,7 @@ import {
   type TestServer,
   type TestSocket,
 } from '../../helpers/server';
+import { testGatewayTopic } from '../../helpers/auth';
 
 /** 西湖区 and 上城区: two districts of the Hangzhou pack. */
 const DISTRICT_A = '330106';
@@ -246,7 +247,7 @@ describe('live path with the embedded broker', () => {
       traffic(sb.id, t, 63),
     ];
 
-    await publishJson(mqtt, gatewayTopic('gw1'), readings);
+    await publishJson(mqtt, testGatewayTopic(server.mqttUrl), readings);
 
     for (const r of readings) {
       expect(await city.waitForReading(r.sensorId, t)).toEqual(r);

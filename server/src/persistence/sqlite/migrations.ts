@@ -167,4 +167,23 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'device credentials',
+    sql: `
+      -- secret_hash is the SHA-256 of a 256-bit random secret (high entropy: no KDF needed).
+      CREATE TABLE device_credentials (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sensor_ids_json TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        rotated_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX device_credentials_subject ON device_credentials (kind, subject_id);
+    `,
+  },
 ];

@@ -207,7 +207,7 @@ describe('useAuthStore', () => {
 
     expect(auth.can('city:read')).toBe(true);
     expect(auth.can('live:subscribe')).toBe(true);
-    expect(auth.can('sensors:read')).toBe(false);
+    expect(auth.can('ingest:stats')).toBe(false);
     expect(auth.can('users:manage')).toBe(false);
   });
 
