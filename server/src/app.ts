@@ -6,6 +6,8 @@ import type { Logger } from './logger';
 import { authenticate, guard } from './http/auth';
 import { authRoutes } from './http/auth.routes';
 import { catalogRoutes } from './http/catalog.routes';
+import { securityHeaders } from './http/securityHeaders';
+import { TokenBuckets } from './services/tokenBucket';
 import { devicesRoutes } from './http/devices.routes';
 import { ApiError, errorHandler, notFound } from './http/errors';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
@@ -52,6 +54,8 @@ export interface AppDeps {
     secureCookie: boolean;
     /** Sign-in attempts allowed per client address per minute. */
     loginAttemptsPerMinute: number;
+    /** HTTP ingest requests allowed per client (device, user or address) per second. */
+    ingestRequestsPerSec: number;
   };
 }
 
@@ -66,6 +70,7 @@ export interface CityOpsApp {
 export function createApp(deps: AppDeps): CityOpsApp {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders({ https: deps.settings.secureCookie }));
   app.set('query parser', 'simple');
 
   const api = express.Router();
@@ -88,6 +93,11 @@ export function createApp(deps: AppDeps): CityOpsApp {
   const v1 = express.Router();
   v1.use(
     readingsRoutes({
+      limiter: new TokenBuckets(
+        deps.settings.ingestRequestsPerSec,
+        deps.settings.ingestRequestsPerSec * 2,
+        deps.clock,
+      ),
       ingest: deps.ingest,
       devices: deps.devices,
       history: deps.history,

@@ -80,6 +80,8 @@ const ConfigSchema = z.object({
     .default(15),
   /** Sign-in attempts allowed per client address per minute (all usernames together). */
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** HTTP ingest requests allowed per client (device key, user or address) per second; bursts to twice that. */
+  INGEST_HTTP_REQUESTS_PER_SEC: z.coerce.number().positive().max(100_000).default(200),
   /** Serve the built client from this folder (empty: do not serve a client). */
   CLIENT_DIR: z.string().default('./dist/client'),
 });

@@ -240,6 +240,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       clientDir: config.CLIENT_DIR,
       secureCookie: config.COOKIE_SECURE,
       loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
+      ingestRequestsPerSec: config.INGEST_HTTP_REQUESTS_PER_SEC,
     },
   });
   connections = () => io.engine.clientsCount;

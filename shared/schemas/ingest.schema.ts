@@ -37,6 +37,8 @@ export const REJECTION_REASONS = [
   'forbidden_sensor',
   /** The platform is shedding load; retry later. */
   'overloaded',
+  /** HTTP only: this client sent more requests than its rate allows; retry after Retry-After. */
+  'rate_limited',
   /** The store could not commit the readings (disk full, database busy); nothing was acknowledged, retry later. */
   'store_unavailable',
 ] as const;

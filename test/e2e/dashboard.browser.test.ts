@@ -33,13 +33,21 @@ afterAll(async () => {
 /** A fresh tab per test, leaving no stored preference behind; on failure its screenshot is kept in the temp folder. */
 function useTab(): () => Page {
   let page: Page | undefined;
+  /** Console messages reporting a Content-Security-Policy violation in this tab. */
+  let cspViolations: string[] = [];
   beforeEach(async () => {
     // Every test starts signed out: the session cookie would otherwise carry over between tabs.
     await browser.context.clearCookies();
     page = await browser.context.newPage();
+    cspViolations = [];
+    page.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+    });
   });
   afterEach(async ({ task }) => {
     if (!page) return;
+    // The dashboard must run under the server's CSP without a single violation.
+    if (task.result?.state !== 'fail') expect(cspViolations, 'CSP violations in the page').toEqual([]);
     if (task.result?.state === 'fail') {
       const file = await saveScreenshot(page, task.name).catch(
         (err: unknown) => `(no screenshot: ${String(err)})`,

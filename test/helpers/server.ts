@@ -43,6 +43,8 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     ADMIN_INITIAL_PASSWORD: adminPassword,
     // Tests sign in often from one address; the per-address limit has its own test.
     LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+    // Some tests post thousands of requests; the ingest rate limit has its own test.
+    INGEST_HTTP_REQUESTS_PER_SEC: '100000',
     ...env,
   });
   const handle = await startCityOps(config);

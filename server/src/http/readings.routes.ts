@@ -9,7 +9,8 @@ import type { IngestService, PayloadRejection } from '../services/ingest.service
 import type { LatestValues } from '../services/latest.service';
 import { StoreWriteError } from '../services/ports';
 import { districtListed, reachesCell, reachesSensor } from '../domain/access';
-import { deviceOf, guard, reachOf, requirePrincipal } from './auth';
+import { deviceOf, guard, principalOf, reachOf, requirePrincipal } from './auth';
+import type { TokenBuckets } from '../services/tokenBucket';
 import type { DeviceCredentialService } from '../services/devices.service';
 import { ApiError, parseOr400 } from './errors';
 import { DistrictIdSchema, GridCellIdSchema } from '@shared/schemas/common.schema';
@@ -32,9 +33,12 @@ const PAYLOAD_ERRORS: Record<string, { status: number; code: ApiErrorCode }> = {
   unsupported_media_type: { status: 415, code: 'unsupported_media_type' },
   invalid_shape: { status: 400, code: 'invalid_request' },
   overloaded: { status: 503, code: 'overloaded' },
+  rate_limited: { status: 429, code: 'overloaded' },
 };
 
 export interface ReadingsRouteDeps {
+  /** Per-client limit of ingest requests (key: device credential, user, or address). */
+  limiter: TokenBuckets;
   ingest: IngestService;
   devices: DeviceCredentialService;
   history: HistoryService;
@@ -44,16 +48,12 @@ export interface ReadingsRouteDeps {
 }
 
 /** The HTTP error for a payload the ingest service refused as a whole. */
-function payloadError({ reason, message }: PayloadRejection): ApiError {
+function payloadError({ reason, message, retryAfterSec }: PayloadRejection): ApiError {
   const { status, code } = PAYLOAD_ERRORS[reason] ?? { status: 400, code: 'invalid_request' };
   const path = reason === 'invalid_shape' || reason === 'batch_too_large' ? 'readings' : '';
-  return new ApiError(
-    status,
-    code,
-    message,
-    [{ path, message, reason }],
-    status === 503 ? { 'Retry-After': '2' } : {},
-  );
+  const headers: Record<string, string> =
+    retryAfterSec !== undefined ? { 'Retry-After': String(retryAfterSec) } : {};
+  return new ApiError(status, code, message, [{ path, message, reason }], headers);
 }
 
 export function readingsRoutes(deps: ReadingsRouteDeps): Router {
@@ -67,6 +67,12 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
   r.post(
     '/readings',
     guard('POST /api/v1/readings', deps.devices),
+    (req, res, next) => {
+      const client = deviceOf(res)?.credentialId ?? principalOf(res)?.user.id ?? req.ip ?? 'unknown';
+      const wait = deps.limiter.take(client);
+      if (wait > 0) next(payloadError(deps.ingest.refuseRateLimited('http', wait).payload));
+      else next();
+    },
     (req, _res, next) => {
       if (!req.is('application/json')) {
         next(payloadError(deps.ingest.refuseContentType('http', req.get('content-type')).payload));

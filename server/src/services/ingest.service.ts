@@ -26,6 +26,8 @@ export interface IngestLimits {
 export interface PayloadRejection {
   reason: RejectionReason;
   message: string;
+  /** When the producer may try again, seconds (overload, rate limit). */
+  retryAfterSec?: number;
 }
 
 export type IngestOutcome = IngestResult & { payload?: PayloadRejection };
@@ -95,6 +97,12 @@ export class IngestService {
     );
   }
 
+  /** Count and answer a request refused by the per-client rate limit. */
+  refuseRateLimited(path: IngestPath, retryAfterMs: number): RefusedOutcome {
+    const sec = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return this.refuse(path, 'rate_limited', `too many requests from this client; retry in ${sec} s`, 0, sec);
+  }
+
   /** Count and answer a body the transport refused before reading it as JSON (wrong content type). */
   refuseContentType(path: IngestPath, contentType: string | undefined): RefusedOutcome {
     return this.refuse(
@@ -104,10 +112,21 @@ export class IngestService {
     );
   }
 
-  private refuse(path: IngestPath, reason: RejectionReason, message: string, readings = 0): RefusedOutcome {
+  private refuse(
+    path: IngestPath,
+    reason: RejectionReason,
+    message: string,
+    readings = 0,
+    retryAfterSec?: number,
+  ): RefusedOutcome {
     this.deps.counters.payload(path, readings);
     this.deps.counters.rejected(path, reason, Math.max(readings, 1));
-    return { accepted: 0, duplicates: 0, rejected: [], payload: { reason, message } };
+    const payload: PayloadRejection = {
+      reason,
+      message,
+      ...(retryAfterSec !== undefined ? { retryAfterSec } : {}),
+    };
+    return { accepted: 0, duplicates: 0, rejected: [], payload };
   }
 
   private async ingestRaw(
@@ -117,8 +136,12 @@ export class IngestService {
     itemsOf: (json: unknown) => unknown[] | null,
   ): Promise<IngestOutcome> {
     const { limits } = this.deps;
-    const refuse = (reason: RejectionReason, message: string, readings = 0): IngestOutcome =>
-      this.refuse(path, reason, message, readings);
+    const refuse = (
+      reason: RejectionReason,
+      message: string,
+      readings = 0,
+      retryAfterSec?: number,
+    ): IngestOutcome => this.refuse(path, reason, message, readings, retryAfterSec);
     if (raw.length > limits.maxPayloadBytes) {
       return refuse(
         'payload_too_large',
@@ -149,7 +172,7 @@ export class IngestService {
       );
     }
     if (path === 'http' && this.overloaded()) {
-      return refuse('overloaded', 'the write queue is full; retry shortly', items.length);
+      return refuse('overloaded', 'the write queue is full; retry shortly', items.length, 2);
     }
     return this.ingestItems(path, items, options);
   }
