@@ -313,6 +313,8 @@ export class IdentityService {
     for (const w of wanted) {
       const password = generatePassword();
       const existing = await this.deps.users.findByUsername(w.username);
+      // A real account that happens to have a demo name is never touched.
+      if (existing && !existing.demo) continue;
       if (existing) {
         await this.updateUser(existing.id, {
           password,

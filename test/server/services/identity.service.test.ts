@@ -501,4 +501,19 @@ describe('IdentityService.ensureDemoAccounts', () => {
     expect(oldWork).toEqual(first.map(() => false));
     expect(newWork).toEqual(second.map(() => true));
   });
+
+  it('never resets a real account that has a demo name', async () => {
+    const real = await h.identity.createUser({
+      username: 'demo-viewer',
+      displayName: 'A real person',
+      role: 'supervisor',
+      districtIds: null,
+      workerId: null,
+      password: 'their own long passphrase',
+    });
+    const accounts = await h.identity.ensureDemoAccounts({ workerId: null, districtId: null });
+    expect(accounts.map((a) => a.username)).not.toContain('demo-viewer');
+    expect(await signsIn('demo-viewer', 'their own long passphrase')).toBe(true);
+    expect(await h.identity.getUser(real.id)).toMatchObject({ role: 'supervisor', demo: false });
+  });
 });
