@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { AuditQuerySchema } from '@shared/schemas/audit.schema';
 import type { User } from '@shared/schemas/auth.schema';
 import type { AuditService } from '../services/audit.service';
@@ -12,7 +12,7 @@ import { maskWorker } from '../domain/masking';
 import type { CatalogService } from '../services/catalog.service';
 import { IdentityError, type IdentityService } from '../services/identity.service';
 import { SlidingWindowLimiter } from '../services/rateLimiter';
-import { guard, originOf, principalOf, reachOf, requirePrincipal } from './auth';
+import { auditActor, auditOrigin, guard, originOf, principalOf, reachOf, requirePrincipal } from './auth';
 import { ApiError, parseOr400 } from './errors';
 import { reachesCell } from '../domain/access';
 
@@ -49,18 +49,6 @@ function identityError(err: unknown): never {
 export function authRoutes(deps: AuthRouteDeps): Router {
   const r = Router();
   const limiter = new SlidingWindowLimiter(deps.loginAttemptsPerMinute, 60_000, deps.clock);
-  const via = (req: Request) => {
-    const o = originOf(req);
-    return {
-      via: 'http' as const,
-      ...(o.ip ? { ip: o.ip } : {}),
-      ...(o.userAgent ? { userAgent: o.userAgent } : {}),
-    };
-  };
-  const actorOf = (res: Response) => {
-    const p = requirePrincipal(res);
-    return { type: 'user' as const, id: p.user.id, role: p.user.role };
-  };
   /** What an audit entry keeps of a user: who, role and reach — never a password. */
   const summary = (u: User) => ({
     username: u.username,
@@ -94,7 +82,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
         actor: { type: 'user', id: info.user.id, role: info.user.role },
         action: 'auth.login',
         target: { type: 'user', id: info.user.id },
-        origin: via(req),
+        origin: auditOrigin(req),
       });
       setCookie(res, token, info.expiresAt);
       res.json(info);
@@ -104,7 +92,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           actor: { type: 'system', id: 'auth' },
           action: err.code === 'locked' ? 'auth.loginLocked' : 'auth.loginFailed',
           target: { type: 'username', id: body.username.slice(0, 64) || '-' },
-          origin: via(req),
+          origin: auditOrigin(req),
         });
       }
       identityError(err);
@@ -115,10 +103,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const p = requirePrincipal(res);
     await deps.identity.logout(p);
     await deps.audit.record({
-      actor: actorOf(res),
+      actor: auditActor(res),
       action: 'auth.logout',
       target: { type: 'user', id: p.user.id },
-      origin: via(req),
+      origin: auditOrigin(req),
     });
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.status(204).end();
@@ -143,11 +131,11 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       identityError(err);
     }
     await deps.audit.record({
-      actor: actorOf(res),
+      actor: auditActor(res),
       action: 'user.create',
       target: { type: 'user', id: created.id },
       after: summary(created),
-      origin: via(req),
+      origin: auditOrigin(req),
     });
     res.status(201).json(created);
   });
@@ -165,12 +153,12 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       identityError(err);
     }
     await deps.audit.record({
-      actor: actorOf(res),
+      actor: auditActor(res),
       action: 'user.update',
       target: { type: 'user', id: change.after.id },
       before: summary(change.before),
       after: { ...summary(change.after), ...(body.password !== undefined ? { passwordChanged: true } : {}) },
-      origin: via(req),
+      origin: auditOrigin(req),
     });
     res.json(change.after);
   });
@@ -183,11 +171,11 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     }
     const revoked = await deps.identity.revokeSessionsOf(String(req.params['id']));
     await deps.audit.record({
-      actor: actorOf(res),
+      actor: auditActor(res),
       action: 'user.sessions.revoke',
       target: { type: 'user', id: String(req.params['id']) },
       after: { revoked },
-      origin: via(req),
+      origin: auditOrigin(req),
     });
     res.json({ revoked });
   });

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hasPermission } from '@shared/access';
+import type { AuditActor, AuditOrigin } from '@shared/schemas/audit.schema';
 import { SESSION_COOKIE } from '@shared/schemas/auth.schema';
 import { DEVICE_KEY_HEADER } from '@shared/schemas/device.schema';
 import type { Reach } from '../domain/access';
@@ -110,4 +111,16 @@ export function requirePrincipal(res: Response): Principal {
   const p = principalOf(res);
   if (!p) throw new ApiError(401, 'unauthorized', 'sign in first');
   return p;
+}
+
+/** The audit origin of an HTTP request. */
+export function auditOrigin(req: Request): AuditOrigin {
+  const o = originOf(req);
+  return { via: 'http', ...(o.ip ? { ip: o.ip } : {}), ...(o.userAgent ? { userAgent: o.userAgent } : {}) };
+}
+
+/** The audit actor of a guarded request: the signed-in user. */
+export function auditActor(res: Response): AuditActor {
+  const p = requirePrincipal(res);
+  return { type: 'user', id: p.user.id, role: p.user.role };
 }

@@ -1,8 +1,8 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { DeviceCredentialCreateSchema } from '@shared/schemas/device.schema';
 import type { AuditService } from '../services/audit.service';
 import { DeviceCredentialError, type DeviceCredentialService } from '../services/devices.service';
-import { guard, originOf, requirePrincipal } from './auth';
+import { auditActor, auditOrigin, guard } from './auth';
 import { ApiError, parseOr400 } from './errors';
 
 function deviceError(err: unknown): never {
@@ -16,18 +16,6 @@ function deviceError(err: unknown): never {
 /** Device credentials: list (devices:read); issue, rotate, revoke (devices:manage), each audited. */
 export function devicesRoutes(deps: { devices: DeviceCredentialService; audit: AuditService }): Router {
   const r = Router();
-  const origin = (req: Request) => {
-    const o = originOf(req);
-    return {
-      via: 'http' as const,
-      ...(o.ip ? { ip: o.ip } : {}),
-      ...(o.userAgent ? { userAgent: o.userAgent } : {}),
-    };
-  };
-  const actor = (res: Response) => {
-    const p = requirePrincipal(res);
-    return { type: 'user' as const, id: p.user.id, role: p.user.role };
-  };
 
   r.get('/devices', guard('GET /api/v1/devices'), (_req, res) => {
     const items = deps.devices.list();
@@ -44,7 +32,7 @@ export function devicesRoutes(deps: { devices: DeviceCredentialService; audit: A
     }
     const c = issued.credential;
     await deps.audit.record({
-      actor: actor(res),
+      actor: auditActor(res),
       action: 'device.credential.issue',
       target: { type: 'device', id: c.id },
       after: {
@@ -52,7 +40,7 @@ export function devicesRoutes(deps: { devices: DeviceCredentialService; audit: A
         subjectId: c.subjectId,
         sensorIds: c.sensorIds === 'all' ? 'all' : c.sensorIds.length,
       },
-      origin: origin(req),
+      origin: auditOrigin(req),
     });
     res.status(201).json(issued);
   });
@@ -65,10 +53,10 @@ export function devicesRoutes(deps: { devices: DeviceCredentialService; audit: A
       deviceError(err);
     }
     await deps.audit.record({
-      actor: actor(res),
+      actor: auditActor(res),
       action: 'device.credential.rotate',
       target: { type: 'device', id: issued.credential.id },
-      origin: origin(req),
+      origin: auditOrigin(req),
     });
     res.json(issued);
   });
@@ -81,10 +69,10 @@ export function devicesRoutes(deps: { devices: DeviceCredentialService; audit: A
       deviceError(err);
     }
     await deps.audit.record({
-      actor: actor(res),
+      actor: auditActor(res),
       action: 'device.credential.revoke',
       target: { type: 'device', id: revoked.id },
-      origin: origin(req),
+      origin: auditOrigin(req),
     });
     res.json(revoked);
   });
