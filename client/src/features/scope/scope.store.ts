@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { ref, shallowRef } from 'vue';
+import { ref, shallowRef, watch } from 'vue';
 import type { ApiErrorCode } from '@shared/schemas/errors.schema';
 import { roomOf } from '@shared/schemas/live.schema';
 import type { Scope } from '@shared/schemas/live.schema';
@@ -21,6 +21,15 @@ export const useScopeStore = defineStore('scope', () => {
 
   const live = useLiveStore();
   const connection = useConnectionStore();
+  // Until the operator picks a scope, the wall follows the one the server starts it in: the whole
+  // city, or the assigned district or cell of a user limited to one.
+  let chosen = false;
+  watch(
+    () => live.scope,
+    (scope) => {
+      if (!chosen) selected.value = scope;
+    },
+  );
   // Only the newest request may apply its answer: a slow ack for an earlier
   // choice must not overwrite a later one.
   let requestNo = 0;
@@ -44,6 +53,7 @@ export const useScopeStore = defineStore('scope', () => {
 
   /** Follow `target`. While offline the choice is only recorded and sent on reconnect. */
   async function select(target: Scope): Promise<void> {
+    chosen = true;
     selected.value = target;
     error.value = null;
     if (connection.status !== 'connected') return;
@@ -52,9 +62,11 @@ export const useScopeStore = defineStore('scope', () => {
 
   /**
    * After a (re)connect, make the server follow the chosen scope again: a new
-   * session starts at city scope, a recovered one keeps the scope it had.
+   * session starts at the user's default scope, a recovered one keeps the
+   * scope it had. Nothing to do while the operator has not chosen one.
    */
   async function resubscribe(recovered: boolean): Promise<void> {
+    if (!chosen) return;
     const serverRoom = recovered ? roomOf(live.scope) : roomOf({ kind: 'city' });
     if (roomOf(selected.value) === serverRoom) return;
     await send(selected.value);
@@ -63,6 +75,7 @@ export const useScopeStore = defineStore('scope', () => {
   /** Back to the whole city (on sign-out); an answer still on its way is dropped. */
   function reset(): void {
     requestNo += 1;
+    chosen = false;
     selected.value = { kind: 'city' };
     pending.value = false;
     error.value = null;

@@ -1,5 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { nextTick } from 'vue';
 import type { Snapshot } from '@shared/schemas/live.schema';
 import type { Ack } from '@shared/socket';
 import { snapshot } from '../../live.fixtures';
@@ -84,5 +85,14 @@ describe('useScopeStore', () => {
     expect(requestScope).not.toHaveBeenCalled();
     await scope.resubscribe(false); // new session fell back to city
     expect(requestScope).toHaveBeenCalledWith(XIHU);
+  });
+
+  it('follows the scope the server starts a district-limited user in until the operator picks one', async () => {
+    const scope = useScopeStore();
+    useLiveStore().applySnapshot(snapshot({ scope: XIHU }));
+    await nextTick();
+    expect(scope.selected).toEqual(XIHU);
+    await scope.resubscribe(false);
+    expect(requestScope).not.toHaveBeenCalled();
   });
 });
