@@ -12,7 +12,8 @@ import { maskWorker } from '../domain/masking';
 import type { CatalogService } from '../services/catalog.service';
 import { IdentityError, type IdentityService } from '../services/identity.service';
 import { SlidingWindowLimiter } from '../services/rateLimiter';
-import { auditActor, auditOrigin, guard, originOf, principalOf, reachOf, requirePrincipal } from './auth';
+import { auditActor, auditOrigin, guard, originOf, principalOf, requirePrincipal } from './auth';
+import { reachOf } from '../services/reach';
 import { ApiError, parseOr400 } from './errors';
 import { reachesCell } from '../domain/access';
 

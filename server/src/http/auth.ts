@@ -1,43 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hasPermission } from '@shared/access';
 import type { AuditActor, AuditOrigin } from '@shared/schemas/audit.schema';
-import { SESSION_COOKIE } from '@shared/schemas/auth.schema';
 import { DEVICE_KEY_HEADER } from '@shared/schemas/device.schema';
-import type { Reach } from '../domain/access';
-import type { CatalogService } from '../services/catalog.service';
 import type { DeviceCredentialService, DeviceIdentity } from '../services/devices.service';
 import type { IdentityService, Origin, Principal } from '../services/identity.service';
 import { ApiError } from './errors';
 import { ROUTE_ACCESS, type RouteKey } from './routeAccess';
 
-/** Parse a Cookie header into name → value (first occurrence wins). */
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!header) return out;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!name || name in out) continue;
-    try {
-      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      // A malformed value is ignored rather than trusted.
-    }
-  }
-  return out;
-}
-
-/** The session token of a request or handshake: the cookie, else `Authorization: Bearer`. */
-export function sessionToken(headers: {
-  cookie?: string | undefined;
-  authorization?: string | undefined;
-}): string | null {
-  const fromCookie = parseCookies(headers.cookie)[SESSION_COOKIE];
-  if (fromCookie) return fromCookie;
-  const auth = headers.authorization;
-  return auth?.startsWith('Bearer ') ? auth.slice(7).trim() || null : null;
-}
+import { sessionToken } from '../services/sessionToken';
 
 export function originOf(req: Request): Origin {
   return { ip: req.ip ?? null, userAgent: req.get('user-agent')?.slice(0, 200) ?? null };
@@ -94,16 +64,6 @@ export function guard(key: RouteKey, devices?: DeviceCredentialService): Request
     }
     next();
   };
-}
-
-/** The part of the city a principal reaches (districts of an operator, cells of a grid worker). */
-export function reachOf(principal: Principal, catalog: CatalogService): Reach {
-  const { user } = principal;
-  if (user.role === 'worker') {
-    const worker = user.workerId ? catalog.listWorkers().find((w) => w.id === user.workerId) : undefined;
-    return { role: user.role, districtIds: null, cellIds: new Set(worker?.gridCellIds ?? []) };
-  }
-  return { role: user.role, districtIds: user.districtIds, cellIds: null };
 }
 
 /** The principal of a guarded route (the guard ran, so there is one). */

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { SensorKindSchema } from '@shared/schemas/sensor.schema';
 import type { CatalogService } from '../services/catalog.service';
 import { districtListed, reachesCell, reachesSensor } from '../domain/access';
-import { guard, reachOf, requirePrincipal } from './auth';
+import { guard, requirePrincipal } from './auth';
+import { reachOf } from '../services/reach';
 import { ApiError, parseOr400 } from './errors';
 import { DistrictIdSchema, GridCellIdSchema } from '@shared/schemas/common.schema';
 

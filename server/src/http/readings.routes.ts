@@ -9,7 +9,8 @@ import type { IngestService, PayloadRejection } from '../services/ingest.service
 import type { LatestValues } from '../services/latest.service';
 import { StoreWriteError } from '../services/ports';
 import { districtListed, reachesCell, reachesSensor } from '../domain/access';
-import { deviceOf, guard, principalOf, reachOf, requirePrincipal } from './auth';
+import { deviceOf, guard, principalOf, requirePrincipal } from './auth';
+import { reachOf } from '../services/reach';
 import type { TokenBuckets } from '../services/tokenBucket';
 import type { DeviceCredentialService } from '../services/devices.service';
 import { ApiError, parseOr400 } from './errors';

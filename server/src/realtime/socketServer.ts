@@ -9,7 +9,8 @@ import type {
 } from '@shared/socket';
 import { hasPermission } from '@shared/access';
 import { defaultScope, reachesScope, type Reach } from '../domain/access';
-import { reachOf, sessionToken } from '../http/auth';
+import { reachOf } from '../services/reach';
+import { sessionToken } from '../services/sessionToken';
 import { SOCKET_ACCESS } from '../http/routeAccess';
 import type { CatalogService } from '../services/catalog.service';
 import type { DomainEvents } from '../services/events';
