@@ -116,7 +116,35 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     }
   });
 
+  // A socket outlives no session: at the session's expiry it is re-checked (HTTP use may have
+  // extended it) and disconnected if the session has ended.
+  const expiryTimers = new Map<string, NodeJS.Timeout>();
+  const watchExpiry = (socket: Parameters<Parameters<typeof io.on>[1]>[0], expiresAt: number) => {
+    const delay = Math.max(expiresAt - Date.now(), 0) + 1000;
+    expiryTimers.set(
+      socket.id,
+      setTimeout(
+        () => {
+          deps.identity.sessionExpiry(socket.data.sessionId).then(
+            (next) => (next === null ? socket.disconnect(true) : watchExpiry(socket, next)),
+            (err: unknown) => deps.onError('session re-check failed', err),
+          );
+        },
+        Math.min(delay, 2 ** 31 - 1),
+      ),
+    );
+  };
+
   io.on('connection', (socket) => {
+    socket.on('disconnect', () => {
+      clearTimeout(expiryTimers.get(socket.id));
+      expiryTimers.delete(socket.id);
+    });
+    deps.identity.sessionExpiry(socket.data.sessionId).then(
+      (expiresAt) => (expiresAt === null ? socket.disconnect(true) : watchExpiry(socket, expiresAt)),
+      (err: unknown) => deps.onError('session check failed', err),
+    );
+
     if (socket.recovered) {
       // Rooms and missed alerts came back with the session; reading batches are not replayed
       // (they are volatile), so send the latest values instead.

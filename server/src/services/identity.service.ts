@@ -139,6 +139,17 @@ export class IdentityService {
     return { user: publicUser(user), sessionId: session.id, expiresAt };
   }
 
+  /**
+   * When a session ends if nobody uses it, or null when it has already ended
+   * (revoked, expired, or its user disabled). Long-lived sockets re-check with this.
+   */
+  async sessionExpiry(sessionId: string): Promise<number | null> {
+    const session = await this.deps.sessions.find(sessionId);
+    if (!session || session.revokedAt !== null || session.expiresAt <= this.deps.clock()) return null;
+    const user = await this.deps.users.findById(session.userId);
+    return user && !user.disabled ? session.expiresAt : null;
+  }
+
   async logout(principal: Principal): Promise<void> {
     await this.deps.sessions.revoke(principal.sessionId, this.deps.clock());
     this.deps.events.emit('sessions.revoked', { sessionIds: [principal.sessionId] });
