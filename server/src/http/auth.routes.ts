@@ -11,7 +11,7 @@ import {
 import { maskWorker } from '../domain/masking';
 import type { CatalogService } from '../services/catalog.service';
 import { IdentityError, type IdentityService } from '../services/identity.service';
-import { SlidingWindowLimiter } from '../services/rateLimiter';
+import { TokenBuckets } from '../services/tokenBucket';
 import { auditActor, auditOrigin, guard, originOf, principalOf, requirePrincipal } from './auth';
 import { reachOf } from '../services/reach';
 import { ApiError, parseOr400 } from './errors';
@@ -49,7 +49,9 @@ function identityError(err: unknown): never {
 /** Sign-in, sign-out, who-am-I; users managed by admins; the worker roster, masked by clearance. */
 export function authRoutes(deps: AuthRouteDeps): Router {
   const r = Router();
-  const limiter = new SlidingWindowLimiter(deps.loginAttemptsPerMinute, 60_000, deps.clock);
+  // N attempts a minute per address: a bucket of N refilled at N per 60 s (the same limiter as ingest).
+  const perMinute = deps.loginAttemptsPerMinute;
+  const limiter = new TokenBuckets(perMinute / 60, perMinute, deps.clock);
   /** What an audit entry keeps of a user: who, role and reach — never a password. */
   const summary = (u: User) => ({
     username: u.username,
@@ -70,7 +72,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   r.post('/auth/login', guard('POST /api/v1/auth/login'), async (req, res) => {
     const origin = originOf(req);
-    const wait = limiter.hit(origin.ip ?? 'unknown');
+    const wait = limiter.take(origin.ip ?? 'unknown');
     if (wait > 0) {
       throw new ApiError(429, 'overloaded', 'too many sign-in attempts from this address', [], {
         'Retry-After': String(Math.ceil(wait / 1000)),
