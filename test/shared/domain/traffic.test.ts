@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RoadClass } from '@shared/schemas/sensor.schema';
-import { DEFAULT_CITY_PACK_DIR, loadCityPack } from '../../../../server/src/cityPack/cityPack.loader';
+import { DEFAULT_CITY_PACK_DIR, loadCityPack } from '../../../server/src/cityPack/cityPack.loader';
 import {
   CONGESTION_STATES,
   FREE_FLOW_KMH,
@@ -14,7 +14,7 @@ import {
   tpiFromDtp,
   travelTimeIndex,
   type CongestionStateId,
-} from '../../../../server/src/domain/indices/traffic';
+} from '@shared/domain/traffic';
 
 const ROAD_CLASSES: RoadClass[] = ['expressway', 'arterial', 'secondary'];
 const BAD_SPEEDS = [0, -5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];

@@ -5,6 +5,13 @@
  * (µg/m³; CO in mg/m³, see shared/metrics.ts); US EPA breakpoints written in
  * ppm/ppb are reached by converting at 25 °C (see `EPA_GAS`).
  *
+ * Two entry points over one implementation: `computeAqiReport` (the detailed
+ * report: lower-case keys such as `pm25_24h`, pollutant-level primary and
+ * exceeding lists, invalid inputs) and `computeAqi` (the compact API keyed
+ * `PM2_5_24H` … `O3_8H`, an adapter over the former). `iaqi` and `describeAqi`
+ * give one sub-index and the level/category/colour of a value. Isomorphic: the
+ * server computes with it and the client colours with it.
+ *
  * Reference: the project domain reference DOMAIN.md §4 (the specification), HJ 633—2012 Table 1 and its
  * notes, and EPA-454/B-24-002 "Technical Assistance Document for the Reporting
  * of Daily Air Quality – the AQI" (May 2024, "TAD").
@@ -49,7 +56,7 @@ export type AqiColumn = (typeof AQI_COLUMNS)[number];
  * averaging period). µg/m³, CO in mg/m³, whatever the standard. Missing,
  * `null` and `undefined` mean "not measured".
  *
- * Which key feeds which sub-index depends on standard and mode (see `computeAqi`):
+ * Which key feeds which sub-index depends on standard and mode (see `computeAqiReport`):
  * a key the chosen standard/mode does not read is ignored.
  */
 export interface AqiConcentrations {
@@ -332,7 +339,7 @@ function evaluateHj(
       const iLo = HJ_IAQI_STEPS[i - 1]!;
       const iHi = HJ_IAQI_STEPS[i]!;
       const exact = ((iHi - iLo) / (bpHi - bpLo)) * (c - bpLo) + iLo;
-      // HJ 633—2026 rounds up; HJ 633—2012 states no rounding, we round up too (see `computeAqi`).
+      // HJ 633—2026 rounds up; HJ 633—2012 states no rounding, we round up too (see `computeAqiReport`).
       // The max keeps the noise allowance from turning 0 into -0 (or dipping below the segment).
       return { kind: 'value', iaqi: Math.max(iLo, Math.ceil(exact - FLOAT_NOISE)) };
     }
@@ -565,7 +572,7 @@ function resolve(
  * @returns `null` when no pollutant yields a sub-index (nothing given, or only
  *   invalid values). Never throws for bad concentrations; throws for an unknown standard.
  */
-export function computeAqi(input: AqiConcentrations, options: AqiOptions): AqiResult | null {
+export function computeAqiReport(input: AqiConcentrations, options: AqiOptions): AqiResult | null {
   const standard = options.standard ?? DEFAULT_AQI_STANDARD;
   if (!(AQI_STANDARDS as readonly string[]).includes(standard)) {
     throw new Error(`Unknown AQI standard: ${String(standard)}`);
@@ -595,5 +602,195 @@ export function computeAqi(input: AqiConcentrations, options: AqiOptions): AqiRe
     subIndices,
     beyondScale: [...notes.beyondScale],
     invalidInputs: [...notes.invalidInputs],
+  };
+}
+
+// ---------------------------------------------------------------------------
+// computeAqi: the compact API keyed by upper-case names, an adapter over computeAqiReport.
+
+/**
+ * Keys `computeAqi` accepts: pollutant + averaging period. The twelve HJ 633
+ * columns (PM2.5 and PM10 1-hour means included, see `computeAqi`), plus
+ * `CO_8H`, the 8-hour CO mean that US EPA indexes. Any other key is an error.
+ */
+export const AQI_CONCENTRATION_KEYS = [
+  'PM2_5_24H',
+  'PM2_5_1H',
+  'PM10_24H',
+  'PM10_1H',
+  'SO2_24H',
+  'SO2_1H',
+  'NO2_24H',
+  'NO2_1H',
+  'CO_24H',
+  'CO_1H',
+  'O3_1H',
+  'O3_8H',
+  'CO_8H',
+] as const;
+export type AqiConcentrationKey = (typeof AQI_CONCENTRATION_KEYS)[number];
+
+/**
+ * Concentrations for `computeAqi`, µg/m³ (CO in mg/m³) whatever the standard.
+ * Missing, `null` and `undefined` mean "not measured".
+ */
+export type AqiConcentrationsByKey = Partial<Record<AqiConcentrationKey, number | null | undefined>>;
+
+export interface AqiComputeOptions {
+  /** Default `DEFAULT_AQI_STANDARD` (HJ 633—2026). */
+  standard?: AqiStandard;
+  /** Default: inferred from the keys given (see `computeAqi`). */
+  mode?: AqiMode;
+}
+
+/** What `computeAqi` returns: the AQI with everything named by the caller's keys. */
+export interface AqiSummary {
+  /** Max of the sub-indices, an integer 0–500. */
+  aqi: number;
+  /** 1 (0–50) … 6 (> 300). */
+  level: AqiLevel;
+  /** HJ 633: the Chinese category (优 … 严重污染); US EPA: the English one (Good … Hazardous). */
+  category: string;
+  categoryEn: string;
+  categoryZh: string;
+  /** `#RRGGBB`. */
+  color: string;
+  /** 首要污染物: when AQI > 50, every key whose sub-index equals the AQI (ties all listed); empty when AQI ≤ 50. */
+  primary: AqiConcentrationKey[];
+  /** 超标污染物: keys whose sub-index is above 100. */
+  exceeding: AqiConcentrationKey[];
+  /** Integer sub-index (IAQI) per key that produced one; keys the standard and mode do not read are absent. */
+  iaqi: Partial<Record<AqiConcentrationKey, number>>;
+  /** The standard that produced this value. */
+  standard: AqiStandard;
+  /** The report type used, given or inferred. */
+  mode: AqiMode;
+  /** Keys above the top of their column with no replacement (a lower bound, 爆表; see `AqiResult.beyondScale`). */
+  beyondScale: AqiConcentrationKey[];
+}
+
+const INPUT_KEY_OF: Readonly<Record<AqiConcentrationKey, AqiInputKey>> = {
+  PM2_5_24H: 'pm25_24h',
+  PM2_5_1H: 'pm25_1h',
+  PM10_24H: 'pm10_24h',
+  PM10_1H: 'pm10_1h',
+  SO2_24H: 'so2_24h',
+  SO2_1H: 'so2_1h',
+  NO2_24H: 'no2_24h',
+  NO2_1H: 'no2_1h',
+  CO_24H: 'co_24h',
+  CO_1H: 'co_1h',
+  O3_1H: 'o3_1h',
+  O3_8H: 'o3_8h',
+  CO_8H: 'co_8h',
+};
+
+/** Giving any of these (not null) makes `computeAqi` infer a real-time report. */
+const REALTIME_KEYS: readonly AqiConcentrationKey[] = ['SO2_1H', 'NO2_1H', 'CO_1H', 'PM2_5_1H', 'PM10_1H'];
+
+/** HJ 633—2026 real-time particulates: the 1-hour key, and the 24-hour key read in its place when it is missing. */
+const HJ2026_REALTIME_PM = [
+  ['PM2_5_1H', 'PM2_5_24H'],
+  ['PM10_1H', 'PM10_24H'],
+] as const satisfies readonly (readonly [AqiConcentrationKey, AqiConcentrationKey])[];
+
+const isGiven = (value: unknown): value is number => value !== undefined && value !== null;
+
+const byKeyOrder = (a: AqiConcentrationKey, b: AqiConcentrationKey) =>
+  AQI_CONCENTRATION_KEYS.indexOf(a) - AQI_CONCENTRATION_KEYS.indexOf(b);
+
+/**
+ * AQI of one station (or city) from concentrations keyed `PM2_5_24H` … `O3_8H`
+ * (µg/m³, CO mg/m³; converted to ppm/ppb inside for US EPA). A thin adapter over
+ * `computeAqiReport`, which holds the breakpoints and every special rule; see it
+ * for which columns each standard and mode reads. In short:
+ *
+ * - Mode: when `options.mode` is omitted it is inferred: `'realtime'` if any of
+ *   `SO2_1H`, `NO2_1H`, `CO_1H`, `PM2_5_1H`, `PM10_1H` is given (not null or
+ *   undefined), else `'daily'`. Pass the mode to override (e.g. a daily report
+ *   that also carries hourly values: those are then ignored).
+ * - HJ 633—2026 real-time indexes PM2.5/PM10 from the 1-hour mean against the
+ *   24-hour column. When `PM2_5_1H` (`PM10_1H`) is missing and `PM2_5_24H`
+ *   (`PM10_24H`) is given, the 24-hour value is read instead, and the sub-index
+ *   is reported under `PM2_5_24H` (`PM10_24H`). HJ 633—2012 real-time reads the
+ *   24-hour (moving) means, so `PM2_5_1H` / `PM10_1H` are ignored there.
+ * - Daily reports read `SO2_24H`, `NO2_24H`, `CO_24H`; real-time `SO2_1H`,
+ *   `NO2_1H`, `CO_1H`; both read `O3_1H` and `O3_8H`. US EPA ignores the mode and
+ *   reads `PM2_5_24H`, `PM10_24H`, `SO2_1H` (`SO2_24H` from 305 ppb), `NO2_1H`,
+ *   `CO_8H` (not `CO_1H` / `CO_24H`), `O3_8H` and `O3_1H`.
+ * - Special rules (through `computeAqiReport`): HJ 633—2026 pins `SO2_1H` > 800
+ *   at IAQI 200 and `O3_8H` > 800 at 300; HJ 633—2012 reports SO2 from `SO2_24H`
+ *   and O3 from `O3_1H` instead. HJ 633 rounds every sub-index up; US EPA
+ *   truncates the concentration and rounds the index to the nearest integer.
+ *
+ * Negative, NaN and infinite values are ignored (see `AqiResult.invalidInputs`
+ * on `computeAqiReport` for a report of them).
+ *
+ * @returns `null` when no sub-index could be computed.
+ * @throws for a key outside `AQI_CONCENTRATION_KEYS` (the message names it), an
+ *   unknown standard or an unknown mode.
+ */
+export function computeAqi(
+  concentrations: AqiConcentrationsByKey,
+  options: AqiComputeOptions = {},
+): AqiSummary | null {
+  if (typeof concentrations !== 'object' || concentrations === null) {
+    throw new TypeError('AQI concentrations must be an object');
+  }
+  for (const key of Object.keys(concentrations)) {
+    if (!Object.hasOwn(INPUT_KEY_OF, key)) {
+      throw new Error(
+        `Unknown AQI concentration key: ${key} (expected one of ${AQI_CONCENTRATION_KEYS.join(', ')})`,
+      );
+    }
+  }
+  const standard = options.standard ?? DEFAULT_AQI_STANDARD;
+  const mode: AqiMode =
+    options.mode ?? (REALTIME_KEYS.some((key) => isGiven(concentrations[key])) ? 'realtime' : 'daily');
+  if (!(AQI_MODES as readonly string[]).includes(mode)) {
+    throw new Error(`Unknown AQI mode: ${String(mode)}`);
+  }
+
+  const input: AqiConcentrations = {};
+  /** Which caller key each `computeAqiReport` key was filled from. */
+  const keyOf = new Map<AqiInputKey, AqiConcentrationKey>();
+  const take = (inputKey: AqiInputKey, key: AqiConcentrationKey) => {
+    input[inputKey] = concentrations[key];
+    keyOf.set(inputKey, key);
+  };
+  for (const key of AQI_CONCENTRATION_KEYS) {
+    if (isGiven(concentrations[key])) take(INPUT_KEY_OF[key], key);
+  }
+  if (standard === 'HJ633-2026' && mode === 'realtime') {
+    for (const [hourly, daily] of HJ2026_REALTIME_PM) {
+      if (!isGiven(concentrations[hourly]) && isGiven(concentrations[daily])) {
+        take(INPUT_KEY_OF[hourly], daily);
+      }
+    }
+  }
+
+  const report = computeAqiReport(input, { standard, mode });
+  if (!report) return null;
+
+  const toKey = (inputKey: AqiInputKey) => keyOf.get(inputKey)!;
+  const subIndices = (Object.entries(report.subIndices) as [AqiInputKey, number][])
+    .map(([inputKey, value]) => [toKey(inputKey), value] as const)
+    .sort(([a], [b]) => byKeyOrder(a, b));
+  const keysWhere = (test: (value: number) => boolean) =>
+    subIndices.filter(([, value]) => test(value)).map(([key]) => key);
+  const { aqi } = report;
+  return {
+    aqi,
+    level: report.level,
+    category: standard === 'US-EPA-2024' ? report.category.en : report.category.zh,
+    categoryEn: report.category.en,
+    categoryZh: report.category.zh,
+    color: report.color,
+    primary: aqi > 50 ? keysWhere((value) => value === aqi) : [],
+    exceeding: keysWhere((value) => value > 100),
+    iaqi: Object.fromEntries(subIndices),
+    standard,
+    mode,
+    beyondScale: report.beyondScale.map(toKey).sort(byKeyOrder),
   };
 }

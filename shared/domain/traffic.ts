@@ -1,4 +1,4 @@
-import type { RoadClass } from '@shared/schemas/sensor.schema';
+import type { RoadClass } from '../schemas/sensor.schema';
 
 /**
  * Traffic congestion indices per GB/T 33171-2016 (城市交通运行状况评价规范).

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   AQI_COLUMNS_BY_STANDARD,
+  AQI_CONCENTRATION_KEYS,
   AQI_STANDARDS,
   computeAqi,
+  computeAqiReport,
   describeAqi,
   iaqi,
   type AqiColumn,
+  type AqiConcentrationKey,
+  type AqiConcentrationsByKey,
   type AqiStandard,
-} from '../../../../server/src/domain/indices/aqi';
+} from '@shared/domain/aqi';
 
 // Breakpoints typed again from the domain reference, DOMAIN.md §4 (not imported), so a typo in the module shows up here.
 const STEPS = [0, 50, 100, 150, 200, 300, 400, 500];
@@ -227,7 +231,7 @@ describe('iaqi interpolation inside a segment (IAQI = ΔI/ΔBP × (C − BP_lo) 
 describe('HJ 633 rounding', () => {
   it('rounds a fractional IAQI up, so PM2.5 35.1 µg/m³ reads 良 rather than 优', () => {
     // (100−50)/(60−35) × (35.1−35) + 50 = 50.2 → 51
-    const result = computeAqi({ pm25_24h: 35.1 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ pm25_24h: 35.1 }, daily('HJ633-2026'))!;
     expect(result.aqi).toBe(51);
     expect(result.category.zh).toBe('良');
   });
@@ -242,16 +246,16 @@ describe('HJ 633 rounding', () => {
 describe('HJ 633—2026 versus HJ 633—2012', () => {
   it('rates PM2.5 70 µg/m³ as 良 under 2012 and 轻度污染 under 2026', () => {
     // 2012: (100−50)/(75−35) × (70−35) + 50 = 93.75 → 94; 2026: (150−100)/(115−60) × (70−60) + 100 = 109.09… → 110
-    const old = computeAqi({ pm25_24h: 70 }, daily('HJ633-2012'))!;
-    const now = computeAqi({ pm25_24h: 70 }, daily('HJ633-2026'))!;
+    const old = computeAqiReport({ pm25_24h: 70 }, daily('HJ633-2012'))!;
+    const now = computeAqiReport({ pm25_24h: 70 }, daily('HJ633-2026'))!;
     expect([old.aqi, old.level, old.category.zh]).toEqual([94, 2, '良']);
     expect([now.aqi, now.level, now.category.zh]).toEqual([110, 3, '轻度污染']);
   });
 
   it('rates PM10 130 µg/m³ as 良 under 2012 and 轻度污染 under 2026', () => {
     // 2012: 0.5 × (130−50) + 50 = 90; 2026: (150−100)/(250−120) × (130−120) + 100 = 103.85… → 104
-    expect(computeAqi({ pm10_24h: 130 }, daily('HJ633-2012'))!.aqi).toBe(90);
-    expect(computeAqi({ pm10_24h: 130 }, daily('HJ633-2026'))!.aqi).toBe(104);
+    expect(computeAqiReport({ pm10_24h: 130 }, daily('HJ633-2012'))!.aqi).toBe(90);
+    expect(computeAqiReport({ pm10_24h: 130 }, daily('HJ633-2026'))!.aqi).toBe(104);
   });
 
   it('leaves every column other than the PM IAQI-100 step unchanged', () => {
@@ -267,52 +271,52 @@ describe('HJ 633—2026 versus HJ 633—2012', () => {
   });
 
   it('uses HJ 633—2026 when no standard is given and records it on the result', () => {
-    const result = computeAqi({ pm25_24h: 70 }, { mode: 'daily' })!;
+    const result = computeAqiReport({ pm25_24h: 70 }, { mode: 'daily' })!;
     expect(result.standard).toBe('HJ633-2026');
     expect(result.aqi).toBe(110);
   });
 });
 
-describe('computeAqi special rules for SO2 1h and O3 8h', () => {
+describe('computeAqiReport special rules for SO2 1h and O3 8h', () => {
   it('reports SO2 from the 24-hour mean when SO2 1h exceeds 800 µg/m³ under HJ 633—2012', () => {
     // so2_24h 300 → 124 (see interpolation); the 1-hour sub-index is not computed.
-    const result = computeAqi({ so2_1h: 900, so2_24h: 300 }, realtime('HJ633-2012'))!;
+    const result = computeAqiReport({ so2_1h: 900, so2_24h: 300 }, realtime('HJ633-2012'))!;
     expect(result.subIndices).toEqual({ so2_24h: 124 });
     expect(result.aqi).toBe(124);
   });
 
   it('reports SO2 1h above 800 µg/m³ as IAQI 200 under HJ 633—2026, ignoring the 24-hour mean', () => {
-    const result = computeAqi({ so2_1h: 900, so2_24h: 300 }, realtime('HJ633-2026'))!;
+    const result = computeAqiReport({ so2_1h: 900, so2_24h: 300 }, realtime('HJ633-2026'))!;
     expect(result.subIndices).toEqual({ so2_1h: 200 });
     expect(result.beyondScale).toEqual([]);
   });
 
   it('keeps SO2 at the 1-hour top (200) and flags it when HJ 633—2012 needs a 24-hour mean nobody supplied', () => {
-    const result = computeAqi({ so2_1h: 900 }, realtime('HJ633-2012'))!;
+    const result = computeAqiReport({ so2_1h: 900 }, realtime('HJ633-2012'))!;
     expect(result.subIndices).toEqual({ so2_1h: 200 });
     expect(result.beyondScale).toEqual(['so2_1h']);
   });
 
   it('reports O3 from the 1-hour sub-index when O3 8h exceeds 800 µg/m³ under HJ 633—2012', () => {
     // o3_1h 1100 → 450 (see interpolation); the 8-hour sub-index is dropped.
-    const result = computeAqi({ o3_8h: 900, o3_1h: 1100 }, daily('HJ633-2012'))!;
+    const result = computeAqiReport({ o3_8h: 900, o3_1h: 1100 }, daily('HJ633-2012'))!;
     expect(result.subIndices).toEqual({ o3_1h: 450 });
     expect(result.aqi).toBe(450);
   });
 
   it('reports O3 8h above 800 µg/m³ as IAQI 300 under HJ 633—2026 alongside the 1-hour sub-index', () => {
     // o3_1h 500: (300−200)/(800−400) × (500−400) + 200 = 225
-    const result = computeAqi({ o3_8h: 900, o3_1h: 500 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ o3_8h: 900, o3_1h: 500 }, daily('HJ633-2026'))!;
     expect(result.subIndices).toEqual({ o3_1h: 225, o3_8h: 300 });
     expect(result.aqi).toBe(300);
   });
 });
 
-describe('computeAqi column selection by mode', () => {
+describe('computeAqiReport column selection by mode', () => {
   it('reads the 24-hour SO2, NO2 and CO means in a daily report and ignores the 1-hour ones', () => {
     const input = { so2_1h: 700, so2_24h: 40, no2_1h: 450, no2_24h: 60, co_1h: 7, co_24h: 3.3 };
     // so2_24h 40 → 40; no2_24h 60 → 75; co_24h 3.3 → 83
-    expect(computeAqi(input, daily('HJ633-2026'))!.subIndices).toEqual({
+    expect(computeAqiReport(input, daily('HJ633-2026'))!.subIndices).toEqual({
       so2_24h: 40,
       no2_24h: 75,
       co_24h: 83,
@@ -322,7 +326,7 @@ describe('computeAqi column selection by mode', () => {
   it('reads the 1-hour SO2, NO2 and CO means in a real-time report and ignores the 24-hour ones', () => {
     const input = { so2_1h: 700, so2_24h: 40, no2_1h: 450, no2_24h: 60, co_1h: 7, co_24h: 3.3 };
     // so2_1h 700 → 167; no2_1h 450 → 125; co_1h 7 → 70
-    expect(computeAqi(input, realtime('HJ633-2026'))!.subIndices).toEqual({
+    expect(computeAqiReport(input, realtime('HJ633-2026'))!.subIndices).toEqual({
       so2_1h: 167,
       no2_1h: 125,
       co_1h: 70,
@@ -331,7 +335,7 @@ describe('computeAqi column selection by mode', () => {
 
   it('reads the PM 1-hour means against the 24-hour columns in an HJ 633—2026 real-time report', () => {
     // pm25_1h 70 → 110 (2026 PM2.5 column); pm10_1h 130 → 104 (2026 PM10 column)
-    const result = computeAqi(
+    const result = computeAqiReport(
       { pm25_1h: 70, pm25_24h: 30, pm10_1h: 130, pm10_24h: 40 },
       realtime('HJ633-2026'),
     )!;
@@ -340,7 +344,7 @@ describe('computeAqi column selection by mode', () => {
 
   it('reads the PM 24-hour moving means in an HJ 633—2012 real-time report and ignores the 1-hour means', () => {
     // pm25_24h 30: 50/35 × 30 = 42.86 → 43; pm10_24h 40: 50/50 × 40 = 40
-    const result = computeAqi(
+    const result = computeAqiReport(
       { pm25_1h: 70, pm25_24h: 30, pm10_1h: 130, pm10_24h: 40 },
       realtime('HJ633-2012'),
     )!;
@@ -348,14 +352,14 @@ describe('computeAqi column selection by mode', () => {
   });
 
   it('reads the PM 24-hour means in an HJ 633—2026 daily report and ignores the 1-hour means', () => {
-    const result = computeAqi({ pm25_1h: 70, pm25_24h: 30 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ pm25_1h: 70, pm25_24h: 30 }, daily('HJ633-2026'))!;
     expect(result.subIndices).toEqual({ pm25_24h: 43 });
   });
 
   it('indexes both O3 1h and O3 8h in either mode', () => {
     // o3_1h 250 → 125; o3_8h 190 → 128
     for (const mode of ['daily', 'realtime'] as const) {
-      expect(computeAqi({ o3_1h: 250, o3_8h: 190 }, { mode })!.subIndices).toEqual({
+      expect(computeAqiReport({ o3_1h: 250, o3_8h: 190 }, { mode })!.subIndices).toEqual({
         o3_1h: 125,
         o3_8h: 128,
       });
@@ -363,47 +367,54 @@ describe('computeAqi column selection by mode', () => {
   });
 });
 
-describe('computeAqi primary and exceeding pollutants', () => {
+describe('computeAqiReport primary and exceeding pollutants', () => {
   it('names no primary pollutant when the AQI is 50 or below', () => {
     // pm25 35 → 50 exactly
-    const result = computeAqi({ pm25_24h: 35, pm10_24h: 20 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ pm25_24h: 35, pm10_24h: 20 }, daily('HJ633-2026'))!;
     expect(result.aqi).toBe(50);
     expect(result.primaryPollutants).toEqual([]);
   });
 
   it('names the pollutant with the highest IAQI once the AQI passes 50', () => {
     // pm25 36 → 50 + 2 × 1 = 52; pm10 20 → 20
-    const result = computeAqi({ pm25_24h: 36, pm10_24h: 20 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ pm25_24h: 36, pm10_24h: 20 }, daily('HJ633-2026'))!;
     expect(result.aqi).toBe(52);
     expect(result.primaryPollutants).toEqual(['pm25']);
   });
 
   it('names every pollutant tied at the maximum IAQI', () => {
     // pm25 60 → 100 and pm10 120 → 100 under 2026; no2_24h 60 → 75
-    const result = computeAqi({ pm25_24h: 60, pm10_24h: 120, no2_24h: 60 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ pm25_24h: 60, pm10_24h: 120, no2_24h: 60 }, daily('HJ633-2026'))!;
     expect(result.primaryPollutants).toEqual(['pm25', 'pm10']);
   });
 
   it('names O3 once when its 1-hour and 8-hour sub-indices both reach the maximum', () => {
     // o3_1h 200 → 100; o3_8h 160 → 100
-    expect(computeAqi({ o3_1h: 200, o3_8h: 160 }, daily('HJ633-2026'))!.primaryPollutants).toEqual(['o3']);
+    expect(computeAqiReport({ o3_1h: 200, o3_8h: 160 }, daily('HJ633-2026'))!.primaryPollutants).toEqual([
+      'o3',
+    ]);
   });
 
   it('lists pollutants above IAQI 100 as exceeding and leaves out those at exactly 100', () => {
     // pm25 70 → 110; o3_8h 190 → 128; pm10 120 → 100; no2_24h 60 → 75
-    const result = computeAqi({ pm25_24h: 70, pm10_24h: 120, no2_24h: 60, o3_8h: 190 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport(
+      { pm25_24h: 70, pm10_24h: 120, no2_24h: 60, o3_8h: 190 },
+      daily('HJ633-2026'),
+    )!;
     expect(result.exceedingPollutants).toEqual(['pm25', 'o3']);
     expect(result.primaryPollutants).toEqual(['o3']);
   });
 
   it('lists no exceeding pollutant when every IAQI is 100 or below', () => {
-    expect(computeAqi({ pm25_24h: 60, pm10_24h: 120 }, daily('HJ633-2026'))!.exceedingPollutants).toEqual([]);
+    expect(
+      computeAqiReport({ pm25_24h: 60, pm10_24h: 120 }, daily('HJ633-2026'))!.exceedingPollutants,
+    ).toEqual([]);
   });
 });
 
-describe('computeAqi beyond the scale', () => {
+describe('computeAqiReport beyond the scale', () => {
   it('caps a concentration above the table at IAQI 500 and flags it rather than dropping it', () => {
-    const result = computeAqi({ pm25_24h: 600, pm10_24h: 100 }, daily('HJ633-2026'))!;
+    const result = computeAqiReport({ pm25_24h: 600, pm10_24h: 100 }, daily('HJ633-2026'))!;
     expect(result.aqi).toBe(500);
     expect(result.level).toBe(6);
     expect(result.subIndices.pm25_24h).toBe(500);
@@ -411,7 +422,7 @@ describe('computeAqi beyond the scale', () => {
   });
 
   it('flags nothing when every concentration lies inside its table', () => {
-    expect(computeAqi({ pm25_24h: 500 }, daily('HJ633-2026'))!.beyondScale).toEqual([]);
+    expect(computeAqiReport({ pm25_24h: 500 }, daily('HJ633-2026'))!.beyondScale).toEqual([]);
   });
 });
 
@@ -452,8 +463,8 @@ describe('levels, categories and colours', () => {
     expect([described.level, described.category.en, described.color]).toEqual([level, en, color]);
   });
 
-  it('gives the result of computeAqi the level, category and colour of its AQI', () => {
-    const result = computeAqi({ pm25_24h: 70 }, daily('HJ633-2026'))!;
+  it('gives the result of computeAqiReport the level, category and colour of its AQI', () => {
+    const result = computeAqiReport({ pm25_24h: 70 }, daily('HJ633-2026'))!;
     expect([result.level, result.category, result.color]).toEqual([
       3,
       { zh: '轻度污染', en: 'Lightly Polluted' },
@@ -567,37 +578,37 @@ describe('iaqi under US EPA 2024', () => {
   });
 });
 
-describe('computeAqi under US EPA 2024', () => {
+describe('computeAqiReport under US EPA 2024', () => {
   it('reports SO2 from the 24-hour mean once SO2 1h reaches 305 ppb', () => {
     // 1000 µg/m³ → 381.9 ppb: 1h undefined. 24h 381 ppb: 201 + 99 × (381−305)/(604−305) = 226.16 → 226
-    const result = computeAqi({ so2_1h: 1000, so2_24h: 1000 }, daily('US-EPA-2024'))!;
+    const result = computeAqiReport({ so2_1h: 1000, so2_24h: 1000 }, daily('US-EPA-2024'))!;
     expect(result.subIndices).toEqual({ so2_24h: 226 });
   });
 
   it('keeps SO2 at the 1-hour top (200) and flags it when the 24-hour mean cannot take over', () => {
     // so2_24h 500 µg/m³ = 190.9 ppb lies below the 24-hour rows.
-    const result = computeAqi({ so2_1h: 1000, so2_24h: 500 }, daily('US-EPA-2024'))!;
+    const result = computeAqiReport({ so2_1h: 1000, so2_24h: 500 }, daily('US-EPA-2024'))!;
     expect(result.subIndices).toEqual({ so2_1h: 200 });
     expect(result.beyondScale).toEqual(['so2_1h']);
   });
 
   it('reports O3 from the 1-hour mean once O3 8h exceeds 0.200 ppm', () => {
     // o3_8h 450 µg/m³ = 0.229 ppm: dropped. o3_1h 600 µg/m³ = 0.305 ppm: 201 + 99 × 100/199 = 250.75 → 251
-    const result = computeAqi({ o3_8h: 450, o3_1h: 600 }, daily('US-EPA-2024'))!;
+    const result = computeAqiReport({ o3_8h: 450, o3_1h: 600 }, daily('US-EPA-2024'))!;
     expect(result.subIndices).toEqual({ o3_1h: 251 });
     expect(result.aqi).toBe(251);
   });
 
   it('reports the higher of the O3 1-hour and 8-hour sub-indices', () => {
     // o3_8h 137 → 97; o3_1h 300 µg/m³ = 0.1529 ppm → 0.152: 101 + 49 × 27/39 = 134.92 → 135
-    const result = computeAqi({ o3_8h: 137, o3_1h: 300 }, daily('US-EPA-2024'))!;
+    const result = computeAqiReport({ o3_8h: 137, o3_1h: 300 }, daily('US-EPA-2024'))!;
     expect(result.subIndices).toEqual({ o3_8h: 97, o3_1h: 135 });
     expect(result.primaryPollutants).toEqual(['o3']);
   });
 
   it('uses EPA’s own palette and names, e.g. purple #8F3F97 for Very Unhealthy', () => {
     // PM2.5 150: 201 + 99 × (150−125.5)/(225.4−125.5) = 225.28 → 225
-    const result = computeAqi({ pm25_24h: 150 }, daily('US-EPA-2024'))!;
+    const result = computeAqiReport({ pm25_24h: 150 }, daily('US-EPA-2024'))!;
     expect([result.aqi, result.level, result.category.en, result.color]).toEqual([
       225,
       5,
@@ -608,14 +619,14 @@ describe('computeAqi under US EPA 2024', () => {
 
   it('gives the same result in real-time and daily mode', () => {
     const input = { pm25_24h: 40, pm10_24h: 200, no2_1h: 200, co_8h: 10, so2_1h: 200, o3_8h: 137 };
-    const { mode: _d, ...inDaily } = computeAqi(input, daily('US-EPA-2024'))!;
-    const { mode: _r, ...inRealtime } = computeAqi(input, realtime('US-EPA-2024'))!;
+    const { mode: _d, ...inDaily } = computeAqiReport(input, daily('US-EPA-2024'))!;
+    const { mode: _r, ...inRealtime } = computeAqiReport(input, realtime('US-EPA-2024'))!;
     expect(inRealtime).toEqual(inDaily);
   });
 
   it('ignores the HJ-only CO columns and reads the 8-hour mean', () => {
-    expect(computeAqi({ co_1h: 10, co_24h: 10 }, daily('US-EPA-2024'))).toBeNull();
-    expect(computeAqi({ co_8h: 10 }, daily('US-EPA-2024'))!.subIndices).toEqual({ co_8h: 93 });
+    expect(computeAqiReport({ co_1h: 10, co_24h: 10 }, daily('US-EPA-2024'))).toBeNull();
+    expect(computeAqiReport({ co_8h: 10 }, daily('US-EPA-2024'))!.subIndices).toEqual({ co_8h: 93 });
   });
 });
 
@@ -631,25 +642,25 @@ describe('invalid input', () => {
     },
   );
 
-  it('returns null from computeAqi when no concentration is given', () => {
-    expect(computeAqi({}, daily('HJ633-2026'))).toBeNull();
-    expect(computeAqi({ pm25_24h: null, pm10_24h: undefined }, daily('HJ633-2026'))).toBeNull();
+  it('returns null from computeAqiReport when no concentration is given', () => {
+    expect(computeAqiReport({}, daily('HJ633-2026'))).toBeNull();
+    expect(computeAqiReport({ pm25_24h: null, pm10_24h: undefined }, daily('HJ633-2026'))).toBeNull();
   });
 
-  it('returns null from computeAqi when every given concentration is unusable', () => {
-    expect(computeAqi({ pm25_24h: -5, pm10_24h: Number.NaN }, daily('HJ633-2026'))).toBeNull();
+  it('returns null from computeAqiReport when every given concentration is unusable', () => {
+    expect(computeAqiReport({ pm25_24h: -5, pm10_24h: Number.NaN }, daily('HJ633-2026'))).toBeNull();
   });
 
   it('ignores and lists unusable concentrations while indexing the usable ones', () => {
     const input = { pm25_24h: 70, pm10_24h: -3, no2_24h: Infinity, so2_24h: '12' as unknown as number };
-    const result = computeAqi(input, daily('HJ633-2026'))!;
+    const result = computeAqiReport(input, daily('HJ633-2026'))!;
     expect(result.aqi).toBe(110);
     expect(result.invalidInputs).toEqual(['pm10_24h', 'so2_24h', 'no2_24h']);
   });
 
   it('rejects an unknown standard loudly', () => {
     expect(() =>
-      computeAqi({ pm25_24h: 10 }, { standard: 'WHO-2021' as AqiStandard, mode: 'daily' }),
+      computeAqiReport({ pm25_24h: 10 }, { standard: 'WHO-2021' as AqiStandard, mode: 'daily' }),
     ).toThrow(/Unknown AQI standard/);
   });
 });
@@ -689,4 +700,496 @@ describe('monotonicity (property sweep)', () => {
     }
     expect(defined).toBeGreaterThan(500);
   });
+});
+
+// ---------------------------------------------------------------------------
+// computeAqi: the compact API keyed PM2_5_24H … O3_8H.
+
+/** DOMAIN.md column → the key computeAqi takes for it. */
+const UPPER: Record<string, AqiConcentrationKey> = {
+  pm25_24h: 'PM2_5_24H',
+  pm10_24h: 'PM10_24H',
+  so2_24h: 'SO2_24H',
+  so2_1h: 'SO2_1H',
+  no2_24h: 'NO2_24H',
+  no2_1h: 'NO2_1H',
+  co_24h: 'CO_24H',
+  co_1h: 'CO_1H',
+  o3_1h: 'O3_1H',
+  o3_8h: 'O3_8H',
+};
+
+describe('computeAqi keys', () => {
+  it('accepts the twelve keys of the issue plus CO_8H', () => {
+    expect([...AQI_CONCENTRATION_KEYS].sort()).toEqual(
+      [
+        'PM2_5_24H',
+        'PM2_5_1H',
+        'PM10_24H',
+        'PM10_1H',
+        'SO2_24H',
+        'SO2_1H',
+        'NO2_24H',
+        'NO2_1H',
+        'CO_24H',
+        'CO_1H',
+        'O3_1H',
+        'O3_8H',
+        'CO_8H',
+      ].sort(),
+    );
+  });
+
+  it.each(['PM25_24H', 'pm25_24h', 'PM2_5', 'NO2_8H'])('throws an error naming the unknown key %s', (key) => {
+    const input = { PM2_5_24H: 40, [key]: 10 } as AqiConcentrationsByKey;
+    expect(() => computeAqi(input)).toThrow(new RegExp(`Unknown AQI concentration key: ${key}\\b`));
+  });
+
+  it('throws for an unknown key even when its value is undefined', () => {
+    expect(() => computeAqi({ FOO: undefined } as AqiConcentrationsByKey)).toThrow(/FOO/);
+  });
+
+  it('throws for an unknown standard or mode', () => {
+    expect(() => computeAqi({ PM2_5_24H: 10 }, { standard: 'WHO-2021' as AqiStandard })).toThrow(
+      /Unknown AQI standard/,
+    );
+    expect(() => computeAqi({ PM2_5_24H: 10 }, { mode: 'hourly' as 'daily' })).toThrow(/Unknown AQI mode/);
+  });
+
+  it('defaults to HJ 633—2026', () => {
+    const result = computeAqi({ PM2_5_24H: 60 })!;
+    expect([result.standard, result.aqi]).toEqual(['HJ633-2026', 100]);
+  });
+
+  it('returns the AQI with level, categories, colour, primary and exceeding keys and sub-indices', () => {
+    expect(computeAqi({ PM2_5_24H: 70, PM10_24H: 120, NO2_24H: 60, O3_8H: 190 })).toEqual({
+      aqi: 128,
+      level: 3,
+      category: '轻度污染',
+      categoryEn: 'Lightly Polluted',
+      categoryZh: '轻度污染',
+      color: '#FF7E00',
+      primary: ['O3_8H'],
+      exceeding: ['PM2_5_24H', 'O3_8H'],
+      iaqi: { PM2_5_24H: 110, PM10_24H: 100, NO2_24H: 75, O3_8H: 128 },
+      standard: 'HJ633-2026',
+      mode: 'daily',
+      beyondScale: [],
+    });
+  });
+
+  it('returns null when no sub-index can be computed', () => {
+    expect(computeAqi({})).toBeNull();
+    expect(computeAqi({ PM2_5_24H: null, O3_8H: undefined })).toBeNull();
+    expect(computeAqi({ PM2_5_24H: -5, PM10_24H: Number.NaN, O3_1H: Infinity })).toBeNull();
+    // Realtime reads CO_1H, not CO_24H.
+    expect(computeAqi({ CO_24H: 3 }, { mode: 'realtime' })).toBeNull();
+  });
+
+  it('ignores an invalid value and indexes the valid ones', () => {
+    expect(computeAqi({ PM2_5_24H: -1, PM10_24H: 150 }, { standard: 'HJ633-2012' })!.iaqi).toEqual({
+      PM10_24H: 100,
+    });
+  });
+});
+
+describe.each(HJ_TABLES)('computeAqi breakpoints under %s', (standard, table) => {
+  const columns = Object.keys(table);
+
+  it.each(columns)('maps every %s breakpoint row onto its IAQI step through its upper-case key', (column) => {
+    const key = UPPER[column]!;
+    const bps = table[column]!;
+    expect(bps.map((c) => computeAqi({ [key]: c }, { standard })).map((r) => [r!.aqi, r!.iaqi])).toEqual(
+      STEPS.slice(0, bps.length).map((step) => [step, { [key]: step }]),
+    );
+  });
+
+  it.each(columns)('puts the midpoint of every %s segment at the middle of its IAQI step', (column) => {
+    const key = UPPER[column]!;
+    const bps = table[column]!;
+    const midpoints = bps.slice(1).map((hi, i) => (bps[i]! + hi) / 2);
+    expect(midpoints.map((c) => computeAqi({ [key]: c }, { standard })!.aqi)).toEqual(
+      STEPS.slice(1, bps.length).map((hi, i) => (STEPS[i]! + hi) / 2),
+    );
+  });
+});
+
+describe('computeAqi HJ 633—2026 particulate steps', () => {
+  it('reads PM2_5_24H 60 µg/m³ as IAQI 100 under HJ 633—2026 and 82 under HJ 633—2012', () => {
+    expect(computeAqi({ PM2_5_24H: 60 }, { standard: 'HJ633-2026' })!.aqi).toBe(100);
+    expect(computeAqi({ PM2_5_24H: 60 }, { standard: 'HJ633-2012' })!.aqi).toBe(82);
+  });
+
+  it('reads PM10_24H 120 µg/m³ as IAQI 100 under HJ 633—2026 and 85 under HJ 633—2012', () => {
+    expect(computeAqi({ PM10_24H: 120 }, { standard: 'HJ633-2026' })!.aqi).toBe(100);
+    expect(computeAqi({ PM10_24H: 120 }, { standard: 'HJ633-2012' })!.aqi).toBe(85);
+  });
+
+  it('reads the 1-hour PM means against the 2026 24-hour columns in a real-time report', () => {
+    const result = computeAqi({ PM2_5_1H: 60, PM10_1H: 120 }, { standard: 'HJ633-2026' })!;
+    expect([result.mode, result.iaqi]).toEqual(['realtime', { PM2_5_1H: 100, PM10_1H: 100 }]);
+  });
+
+  it('leaves the other columns as in HJ 633—2012', () => {
+    const input = { SO2_24H: 300, NO2_24H: 200, CO_24H: 20, O3_1H: 350, O3_8H: 240 };
+    expect(computeAqi(input, { standard: 'HJ633-2026' })!.iaqi).toEqual(
+      computeAqi(input, { standard: 'HJ633-2012' })!.iaqi,
+    );
+  });
+});
+
+describe('computeAqi mode inference', () => {
+  it('infers a daily report when only 24-hour and O3 keys are given', () => {
+    const input = { PM2_5_24H: 40, PM10_24H: 60, SO2_24H: 20, NO2_24H: 30, CO_24H: 1, O3_1H: 120, O3_8H: 90 };
+    expect(computeAqi(input)!.mode).toBe('daily');
+  });
+
+  it.each(['SO2_1H', 'NO2_1H', 'CO_1H', 'PM2_5_1H', 'PM10_1H'] as const)(
+    'infers a real-time report when %s is given',
+    (key) => {
+      expect(computeAqi({ [key]: 1, PM2_5_24H: 40, O3_8H: 90 })!.mode).toBe('realtime');
+    },
+  );
+
+  it('does not count O3_1H as a real-time key', () => {
+    expect(computeAqi({ O3_1H: 120 })!.mode).toBe('daily');
+  });
+
+  it('does not count a null or undefined 1-hour value as given', () => {
+    const result = computeAqi({ NO2_1H: null, CO_1H: undefined, NO2_24H: 80 })!;
+    expect([result.mode, result.iaqi]).toEqual(['daily', { NO2_24H: 100 }]);
+  });
+
+  it('reads the 1-hour columns of SO2, NO2 and CO in an inferred real-time report', () => {
+    const result = computeAqi({
+      SO2_1H: 150,
+      SO2_24H: 150,
+      NO2_1H: 200,
+      NO2_24H: 200,
+      CO_1H: 10,
+      CO_24H: 10,
+    })!;
+    expect([result.mode, result.iaqi]).toEqual(['realtime', { SO2_1H: 50, NO2_1H: 100, CO_1H: 100 }]);
+  });
+
+  it('lets an explicit mode override the inference', () => {
+    const input = { NO2_1H: 200, NO2_24H: 40 };
+    expect(computeAqi(input, { mode: 'daily' })!.iaqi).toEqual({ NO2_24H: 50 });
+    expect(computeAqi({ NO2_24H: 40, NO2_1H: null }, { mode: 'realtime' })).toBeNull();
+  });
+});
+
+describe('computeAqi real-time particulates when the 1-hour mean is missing', () => {
+  it('reads PM2_5_24H under HJ 633—2026 and reports it under PM2_5_24H', () => {
+    const result = computeAqi({ PM2_5_24H: 60, NO2_1H: 100 }, { standard: 'HJ633-2026' })!;
+    expect(result).toMatchObject({ mode: 'realtime', aqi: 100, primary: ['PM2_5_24H'] });
+    expect(result.iaqi).toEqual({ PM2_5_24H: 100, NO2_1H: 50 });
+  });
+
+  it('reads PM10_24H under HJ 633—2026 and reports it under PM10_24H', () => {
+    const result = computeAqi({ PM10_24H: 120, CO_1H: 5 }, { standard: 'HJ633-2026' })!;
+    expect(result.iaqi).toEqual({ PM10_24H: 100, CO_1H: 50 });
+  });
+
+  it('reads the 24-hour mean under HJ 633—2026 when the real-time mode is explicit', () => {
+    expect(computeAqi({ PM2_5_24H: 60 }, { standard: 'HJ633-2026', mode: 'realtime' })!.iaqi).toEqual({
+      PM2_5_24H: 100,
+    });
+  });
+
+  it('prefers a given 1-hour mean to the 24-hour mean under HJ 633—2026', () => {
+    const result = computeAqi({ PM2_5_1H: 35, PM2_5_24H: 60, NO2_1H: 100 }, { standard: 'HJ633-2026' })!;
+    expect(result.iaqi).toEqual({ PM2_5_1H: 50, NO2_1H: 50 });
+  });
+
+  it('reports the substituted 24-hour key as beyond the scale', () => {
+    const result = computeAqi({ PM2_5_24H: 600, NO2_1H: 10 }, { standard: 'HJ633-2026' })!;
+    expect([result.aqi, result.beyondScale, result.primary]).toEqual([500, ['PM2_5_24H'], ['PM2_5_24H']]);
+  });
+
+  it('reads the 24-hour means and ignores the 1-hour PM means under HJ 633—2012', () => {
+    const result = computeAqi({ PM2_5_1H: 150, PM2_5_24H: 35, NO2_1H: 10 }, { standard: 'HJ633-2012' })!;
+    expect(result.iaqi).toEqual({ PM2_5_24H: 50, NO2_1H: 5 });
+    expect(computeAqi({ PM2_5_1H: 150 }, { standard: 'HJ633-2012' })).toBeNull();
+  });
+});
+
+describe('computeAqi special rules for SO2 1h and O3 8h', () => {
+  it('pins SO2_1H above 800 µg/m³ at IAQI 200 under HJ 633—2026', () => {
+    for (const c of [800.1, 801, 5000]) {
+      const result = computeAqi({ SO2_1H: c, SO2_24H: 1600 }, { standard: 'HJ633-2026' })!;
+      expect([result.aqi, result.iaqi, result.beyondScale]).toEqual([200, { SO2_1H: 200 }, []]);
+    }
+  });
+
+  it('reports SO2 from SO2_24H when SO2_1H is above 800 µg/m³ under HJ 633—2012', () => {
+    const result = computeAqi({ SO2_1H: 801, SO2_24H: 1600 }, { standard: 'HJ633-2012' })!;
+    expect(result).toMatchObject({ mode: 'realtime', aqi: 300, primary: ['SO2_24H'], beyondScale: [] });
+    expect(result.iaqi).toEqual({ SO2_24H: 300 });
+  });
+
+  it('keeps SO2_1H at 200 and beyond the scale under HJ 633—2012 when SO2_24H is missing', () => {
+    const result = computeAqi({ SO2_1H: 801 }, { standard: 'HJ633-2012' })!;
+    expect([result.aqi, result.iaqi, result.beyondScale]).toEqual([200, { SO2_1H: 200 }, ['SO2_1H']]);
+  });
+
+  it('indexes SO2_1H of exactly 800 µg/m³ as 200 under both HJ standards', () => {
+    for (const standard of ['HJ633-2012', 'HJ633-2026'] as const) {
+      expect(computeAqi({ SO2_1H: 800, SO2_24H: 1600 }, { standard })!.iaqi).toEqual({ SO2_1H: 200 });
+    }
+  });
+
+  it('pins O3_8H above 800 µg/m³ at IAQI 300 under HJ 633—2026', () => {
+    const result = computeAqi({ O3_8H: 801, O3_1H: 300 }, { standard: 'HJ633-2026' })!;
+    expect([result.aqi, result.iaqi, result.primary, result.beyondScale]).toEqual([
+      300,
+      { O3_1H: 150, O3_8H: 300 },
+      ['O3_8H'],
+      [],
+    ]);
+  });
+
+  it('reports O3 from O3_1H when O3_8H is above 800 µg/m³ under HJ 633—2012', () => {
+    const result = computeAqi({ O3_8H: 801, O3_1H: 1000 }, { standard: 'HJ633-2012' })!;
+    expect([result.aqi, result.iaqi, result.primary]).toEqual([400, { O3_1H: 400 }, ['O3_1H']]);
+  });
+
+  it('keeps O3_8H at 300 and beyond the scale under HJ 633—2012 when O3_1H is missing', () => {
+    const result = computeAqi({ O3_8H: 900 }, { standard: 'HJ633-2012' })!;
+    expect([result.aqi, result.iaqi, result.beyondScale]).toEqual([300, { O3_8H: 300 }, ['O3_8H']]);
+  });
+
+  it('reports a concentration above the top of its column at the top IAQI, beyond the scale', () => {
+    const result = computeAqi({ PM10_24H: 700, NO2_24H: 80 }, { standard: 'HJ633-2012' })!;
+    expect([result.aqi, result.iaqi, result.beyondScale]).toEqual([
+      500,
+      { PM10_24H: 500, NO2_24H: 100 },
+      ['PM10_24H'],
+    ]);
+  });
+});
+
+describe('computeAqi rounding under HJ 633', () => {
+  it.each(['HJ633-2026', 'HJ633-2012'] as const)('rounds every sub-index up under %s', (standard) => {
+    // 50.125, 50.5, 50.25 and 100.009 on paper.
+    const result = computeAqi({ PM2_5_24H: 35.1, NO2_24H: 40.4, CO_24H: 2.01, O3_8H: 160.01 }, { standard })!;
+    expect(result.iaqi).toEqual({ PM2_5_24H: 51, NO2_24H: 51, CO_24H: 51, O3_8H: 101 });
+    expect(computeAqi({ NO2_1H: 101 }, { standard })!.aqi).toBe(51);
+  });
+
+  it('grades a concentration just above the level-1 limit as 良, not 优', () => {
+    const result = computeAqi({ PM2_5_24H: 35.1 })!;
+    expect([result.aqi, result.level, result.category]).toEqual([51, 2, '良']);
+  });
+
+  it('keeps a sub-index that is an integer on paper at that integer', () => {
+    // Floating point gives 55.00000000000001 (CO 2.2 mg/m³) and 46.00000000000001 (PM2.5 32.2 µg/m³).
+    expect(computeAqi({ CO_24H: 2.2, PM2_5_24H: 32.2 })!.iaqi).toEqual({ CO_24H: 55, PM2_5_24H: 46 });
+  });
+});
+
+describe('computeAqi primary and exceeding keys', () => {
+  it('lists every key tied at the maximum as primary', () => {
+    const result = computeAqi({ PM2_5_24H: 75, PM10_24H: 150, NO2_24H: 40 }, { standard: 'HJ633-2012' })!;
+    expect([result.aqi, result.primary]).toEqual([100, ['PM2_5_24H', 'PM10_24H']]);
+  });
+
+  it('lists both O3 keys when their sub-indices tie', () => {
+    expect(computeAqi({ O3_1H: 200, O3_8H: 160 })!.primary).toEqual(['O3_1H', 'O3_8H']);
+  });
+
+  it('lists no primary key when the AQI is 50', () => {
+    const result = computeAqi({ PM2_5_24H: 35, PM10_24H: 50 })!;
+    expect([result.aqi, result.primary]).toEqual([50, []]);
+  });
+
+  it('lists no primary key when the AQI is 0', () => {
+    expect(computeAqi({ PM2_5_24H: 0 })!.primary).toEqual([]);
+  });
+
+  it('lists the only key at the maximum as primary when the AQI is 51', () => {
+    const result = computeAqi({ PM2_5_24H: 35.1, PM10_24H: 50 })!;
+    expect([result.aqi, result.primary]).toEqual([51, ['PM2_5_24H']]);
+  });
+
+  it('lists the keys whose sub-index is above 100 as exceeding', () => {
+    const result = computeAqi({ PM2_5_24H: 115, PM10_24H: 151, NO2_24H: 80 }, { standard: 'HJ633-2012' })!;
+    expect(result.iaqi).toEqual({ PM2_5_24H: 150, PM10_24H: 101, NO2_24H: 100 });
+    expect([result.primary, result.exceeding]).toEqual([['PM2_5_24H'], ['PM2_5_24H', 'PM10_24H']]);
+  });
+});
+
+describe('computeAqi levels, categories and colours at the boundaries', () => {
+  it.each([
+    [35, 50, 1, '优', 'Excellent', '#00E400'],
+    [35.1, 51, 2, '良', 'Good', '#FFFF00'],
+    [75, 100, 2, '良', 'Good', '#FFFF00'],
+    [75.1, 101, 3, '轻度污染', 'Lightly Polluted', '#FF7E00'],
+    [115, 150, 3, '轻度污染', 'Lightly Polluted', '#FF7E00'],
+    [115.1, 151, 4, '中度污染', 'Moderately Polluted', '#FF0000'],
+    [150, 200, 4, '中度污染', 'Moderately Polluted', '#FF0000'],
+    [150.1, 201, 5, '重度污染', 'Heavily Polluted', '#99004C'],
+    [250, 300, 5, '重度污染', 'Heavily Polluted', '#99004C'],
+    [250.1, 301, 6, '严重污染', 'Severely Polluted', '#7E0023'],
+  ] as const)(
+    'grades HJ 633—2012 PM2_5_24H %s µg/m³ as AQI %s, level %s %s in its colour',
+    (c, aqi, level, zh, en, color) => {
+      const result = computeAqi({ PM2_5_24H: c }, { standard: 'HJ633-2012' })!;
+      expect(result).toMatchObject({ aqi, level, category: zh, categoryZh: zh, categoryEn: en, color });
+    },
+  );
+
+  it.each([
+    [9.0, 50, 1, 'Good', '良好', '#00E400'],
+    [9.1, 51, 2, 'Moderate', '中等', '#FFFF00'],
+    [35.4, 100, 2, 'Moderate', '中等', '#FFFF00'],
+    [35.5, 101, 3, 'Unhealthy for Sensitive Groups', '对敏感人群不健康', '#FF7E00'],
+    [55.4, 150, 3, 'Unhealthy for Sensitive Groups', '对敏感人群不健康', '#FF7E00'],
+    [55.5, 151, 4, 'Unhealthy', '不健康', '#FF0000'],
+    [125.4, 200, 4, 'Unhealthy', '不健康', '#FF0000'],
+    [125.5, 201, 5, 'Very Unhealthy', '非常不健康', '#8F3F97'],
+    [225.4, 300, 5, 'Very Unhealthy', '非常不健康', '#8F3F97'],
+    [225.5, 301, 6, 'Hazardous', '危险', '#7E0023'],
+  ] as const)(
+    'grades US EPA PM2_5_24H %s µg/m³ as AQI %s, level %s %s in its colour',
+    (c, aqi, level, en, zh, color) => {
+      const result = computeAqi({ PM2_5_24H: c }, { standard: 'US-EPA-2024' })!;
+      expect(result).toMatchObject({ aqi, level, category: en, categoryEn: en, categoryZh: zh, color });
+    },
+  );
+});
+
+describe('computeAqi under US EPA 2024', () => {
+  const epa = { standard: 'US-EPA-2024' } as const;
+  const PM25_ROWS = [
+    [0.0, 9.0, 0, 50],
+    [9.1, 35.4, 51, 100],
+    [35.5, 55.4, 101, 150],
+    [55.5, 125.4, 151, 200],
+    [125.5, 225.4, 201, 300],
+    [225.5, 325.4, 301, 500],
+  ] as const;
+
+  it.each(PM25_ROWS)('maps PM2_5_24H %s–%s µg/m³ onto AQI %s–%s', (lo, hi, iLo, iHi) => {
+    expect([computeAqi({ PM2_5_24H: lo }, epa)!.aqi, computeAqi({ PM2_5_24H: hi }, epa)!.aqi]).toEqual([
+      iLo,
+      iHi,
+    ]);
+  });
+
+  it('truncates PM2.5 to 0.1 µg/m³ before looking up the row', () => {
+    expect(computeAqi({ PM2_5_24H: 9.09 }, epa)!.aqi).toBe(50);
+    expect(computeAqi({ PM2_5_24H: 35.49 }, epa)!.aqi).toBe(100);
+    expect(computeAqi({ PM2_5_24H: 225.49 }, epa)!.aqi).toBe(300);
+  });
+
+  it('rounds the index to the nearest integer', () => {
+    // 9.2 → 51.19 → 51 (HJ 633 would round up); 9.6 → 51.93 → 52; 12.0 → 56.40 → 56.
+    expect([9.2, 9.6, 12.0].map((c) => computeAqi({ PM2_5_24H: c }, epa)!.aqi)).toEqual([51, 52, 56]);
+  });
+
+  it('reports PM2_5_24H above 325.4 µg/m³ at 500, beyond the scale', () => {
+    const result = computeAqi({ PM2_5_24H: 400 }, epa)!;
+    expect([result.aqi, result.beyondScale]).toEqual([500, ['PM2_5_24H']]);
+  });
+
+  it('converts gases from µg/m³ (CO mg/m³) to ppb/ppm at 25 °C', () => {
+    const result = computeAqi(
+      {
+        O3_8H: epaAt('o3_8h', 0.07),
+        NO2_1H: epaAt('no2_1h', 100),
+        SO2_1H: epaAt('so2_1h', 75),
+        CO_8H: epaAt('co_8h', 9.4),
+      },
+      epa,
+    )!;
+    expect(result.iaqi).toEqual({ SO2_1H: 100, NO2_1H: 100, O3_8H: 100, CO_8H: 100 });
+  });
+
+  it('reads a µg/m³ value that HJ 633 indexes as 100 differently', () => {
+    // NO2 1h 200 µg/m³ = 106.3 ppb → 106 → 101 + 49 × 5/259 = 101.9 → 102.
+    expect(computeAqi({ NO2_1H: 200 }, { standard: 'HJ633-2026' })!.aqi).toBe(100);
+    expect(computeAqi({ NO2_1H: 200 }, epa)!.aqi).toBe(102);
+  });
+
+  it('reports SO2 from SO2_24H from 305 ppb of SO2_1H up', () => {
+    const result = computeAqi({ SO2_1H: epaAt('so2_1h', 400), SO2_24H: epaAt('so2_24h', 604) }, epa)!;
+    expect([result.aqi, result.iaqi]).toEqual([300, { SO2_24H: 300 }]);
+  });
+
+  it('reads CO_8H and ignores CO_1H and CO_24H', () => {
+    expect(computeAqi({ CO_1H: 10, CO_24H: 10 }, epa)).toBeNull();
+    expect(computeAqi({ CO_1H: 10, CO_8H: 10 }, epa)!.iaqi).toEqual({ CO_8H: 93 });
+  });
+
+  it('colours level 5 #8F3F97 (Very Unhealthy)', () => {
+    const result = computeAqi({ PM2_5_24H: 150 }, epa)!;
+    expect(result).toMatchObject({
+      level: 5,
+      category: 'Very Unhealthy',
+      categoryZh: '非常不健康',
+      color: '#8F3F97',
+    });
+  });
+
+  it('gives the same index whatever the mode', () => {
+    const input = { PM2_5_24H: 40, NO2_1H: 150, O3_8H: 120 };
+    const { mode: inferred, ...realtimeResult } = computeAqi(input, epa)!;
+    const { mode: _daily, ...dailyResult } = computeAqi(input, { ...epa, mode: 'daily' })!;
+    expect(inferred).toBe('realtime');
+    expect(realtimeResult).toEqual(dailyResult);
+  });
+});
+
+describe('computeAqi agrees with computeAqiReport', () => {
+  const LOWER: Record<AqiConcentrationKey, string> = {
+    PM2_5_24H: 'pm25_24h',
+    PM2_5_1H: 'pm25_1h',
+    PM10_24H: 'pm10_24h',
+    PM10_1H: 'pm10_1h',
+    SO2_24H: 'so2_24h',
+    SO2_1H: 'so2_1h',
+    NO2_24H: 'no2_24h',
+    NO2_1H: 'no2_1h',
+    CO_24H: 'co_24h',
+    CO_1H: 'co_1h',
+    CO_8H: 'co_8h',
+    O3_1H: 'o3_1h',
+    O3_8H: 'o3_8h',
+  };
+  const input: AqiConcentrationsByKey = {
+    PM2_5_24H: 70,
+    PM2_5_1H: 90,
+    PM10_24H: 130,
+    PM10_1H: 160,
+    SO2_24H: 40,
+    SO2_1H: 300,
+    NO2_24H: 70,
+    NO2_1H: 150,
+    CO_24H: 1.5,
+    CO_1H: 3,
+    CO_8H: 2,
+    O3_1H: 230,
+    O3_8H: 170,
+  };
+  const cases = AQI_STANDARDS.flatMap((standard) =>
+    (['daily', 'realtime'] as const).map((mode) => [standard, mode] as const),
+  );
+
+  it.each(cases)(
+    'gives the same AQI and sub-indices under %s (%s) when every key is given',
+    (standard, mode) => {
+      const compact = computeAqi(input, { standard, mode })!;
+      const lower = Object.fromEntries(
+        Object.entries(input).map(([key, value]) => [LOWER[key as AqiConcentrationKey], value]),
+      );
+      const report = computeAqiReport(lower, { standard, mode })!;
+      expect([compact.aqi, compact.level, compact.color]).toEqual([report.aqi, report.level, report.color]);
+      expect(
+        Object.fromEntries(
+          Object.entries(compact.iaqi).map(([key, value]) => [LOWER[key as AqiConcentrationKey], value]),
+        ),
+      ).toEqual(report.subIndices);
+    },
+  );
 });
