@@ -1,0 +1,14 @@
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import type { LngLat } from '@shared/schemas/common.schema';
+
+/**
+ * Whether a [lng, lat] point lies inside (or on the edge of) a GeoJSON polygon given as
+ * coordinate rings (outer first, holes after). turf does the geometry; this keeps the
+ * rule engine's PolygonTest free of GeoJSON wrapping.
+ */
+export function pointInPolygon(point: LngLat, rings: readonly (readonly LngLat[])[]): boolean {
+  return booleanPointInPolygon(point as [number, number], {
+    type: 'Polygon',
+    coordinates: rings as [number, number][][],
+  });
+}

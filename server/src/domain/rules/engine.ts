@@ -1,0 +1,684 @@
+import type { AqiStandard } from '@shared/domain/aqi';
+import type { AlertSubject, Severity } from '@shared/schemas/alert.schema';
+import { isDerivedMetric, type Rule } from '@shared/schemas/rule.schema';
+import { aqiKey, deriveSamples, type DerivedState, type DerivedWanted } from './derived';
+import {
+  applyVerdict,
+  INITIAL_LIFECYCLE,
+  needsTick,
+  tick as tickLifecycle,
+  type LifecycleChange,
+  type LifecycleSettings,
+  type LifecycleState,
+} from './lifecycle';
+import { kindOf } from './registry';
+import type { AnyRuleKind, AreaRef, KindContext, PolygonTest, Sample, SensorInfo, Verdict } from './ruleKind';
+
+/**
+ * The rule engine: pure (no I/O, no clock, no framework). Time enters as arguments:
+ * readings carry their observation time, ticks carry `now`.
+ *
+ *     step(state, input, now) → { state, outcomes }
+ *
+ * State is per (rule, subject): the kind's own state plus the shared lifecycle
+ * (lifecycle.ts). For speed the engine owns its state and updates it in place — a
+ * reading costs O(rules that can match it), never O(all rules) or O(all state) — and
+ * returns the same object; callers treat it as consumed. `snapshot`/`restore` turn it
+ * into JSON and back (restart persistence).
+ *
+ * Indexing: rules are filed by the metric they read (`aqi:<standard>` for derived AQI,
+ * `*` for every reading) and by the narrowest scope they name (sensor ids, grid cells,
+ * districts, or none). The rules that apply to one (sensor, metric) pair are resolved
+ * once and cached until rules or the catalog change.
+ */
+
+export type EngineInput =
+  | { type: 'reading'; sensorId: string; observedAt: number; values: Readonly<Record<string, number>> }
+  | { type: 'tick' };
+
+/** An alert lifecycle change of one (rule, subject). */
+export interface AlertOutcome {
+  type: 'alert';
+  change: LifecycleChange;
+  ruleId: string;
+  ruleVersion: number;
+  ruleKind: Rule['kind'];
+  subject: AlertSubject;
+  /** The sensor, for sensor subjects. */
+  sensor?: SensorInfo;
+  /** The area, for area subjects. */
+  area?: AreaRef;
+  severity: Severity;
+  /** Metric the rule watches (derived AQI as `aqi`), when it watches one. */
+  metric?: string;
+  value?: number;
+  score?: number;
+  flapping: boolean;
+  /** When the condition episode began, epoch ms. */
+  startsAt: number;
+  /** When this change happened (event time), epoch ms. */
+  at: number;
+  detail?: Readonly<Record<string, unknown>>;
+}
+
+/** An anomaly score of one sample (only with `emitScores`). */
+export interface ScoreOutcome {
+  type: 'score';
+  ruleId: string;
+  sensorId: string;
+  metric: string;
+  at: number;
+  value: number;
+  score: number;
+  detail?: Readonly<Record<string, unknown>>;
+}
+
+export type Outcome = AlertOutcome | ScoreOutcome;
+
+export interface EngineOptions {
+  inPolygon: PolygonTest;
+  /** Emit a ScoreOutcome for every scored sample (backtests, score charts). */
+  emitScores?: boolean;
+}
+
+interface SubjectRecord {
+  ruleId: string;
+  key: string;
+  subject: AlertSubject;
+  sensorId?: string;
+  area?: AreaRef;
+  kindState: unknown;
+  life: LifecycleState;
+  /** Changed since the last snapshot. */
+  dirty: boolean;
+}
+
+interface CompiledRule {
+  rule: Rule;
+  kind: AnyRuleKind;
+  ctx: KindContext<unknown>;
+  settings: LifecycleSettings;
+  /** Index keys of the samples it reads. */
+  keys: string[];
+  /** The metric it watches, as shown on alerts. */
+  metric?: string;
+  inScope: (sensor: SensorInfo) => boolean;
+  subjects: Map<string, SubjectRecord>;
+  /** Area rules: which areas each sensor belongs to (cache). */
+  areasBySensor: Map<string, readonly AreaRef[]>;
+  /** Area rules: every area in scope has a subject (cleared when sensors change). */
+  areasComplete: boolean;
+}
+
+export interface EngineState {
+  options: EngineOptions;
+  rules: Map<string, CompiledRule>;
+  sensors: Map<string, SensorInfo>;
+  /** Latest observation time per sensor (any metric). */
+  lastSeen: Map<string, number>;
+  derived: Map<string, DerivedState>;
+  wanted: DerivedWanted;
+  /** Rule lists by index key: scoped to sensor ids, cells, districts, or unscoped. */
+  index: {
+    bySensor: Map<string, Map<string, CompiledRule[]>>;
+    byCell: Map<string, Map<string, CompiledRule[]>>;
+    byDistrict: Map<string, Map<string, CompiledRule[]>>;
+    general: Map<string, CompiledRule[]>;
+  };
+  /** Resolved rules per sensor and key (cache over `index`). */
+  resolved: Map<string, Map<string, CompiledRule[]>>;
+  /** Subjects whose lifecycle needs the clock (recovering). */
+  timed: Set<SubjectRecord>;
+  /** When the engine was created (for sensors never heard from). */
+  startedAt: number;
+  /** Readings of sensors the engine does not know. */
+  unknownSensorReadings: number;
+  /** Sensors whose last-seen time or derived state changed since the last `sensorSnapshot`. */
+  dirtySensors: Set<string>;
+}
+
+export interface EngineStep {
+  state: EngineState;
+  outcomes: Outcome[];
+}
+
+/** Key under which a rule's samples are filed: the metric, or `aqi:<standard>` for AQI. */
+function sampleKeyOf(metric: string, standard: AqiStandard): string {
+  return metric === 'aqi' ? aqiKey(standard) : metric;
+}
+
+function compileScope(rule: Rule, inPolygon: PolygonTest): (sensor: SensorInfo) => boolean {
+  const s = rule.scope;
+  const ids = s.sensorIds && new Set(s.sensorIds);
+  const kinds = s.kinds && new Set<string>(s.kinds);
+  const subtypes = s.subtypes && new Set<string>(s.subtypes);
+  const districts = s.districtIds && new Set(s.districtIds);
+  const cells = s.gridCellIds && new Set(s.gridCellIds);
+  const polygon = s.polygon;
+  return (sensor) =>
+    (!ids || ids.has(sensor.id)) &&
+    (!kinds || kinds.has(sensor.kind)) &&
+    (!subtypes || subtypes.has(sensor.subtype)) &&
+    (!districts || (sensor.districtId !== null && districts.has(sensor.districtId))) &&
+    (!cells || (sensor.gridCellId !== null && cells.has(sensor.gridCellId))) &&
+    (!polygon || (sensor.location !== null && inPolygon(sensor.location, polygon)));
+}
+
+function compileRule(rule: Rule, options: EngineOptions): CompiledRule {
+  const kind = kindOf(rule.kind);
+  // Rules reach the engine validated; parse again so defaults and units are always applied.
+  const params = kind.paramsSchema.parse(rule.params);
+  const metrics = kind.metrics(params);
+  const flap = rule.flap ? { windowSec: rule.flap.window, transitions: rule.flap.transitions } : undefined;
+  const watched = metrics.find((m) => m !== '*');
+  return {
+    rule,
+    kind,
+    ctx: { params, rule },
+    settings: { forSec: rule.for, keepFiringForSec: rule.keepFiringFor, flap },
+    keys: metrics.map((m) => sampleKeyOf(m, rule.aqiStandard)),
+    metric: watched,
+    inScope: compileScope(rule, options.inPolygon),
+    subjects: new Map(),
+    areasBySensor: new Map(),
+    areasComplete: false,
+  };
+}
+
+function file(
+  map: Map<string, Map<string, CompiledRule[]>>,
+  at: string,
+  key: string,
+  rule: CompiledRule,
+): void {
+  let byKey = map.get(at);
+  if (!byKey) map.set(at, (byKey = new Map()));
+  let list = byKey.get(key);
+  if (!list) byKey.set(key, (list = []));
+  list.push(rule);
+}
+
+function rebuildIndex(state: EngineState): void {
+  const index: EngineState['index'] = {
+    bySensor: new Map(),
+    byCell: new Map(),
+    byDistrict: new Map(),
+    general: new Map(),
+  };
+  const aqiStandards = new Set<AqiStandard>();
+  let traffic = false;
+  for (const compiled of state.rules.values()) {
+    const scope = compiled.rule.scope;
+    for (const key of compiled.keys) {
+      if (key.startsWith('aqi:')) aqiStandards.add(compiled.rule.aqiStandard);
+      if (key === 'tti' || key === 'tpi' || key === 'congestion') traffic = true;
+      if (scope.sensorIds) for (const id of scope.sensorIds) file(index.bySensor, id, key, compiled);
+      else if (scope.gridCellIds) for (const id of scope.gridCellIds) file(index.byCell, id, key, compiled);
+      else if (scope.districtIds)
+        for (const id of scope.districtIds) file(index.byDistrict, id, key, compiled);
+      else {
+        let list = index.general.get(key);
+        if (!list) index.general.set(key, (list = []));
+        list.push(compiled);
+      }
+    }
+  }
+  state.index = index;
+  state.wanted = { aqiStandards, traffic };
+  state.resolved.clear();
+  for (const compiled of state.rules.values()) {
+    compiled.areasBySensor.clear();
+    compiled.areasComplete = false;
+  }
+}
+
+/** The rules that read `key` samples of `sensor`. */
+function rulesFor(state: EngineState, sensor: SensorInfo, key: string): readonly CompiledRule[] {
+  let byKey = state.resolved.get(sensor.id);
+  if (!byKey) state.resolved.set(sensor.id, (byKey = new Map()));
+  let list = byKey.get(key);
+  if (list) return list;
+  const { bySensor, byCell, byDistrict, general } = state.index;
+  const candidates = [
+    ...(bySensor.get(sensor.id)?.get(key) ?? []),
+    ...((sensor.gridCellId && byCell.get(sensor.gridCellId)?.get(key)) || []),
+    ...((sensor.districtId && byDistrict.get(sensor.districtId)?.get(key)) || []),
+    ...(general.get(key) ?? []),
+  ];
+  // A scope may name the same sensor or cell twice: judge each rule once per sample.
+  list = [...new Set(candidates)].filter((c) => c.rule.enabled && c.inScope(sensor));
+  byKey.set(key, list);
+  return list;
+}
+
+export function createEngine(
+  rules: readonly Rule[],
+  sensors: readonly SensorInfo[],
+  now: number,
+  options: EngineOptions,
+): EngineState {
+  const state: EngineState = {
+    options,
+    rules: new Map(),
+    sensors: new Map(sensors.map((s) => [s.id, s])),
+    lastSeen: new Map(),
+    derived: new Map(),
+    wanted: { aqiStandards: new Set(), traffic: false },
+    index: { bySensor: new Map(), byCell: new Map(), byDistrict: new Map(), general: new Map() },
+    resolved: new Map(),
+    timed: new Set(),
+    startedAt: now,
+    unknownSensorReadings: 0,
+    dirtySensors: new Set(),
+  };
+  for (const rule of rules) if (rule.enabled) state.rules.set(rule.id, compileRule(rule, options));
+  rebuildIndex(state);
+  return state;
+}
+
+/**
+ * Replaces the rule set live. Rules whose id and version are unchanged keep their state;
+ * a changed rule of the same kind keeps its state too (a new sensitivity must not throw
+ * away a learnt baseline), re-judged from the next sample. Rules removed, disabled or
+ * changed to another kind resolve their open alerts (outcomes returned).
+ */
+export function setRules(state: EngineState, rules: readonly Rule[], now: number): EngineStep {
+  const outcomes: Outcome[] = [];
+  const next = new Map<string, CompiledRule>();
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    const old = state.rules.get(rule.id);
+    if (old && old.rule.version === rule.version) {
+      next.set(rule.id, old);
+      continue;
+    }
+    const compiled = compileRule(rule, state.options);
+    if (old && old.rule.kind === rule.kind) {
+      for (const [key, rec] of old.subjects) {
+        compiled.subjects.set(key, { ...rec, dirty: true });
+      }
+    }
+    next.set(rule.id, compiled);
+  }
+  for (const [id, old] of state.rules) {
+    const kept = next.get(id);
+    if (kept && kept.rule.kind === old.rule.kind) continue;
+    for (const rec of old.subjects.values()) {
+      state.timed.delete(rec);
+      if (rec.life.phase !== 'inactive') {
+        const change = rec.life.phase === 'pending' ? 'cancelled' : 'resolved';
+        outcomes.push(outcomeOf(state, old, rec, rec.life, change, now));
+      }
+    }
+  }
+  // Timed records of kept rules were copied: re-register the copies.
+  state.timed.clear();
+  for (const compiled of next.values()) {
+    for (const rec of compiled.subjects.values()) if (needsTick(rec.life)) state.timed.add(rec);
+  }
+  state.rules = next;
+  rebuildIndex(state);
+  return { state, outcomes };
+}
+
+/** Adds or replaces a sensor (registration, move). Rule resolution for it is recomputed. */
+export function upsertSensor(state: EngineState, sensor: SensorInfo): void {
+  state.sensors.set(sensor.id, sensor);
+  state.resolved.delete(sensor.id);
+  for (const compiled of state.rules.values()) {
+    compiled.areasBySensor.delete(sensor.id);
+    compiled.areasComplete = false;
+  }
+}
+
+function outcomeOf(
+  state: EngineState,
+  compiled: CompiledRule,
+  rec: SubjectRecord,
+  life: LifecycleState,
+  change: LifecycleChange,
+  at: number,
+  detail?: Readonly<Record<string, unknown>>,
+): AlertOutcome {
+  return {
+    type: 'alert',
+    change,
+    ruleId: compiled.rule.id,
+    ruleVersion: compiled.rule.version,
+    ruleKind: compiled.rule.kind,
+    subject: rec.subject,
+    sensor: rec.sensorId !== undefined ? state.sensors.get(rec.sensorId) : undefined,
+    area: rec.area,
+    severity: life.severity,
+    metric: compiled.metric,
+    value: life.value,
+    score: life.score,
+    flapping: life.flapping,
+    startsAt: life.activeSince,
+    at,
+    detail,
+  };
+}
+
+function judge(
+  state: EngineState,
+  compiled: CompiledRule,
+  rec: SubjectRecord,
+  verdict: Verdict | null,
+  at: number,
+  outcomes: Outcome[],
+): void {
+  if (verdict === null) return;
+  const { state: life, changes } = applyVerdict(rec.life, verdict, at, compiled.settings);
+  if (life === rec.life) return;
+  rec.life = life;
+  rec.dirty = true;
+  if (needsTick(life)) state.timed.add(rec);
+  else state.timed.delete(rec);
+  for (const change of changes)
+    outcomes.push(outcomeOf(state, compiled, rec, life, change, at, verdict.detail));
+}
+
+function sensorSubject(compiled: CompiledRule, sensor: SensorInfo, at: number): SubjectRecord {
+  let rec = compiled.subjects.get(sensor.id);
+  if (!rec) {
+    const kind = compiled.kind;
+    if (kind.subject !== 'sensor') throw new Error(`Rule ${compiled.rule.id} is not a sensor rule`);
+    rec = {
+      ruleId: compiled.rule.id,
+      key: sensor.id,
+      subject: { type: 'sensor', id: sensor.id },
+      sensorId: sensor.id,
+      kindState: kind.init(compiled.ctx, sensor, at),
+      life: INITIAL_LIFECYCLE,
+      dirty: true,
+    };
+    compiled.subjects.set(sensor.id, rec);
+  }
+  return rec;
+}
+
+function areaKey(area: AreaRef): string {
+  return `${area.type}:${area.id}`;
+}
+
+function areaSubject(state: EngineState, compiled: CompiledRule, area: AreaRef, at: number): SubjectRecord {
+  const rec = compiled.subjects.get(areaKey(area));
+  if (rec) return rec;
+  ensureAreas(state, compiled, at);
+  return compiled.subjects.get(areaKey(area))!;
+}
+
+/** Creates a subject for every area in the rule's scope that has none, in one pass over the sensors. */
+function ensureAreas(state: EngineState, compiled: CompiledRule, at: number): void {
+  if (compiled.areasComplete) return;
+  const kind = compiled.kind;
+  if (kind.subject !== 'area') throw new Error(`Rule ${compiled.rule.id} is not an area rule`);
+  const members = new Map<string, { area: AreaRef; sensors: SensorInfo[] }>();
+  for (const sensor of state.sensors.values()) {
+    if (!compiled.inScope(sensor)) continue;
+    for (const area of areasOf(state, compiled, sensor)) {
+      const key = areaKey(area);
+      let entry = members.get(key);
+      if (!entry) members.set(key, (entry = { area, sensors: [] }));
+      entry.sensors.push(sensor);
+    }
+  }
+  for (const [key, { area, sensors }] of members) {
+    if (compiled.subjects.has(key)) continue;
+    compiled.subjects.set(key, {
+      ruleId: compiled.rule.id,
+      key,
+      subject: { type: area.type, id: area.id },
+      area,
+      kindState: kind.init(compiled.ctx, area, sensors, at),
+      life: INITIAL_LIFECYCLE,
+      dirty: true,
+    });
+  }
+  compiled.areasComplete = true;
+}
+
+function areasOf(state: EngineState, compiled: CompiledRule, sensor: SensorInfo): readonly AreaRef[] {
+  let areas = compiled.areasBySensor.get(sensor.id);
+  if (!areas) {
+    const kind = compiled.kind;
+    areas = kind.subject === 'area' ? kind.areasOf(compiled.ctx, sensor, state.options.inPolygon) : [];
+    compiled.areasBySensor.set(sensor.id, areas);
+  }
+  return areas;
+}
+
+function applySample(
+  state: EngineState,
+  sensor: SensorInfo,
+  sample: Sample,
+  key: string,
+  outcomes: Outcome[],
+): void {
+  const rules = rulesFor(state, sensor, key);
+  for (let i = 0; i < rules.length; i++) {
+    const compiled = rules[i]!;
+    const kind = compiled.kind;
+    if (kind.subject === 'sensor') {
+      const rec = sensorSubject(compiled, sensor, sample.at);
+      const judged = kind.onSample(rec.kindState, sample, compiled.ctx, sensor);
+      if (judged.state !== rec.kindState) {
+        rec.kindState = judged.state;
+        rec.dirty = true;
+      }
+      const verdict = judged.verdict;
+      if (state.options.emitScores && verdict?.score !== undefined) {
+        outcomes.push({
+          type: 'score',
+          ruleId: compiled.rule.id,
+          sensorId: sensor.id,
+          metric: sample.metric,
+          at: sample.at,
+          value: sample.value,
+          score: verdict.score,
+          detail: verdict.detail,
+        });
+      }
+      judge(state, compiled, rec, verdict, sample.at, outcomes);
+    } else {
+      for (const area of areasOf(state, compiled, sensor)) {
+        const rec = areaSubject(state, compiled, area, sample.at);
+        const judged = kind.onSample(rec.kindState, sample, compiled.ctx, sensor);
+        rec.kindState = judged.state;
+        rec.dirty = true;
+        judge(state, compiled, rec, judged.verdict, sample.at, outcomes);
+      }
+    }
+  }
+}
+
+function onReading(
+  state: EngineState,
+  input: Extract<EngineInput, { type: 'reading' }>,
+  outcomes: Outcome[],
+): void {
+  const sensor = state.sensors.get(input.sensorId);
+  if (!sensor) {
+    state.unknownSensorReadings++;
+    return;
+  }
+  const at = input.observedAt;
+  const seen = state.lastSeen.get(sensor.id);
+  if (seen === undefined || at > seen) state.lastSeen.set(sensor.id, at);
+  state.dirtySensors.add(sensor.id);
+  for (const metric in input.values) {
+    if (isDerivedMetric(metric)) continue; // derived metrics are ours to compute, not a device's to claim
+    applySample(
+      state,
+      sensor,
+      { sensorId: sensor.id, metric, value: input.values[metric]!, at },
+      metric,
+      outcomes,
+    );
+  }
+  if (state.wanted.aqiStandards.size > 0 || state.wanted.traffic) {
+    let derived = state.derived.get(sensor.id);
+    if (!derived) state.derived.set(sensor.id, (derived = {}));
+    for (const sample of deriveSamples(derived, sensor, input.values, at, state.wanted)) {
+      applySample(state, sensor, sample, sample.metric, outcomes);
+    }
+  }
+  applySample(state, sensor, { sensorId: sensor.id, metric: '*', value: Number.NaN, at }, '*', outcomes);
+}
+
+function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
+  for (const compiled of state.rules.values()) {
+    const kind = compiled.kind;
+    if (!kind.onTick) continue;
+    if (kind.subject === 'sensor') {
+      for (const sensor of state.sensors.values()) {
+        if (!compiled.inScope(sensor)) continue;
+        const rec = sensorSubject(compiled, sensor, now);
+        const judged = kind.onTick(rec.kindState, now, compiled.ctx, sensor, state.lastSeen.get(sensor.id));
+        rec.kindState = judged.state;
+        judge(state, compiled, rec, judged.verdict, now, outcomes);
+      }
+    } else {
+      ensureAreas(state, compiled, now);
+      for (const rec of compiled.subjects.values()) {
+        const judged = kind.onTick(rec.kindState, now, compiled.ctx);
+        rec.kindState = judged.state;
+        rec.dirty = true;
+        judge(state, compiled, rec, judged.verdict, now, outcomes);
+      }
+    }
+  }
+  for (const rec of [...state.timed]) {
+    const compiled = state.rules.get(rec.ruleId);
+    if (!compiled || compiled.subjects.get(rec.key) !== rec) {
+      state.timed.delete(rec);
+      continue;
+    }
+    const { state: life, changes } = tickLifecycle(rec.life, now, compiled.settings);
+    if (life === rec.life) continue;
+    rec.life = life;
+    rec.dirty = true;
+    if (!needsTick(life)) state.timed.delete(rec);
+    for (const change of changes) outcomes.push(outcomeOf(state, compiled, rec, life, change, now));
+  }
+}
+
+/**
+ * Feeds one input. Readings are judged at their observation time; ticks at `now`
+ * (no-data, completeness, area windows, hysteresis timers).
+ */
+export function step(state: EngineState, input: EngineInput, now: number): EngineStep {
+  const outcomes: Outcome[] = [];
+  if (input.type === 'reading') onReading(state, input, outcomes);
+  else onTick(state, now, outcomes);
+  return { state, outcomes };
+}
+
+// ---------------------------------------------------------------------------
+// Persistence: state of (rule, subject) pairs as JSON rows.
+
+/** One (rule, subject) state, JSON-serialisable. */
+export interface SubjectSnapshot {
+  ruleId: string;
+  ruleVersion: number;
+  /** Kind that wrote `kindState` (absent in states saved before it was recorded). */
+  ruleKind?: Rule['kind'];
+  subjectKey: string;
+  subject: AlertSubject;
+  area?: AreaRef;
+  kindState: unknown;
+  life: LifecycleState;
+}
+
+/**
+ * States changed since the last call (all of them with `all`), and marks them clean.
+ * Derived rolling means are included per sensor under the pseudo-rule id `#derived`.
+ */
+export function snapshot(state: EngineState, all = false): SubjectSnapshot[] {
+  const out: SubjectSnapshot[] = [];
+  for (const compiled of state.rules.values()) {
+    for (const rec of compiled.subjects.values()) {
+      if (!all && !rec.dirty) continue;
+      rec.dirty = false;
+      out.push({
+        ruleId: compiled.rule.id,
+        ruleVersion: compiled.rule.version,
+        ruleKind: compiled.rule.kind,
+        subjectKey: rec.key,
+        subject: rec.subject,
+        area: rec.area,
+        kindState: rec.kindState,
+        life: rec.life,
+      });
+    }
+  }
+  return out;
+}
+
+/** Per-sensor state (last seen, derived rolling means) changed since the last call; marks it clean. */
+export function sensorSnapshot(
+  state: EngineState,
+  all = false,
+): Array<{ sensorId: string; lastSeen: number | null; derived: DerivedState | null }> {
+  const ids = all ? new Set([...state.lastSeen.keys(), ...state.derived.keys()]) : state.dirtySensors;
+  const out = [...ids].map((sensorId) => ({
+    sensorId,
+    lastSeen: state.lastSeen.get(sensorId) ?? null,
+    derived: state.derived.get(sensorId) ?? null,
+  }));
+  state.dirtySensors = new Set();
+  return out;
+}
+
+/**
+ * Restores states saved by `snapshot` (after a restart). States of rules that no longer
+ * exist or changed kind are skipped; a state saved under an older version of the same
+ * rule is adopted like a live rule change would.
+ */
+export function restore(
+  state: EngineState,
+  subjects: readonly SubjectSnapshot[],
+  derived: ReadonlyArray<{ sensorId: string; derived: DerivedState }> = [],
+  lastSeen: ReadonlyArray<{ sensorId: string; at: number }> = [],
+): { restored: number; skipped: number } {
+  let restored = 0;
+  let skipped = 0;
+  for (const snap of subjects) {
+    const compiled = state.rules.get(snap.ruleId);
+    if (!compiled || (snap.ruleKind !== undefined && snap.ruleKind !== compiled.rule.kind)) {
+      skipped++;
+      continue;
+    }
+    const rec: SubjectRecord = {
+      ruleId: snap.ruleId,
+      key: snap.subjectKey,
+      subject: snap.subject,
+      sensorId: snap.subject.type === 'sensor' ? snap.subject.id : undefined,
+      area: snap.area,
+      kindState: snap.kindState,
+      life: snap.life,
+      dirty: false,
+    };
+    compiled.subjects.set(rec.key, rec);
+    if (needsTick(rec.life)) state.timed.add(rec);
+    restored++;
+  }
+  for (const d of derived) state.derived.set(d.sensorId, d.derived);
+  for (const s of lastSeen) state.lastSeen.set(s.sensorId, s.at);
+  return { restored, skipped };
+}
+
+/** Open (non-inactive) subjects of every rule: what the alerting service reconciles after a restart. */
+export function activeSubjects(
+  state: EngineState,
+): Array<{ ruleId: string; subject: AlertSubject; phase: string }> {
+  const out: Array<{ ruleId: string; subject: AlertSubject; phase: string }> = [];
+  for (const compiled of state.rules.values()) {
+    for (const rec of compiled.subjects.values()) {
+      if (rec.life.phase !== 'inactive')
+        out.push({ ruleId: compiled.rule.id, subject: rec.subject, phase: rec.life.phase });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { Severity } from '@shared/schemas/alert.schema';
+import { LevelsSchema, RuleMetricSchema, type Level } from '@shared/schemas/rule.schema';
+import { compare, SEVERITY_RANK, type Judged, type SensorRuleKind } from '../ruleKind';
+
+/**
+ * 阈值 — a metric against several severity levels (default China's four: 蓝 IV, 黄 III,
+ * 橙 II, 红 I). The most severe level that holds wins. Each level may have its own clear
+ * value (hysteresis in value): PM2.5 raises orange above 150 and clears below 120.
+ */
+export const ThresholdParamsSchema = z
+  .object({
+    metric: RuleMetricSchema,
+    levels: LevelsSchema,
+  })
+  .strict();
+export type ThresholdParams = z.infer<typeof ThresholdParamsSchema>;
+
+export interface ThresholdState {
+  /** Per level (same order as params.levels): raised and not yet cleared. */
+  latched: boolean[];
+}
+
+/** Levels holding for `value`, given which were latched before. */
+export function latchLevels(levels: readonly Level[], latched: readonly boolean[], value: number): boolean[] {
+  return levels.map((level, i) => {
+    if (compare(value, level.op, level.value)) return true;
+    if (!latched[i] || level.clear === undefined) return false;
+    // Latched: holds until the value crosses the clear value the other way.
+    const up = level.op === '>' || level.op === '>=';
+    return up ? value >= level.clear : value <= level.clear;
+  });
+}
+
+/** The most severe latched level, or undefined. */
+export function worstLevel(levels: readonly Level[], latched: readonly boolean[]): Severity | undefined {
+  let worst: Severity | undefined;
+  for (let i = 0; i < levels.length; i++) {
+    const severity = levels[i]!.severity;
+    if (latched[i] && (worst === undefined || SEVERITY_RANK[severity] < SEVERITY_RANK[worst]))
+      worst = severity;
+  }
+  return worst;
+}
+
+export const thresholdKind: SensorRuleKind<ThresholdParams, ThresholdState> = {
+  id: 'threshold',
+  subject: 'sensor',
+  title: { zh: '阈值', en: 'Threshold' },
+  description: {
+    zh: '指标越过分级阈值时告警（蓝/黄/橙/红），可设独立的解除值（回差）',
+    en: 'Alerts when a metric crosses severity levels (blue/yellow/orange/red), with optional separate clear values',
+  },
+  paramsSchema: ThresholdParamsSchema,
+  example: {
+    metric: 'pm25',
+    levels: [
+      { severity: 'yellow', op: '>', value: 115, clear: 100 },
+      { severity: 'orange', op: '>', value: 150, clear: 130 },
+      { severity: 'red', op: '>', value: 250, clear: 220 },
+    ],
+  },
+  metrics: (p) => [p.metric],
+  init: (ctx) => ({ latched: ctx.params.levels.map(() => false) }),
+  onSample(state, sample, ctx): Judged<ThresholdState> {
+    const latched = latchLevels(ctx.params.levels, state.latched, sample.value);
+    const severity = worstLevel(ctx.params.levels, latched);
+    return {
+      state: { latched },
+      verdict: { active: severity !== undefined, severity, value: sample.value, detail: sample.detail },
+    };
+  },
+};
