@@ -43,6 +43,14 @@ export const PERMISSIONS = [
   'devices:manage',
   /** Query the audit log. */
   'audit:read',
+  /** Alert history, details and statistics (MTTA/MTTR). */
+  'alerts:read',
+  /** Acknowledge and close alerts, link them to work orders. */
+  'alerts:handle',
+  /** Rules, their versions and the rule kinds. */
+  'rules:read',
+  /** Create, change, enable/disable and delete rules; run backtests. */
+  'rules:manage',
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -50,11 +58,39 @@ export type Permission = z.infer<typeof PermissionSchema>;
 /** The permission matrix. Anything not listed is denied. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  supervisor: ['city:read', 'sensors:read', 'live:subscribe', 'ingest:stats', 'workers:read', 'users:read'],
-  operator: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
+  supervisor: [
+    'city:read',
+    'sensors:read',
+    'live:subscribe',
+    'ingest:stats',
+    'workers:read',
+    'users:read',
+    'alerts:read',
+    'alerts:handle',
+    'rules:read',
+  ],
+  operator: [
+    'city:read',
+    'sensors:read',
+    'live:subscribe',
+    'workers:read',
+    'alerts:read',
+    'alerts:handle',
+    'rules:read',
+  ],
   worker: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
-  engineer: ['city:read', 'sensors:read', 'live:subscribe', 'ingest:stats', 'readings:write', 'devices:read'],
-  viewer: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
+  engineer: [
+    'city:read',
+    'sensors:read',
+    'live:subscribe',
+    'ingest:stats',
+    'readings:write',
+    'devices:read',
+    'alerts:read',
+    'rules:read',
+    'rules:manage',
+  ],
+  viewer: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read', 'alerts:read'],
 };
 
 export function hasPermission(role: Role, permission: Permission): boolean {

@@ -9,6 +9,10 @@ import { catalogRoutes } from './http/catalog.routes';
 import { securityHeaders } from './http/securityHeaders';
 import { TokenBuckets } from './services/tokenBucket';
 import { devicesRoutes } from './http/devices.routes';
+import { alertsRoutes } from './http/alerts.routes';
+import { rulesRoutes } from './http/rules.routes';
+import type { AlertingService } from './services/alerting.service';
+import type { RulesService } from './services/rules.service';
 import { ApiError, errorHandler, notFound } from './http/errors';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
 import { buildOpenApi } from './http/openapi';
@@ -36,6 +40,8 @@ export interface AppDeps {
   identity: IdentityService;
   audit: AuditService;
   devices: DeviceCredentialService;
+  alerting: AlertingService;
+  rules: RulesService;
   ingest: IngestService;
   history: HistoryService;
   latest: LatestValues;
@@ -120,6 +126,8 @@ export function createApp(deps: AppDeps): CityOpsApp {
   );
   v1.use(devicesRoutes({ devices: deps.devices, audit: deps.audit }));
   v1.use(catalogRoutes(deps.catalog));
+  v1.use(alertsRoutes({ alerting: deps.alerting, audit: deps.audit, catalog: deps.catalog }));
+  v1.use(rulesRoutes({ rules: deps.rules }));
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
     res.json(deps.counters.snapshot(deps.store.stats()));
   });

@@ -17,6 +17,12 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Pretty, human-readable logs (otherwise JSON lines). */
   LOG_PRETTY: bool.default(false),
+  /** How often clock-driven rules (offline, completeness, hysteresis timers) and escalation run, ms. */
+  RULE_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** How often changed rule-engine state (pending timers, baselines) is written to the store, ms. */
+  RULE_STATE_PERSIST_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
+  /** A red alert not acknowledged within this many seconds escalates to supervisors (rules may override). */
+  ESCALATE_RED_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** SQLite database file. Created with its folder when missing. */
   DATABASE_FILE: z.string().default('./data/cityops.db'),
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives a process crash. */

@@ -30,6 +30,11 @@ import { AuditService } from './services/audit.service';
 import { SqliteAuditRepository } from './persistence/sqlite/audit.repository';
 import { IdentityService, type DemoAccount } from './services/identity.service';
 import { SqliteSessionRepository, SqliteUserRepository } from './persistence/sqlite/identity.repository';
+import { SqliteRuleRepository, SqliteRuleStateRepository } from './persistence/sqlite/rules.repository';
+import { AlertingService } from './services/alerting.service';
+import { RulesService } from './services/rules.service';
+import { DEFAULT_RULES } from './domain/rules/defaultRules';
+import { pointInPolygon } from './domain/geometry';
 
 const DAY_MS = 86_400_000;
 
@@ -166,12 +171,36 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     });
   }
 
+  const alertRepo = new SqliteAlertRepository(db);
+  const alerting = new AlertingService({
+    alerts: alertRepo,
+    ruleState: new SqliteRuleStateRepository(db),
+    catalog,
+    events,
+    audit,
+    clock,
+    inPolygon: pointInPolygon,
+    settings: {
+      tickMs: config.RULE_TICK_MS,
+      persistMs: config.RULE_STATE_PERSIST_MS,
+      escalateRedAfterS: config.ESCALATE_RED_AFTER_S,
+    },
+    onError: (message, err) => logger.error({ err, component: 'alerting' }, message),
+  });
+  const rules = new RulesService({
+    repo: new SqliteRuleRepository(db),
+    audit,
+    clock,
+    onChange: (current) => alerting.applyRules(current),
+  });
+  await alerting.start(await rules.load(DEFAULT_RULES));
+
   let feed: Feed | null = null;
   let connections = () => 0;
   const live = new LiveService({
     catalog,
     latest,
-    alerts: new SqliteAlertRepository(db),
+    alerts: alertRepo,
     counters,
     clock,
     connections: () => connections(),
@@ -225,6 +254,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     identity,
     audit,
     devices,
+    alerting,
+    rules,
     ingest,
     history,
     latest,
@@ -308,6 +339,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
         void io.close(() => resolve());
       });
       await store.close();
+      // After the store: readings it committed have reached the engine; save its state last.
+      await alerting.stop();
       db.close();
     })());
 

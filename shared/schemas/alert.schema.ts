@@ -23,10 +23,22 @@ export const AlertSubjectSchema = z.object({
 });
 export type AlertSubject = z.infer<typeof AlertSubjectSchema>;
 
+/** Why an alert is not announced: a silence (maintenance window) or an inhibiting alert. */
+export const AlertSuppressionSchema = z.object({
+  by: z.enum(['silence', 'inhibition']),
+  /** Silence id, or the id of the inhibiting alert. */
+  id: IdSchema,
+  /** Human reason (the silence's comment, or the inhibiting rule's name). */
+  reason: z.string(),
+});
+export type AlertSuppression = z.infer<typeof AlertSuppressionSchema>;
+
 export const AlertSchema = z.object({
   id: IdSchema,
   ruleId: IdSchema,
   ruleVersion: z.number().int().positive(),
+  /** Kind of the rule that raised it (threshold, anomaly, noData…). */
+  ruleKind: z.string().optional(),
   subject: AlertSubjectSchema,
   severity: SeveritySchema,
   state: AlertStateSchema,
@@ -35,12 +47,123 @@ export const AlertSchema = z.object({
   metric: z.string().optional(),
   /** Value that triggered (or last kept) the alert, in the metric's unit. */
   value: z.number().optional(),
+  /** Anomaly score (anomaly rules), unitless. */
+  score: z.number().optional(),
   location: LngLatSchema.optional(),
   districtId: z.string().optional(),
   gridCellId: z.string().optional(),
   /** When the condition started to hold (epoch ms). */
   startsAt: EpochMsSchema,
+  /** When it fired (after its `for`), epoch ms. */
+  firingAt: EpochMsSchema.optional(),
   updatedAt: EpochMsSchema,
   resolvedAt: EpochMsSchema.optional(),
+  /** 确认: who acknowledged it, when, and what they said. */
+  acknowledged: z
+    .object({ at: EpochMsSchema, by: z.string(), byName: z.string(), comment: z.string() })
+    .optional(),
+  closed: z
+    .object({
+      at: EpochMsSchema,
+      /** User id, or `system` (cancelled pending, rule removed). */
+      by: z.string(),
+      reason: z.enum(['operator', 'cancelled', 'rule-removed', 'work-order']),
+      comment: z.string().optional(),
+    })
+    .optional(),
+  /** The alert is flapping (raising and clearing repeatedly): held open as one alert. */
+  flapping: z.boolean().optional(),
+  /** Escalated to supervisors (a red alert not acknowledged in time), epoch ms. */
+  escalatedAt: EpochMsSchema.optional(),
+  /** Incident (correlated group) the alert belongs to. */
+  incidentId: IdSchema.optional(),
+  /** Work order (dispatched case) linked to the alert. */
+  workOrderId: IdSchema.optional(),
+  suppressed: AlertSuppressionSchema.optional(),
+  /** Labels for silences and inhibition: rule labels plus ruleId, ruleKind, severity, metric, sensorId, sensorKind, districtId, gridCellId. */
+  labels: z.record(z.string(), z.string()).optional(),
+  /** Facts of the condition (AQI level and colour, breaching sensors, expected value…). */
+  detail: z.record(z.string(), z.unknown()).optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
+
+const csv = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).max(50));
+
+const timeParam = z
+  .union([z.iso.datetime({ offset: true }), z.coerce.number().int().nonnegative()])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+
+/** Query of `GET /api/v1/alerts` (alert history). Lists are comma-separated or repeated. */
+export const AlertQuerySchema = z
+  .object({
+    /** Alerts that started at or after this time (ISO-8601 or epoch ms). */
+    from: timeParam.optional(),
+    /** Alerts that started before this time. */
+    to: timeParam.optional(),
+    severity: csv(SEVERITIES).optional(),
+    state: csv(ALERT_STATES).optional(),
+    ruleId: IdSchema.optional(),
+    districtId: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional(),
+    gridCellId: z
+      .string()
+      .regex(/^\d{15}$/)
+      .optional(),
+    /** A sensor id or area id. */
+    subjectId: IdSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .strict();
+export type AlertQuery = z.output<typeof AlertQuerySchema>;
+
+/** Query of `GET /api/v1/alerts/stats`: counts and MTTA/MTTR per period. */
+export const AlertStatsQuerySchema = z
+  .object({
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    /** Period length; days and hours are Asia/Shanghai (UTC+8) calendar periods. */
+    period: z.enum(['hour', 'day', 'week']).default('day'),
+    districtId: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional(),
+    ruleId: IdSchema.optional(),
+  })
+  .strict();
+export type AlertStatsQuery = z.output<typeof AlertStatsQuerySchema>;
+
+export const AlertStatsRowSchema = z.object({
+  /** Period start, epoch ms. */
+  periodStart: EpochMsSchema,
+  total: z.number().int().nonnegative(),
+  bySeverity: z.record(z.string(), z.number().int().nonnegative()),
+  /** Alerts that fired (not only pending). */
+  fired: z.number().int().nonnegative(),
+  acknowledged: z.number().int().nonnegative(),
+  resolved: z.number().int().nonnegative(),
+  /** Mean time to acknowledge (firing → acknowledged), seconds; null without acknowledgements. */
+  mttaSeconds: z.number().nullable(),
+  /** Mean time to resolve (firing → resolved), seconds; null without resolutions. */
+  mttrSeconds: z.number().nullable(),
+});
+export type AlertStatsRow = z.infer<typeof AlertStatsRowSchema>;
+
+export const AlertEventSchema = z.object({
+  at: EpochMsSchema,
+  type: z.string(),
+  actor: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const AlertDetailSchema = z.object({ alert: AlertSchema, events: z.array(AlertEventSchema) });
+
+export const AlertAcknowledgeSchema = z.object({ comment: z.string().trim().max(1000).default('') }).strict();
+export const AlertCloseSchema = z.object({ comment: z.string().trim().max(1000).default('') }).strict();
+export const AlertLinkWorkOrderSchema = z.object({ workOrderId: IdSchema }).strict();

@@ -25,6 +25,24 @@ import {
   ReadingSchema,
 } from '@shared/schemas/reading.schema';
 import { SensorSchema } from '@shared/schemas/sensor.schema';
+import {
+  AlertAcknowledgeSchema,
+  AlertCloseSchema,
+  AlertDetailSchema,
+  AlertLinkWorkOrderSchema,
+  AlertQuerySchema,
+  AlertSchema,
+  AlertStatsQuerySchema,
+  AlertStatsRowSchema,
+} from '@shared/schemas/alert.schema';
+import {
+  RuleCreateBodySchema,
+  RuleDeleteQuerySchema,
+  RuleKindInfoSchema,
+  RulePatchBodySchema,
+  RuleSchema,
+  RuleUpdateBodySchema,
+} from '@shared/schemas/rule.schema';
 import { GridCellListQuerySchema, SensorListQuerySchema } from './catalog.routes';
 import { LatestQuerySchema } from './readings.routes';
 
@@ -304,6 +322,149 @@ export function buildOpenApi(version: string): JsonSchema {
             '404': errorResponse('no such credential'),
             '403': errorResponse('not allowed'),
           },
+        },
+      },
+      '/api/v1/alerts': {
+        get: {
+          summary: 'Alert history in your area, newest first; filters combine with AND (alerts:read)',
+          parameters: queryParams(AlertQuerySchema),
+          responses: {
+            '200': json(pageOf(AlertSchema), 'a page of alerts'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/alerts/stats': {
+        get: {
+          summary:
+            'Alert counts per severity, MTTA and MTTR per hour, day or week (Asia/Shanghai) (alerts:read)',
+          parameters: queryParams(AlertStatsQuerySchema),
+          responses: {
+            '200': {
+              ...json(
+                z.object({
+                  from: z.number(),
+                  to: z.number(),
+                  period: z.string(),
+                  rows: z.array(AlertStatsRowSchema),
+                }),
+                'statistics',
+              ),
+            },
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/alerts/{id}': {
+        get: {
+          summary: 'One alert with its event history (alerts:read)',
+          parameters: [idParam('id', 'alert id')],
+          responses: {
+            '200': json(AlertDetailSchema, 'the alert'),
+            '404': errorResponse('no such alert in your area'),
+          },
+        },
+      },
+      '/api/v1/alerts/{id}/acknowledge': {
+        post: {
+          summary: '确认 — acknowledge a firing alert with a comment (alerts:handle); audited',
+          parameters: [idParam('id', 'alert id')],
+          requestBody: { required: false, ...json(AlertAcknowledgeSchema, 'comment', 'input') },
+          responses: {
+            '200': json(AlertSchema, 'acknowledged'),
+            '404': errorResponse('no such alert in your area'),
+            '409': errorResponse('the alert is not firing'),
+          },
+        },
+      },
+      '/api/v1/alerts/{id}/close': {
+        post: {
+          summary: 'Close a resolved alert (alerts:handle); audited',
+          parameters: [idParam('id', 'alert id')],
+          requestBody: { required: false, ...json(AlertCloseSchema, 'comment', 'input') },
+          responses: {
+            '200': json(AlertSchema, 'closed'),
+            '404': errorResponse('no such alert in your area'),
+            '409': errorResponse('the alert is not resolved'),
+          },
+        },
+      },
+      '/api/v1/alerts/{id}/work-order': {
+        post: {
+          summary: 'Link the alert to the work order dispatched for it (alerts:handle); audited',
+          parameters: [idParam('id', 'alert id')],
+          requestBody: { required: true, ...json(AlertLinkWorkOrderSchema, 'the work order', 'input') },
+          responses: {
+            '200': json(AlertSchema, 'linked'),
+            '404': errorResponse('no such alert in your area'),
+            '409': errorResponse('the alert is closed'),
+          },
+        },
+      },
+      '/api/v1/rule-kinds': {
+        get: {
+          summary: 'Rule kinds with the JSON Schema of their params, for rule forms (rules:read)',
+          responses: {
+            '200': json(pageOf(RuleKindInfoSchema), 'every kind'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/rules': {
+        get: {
+          summary: 'Current version of every rule (rules:read)',
+          responses: { '200': json(pageOf(RuleSchema), 'all rules'), '403': errorResponse('not allowed') },
+        },
+        post: {
+          summary: 'Create a rule (rules:manage); applies live; versioned and audited',
+          requestBody: {
+            required: true,
+            ...json(RuleCreateBodySchema, '{ rule: RuleDraft, reason }', 'input'),
+          },
+          responses: {
+            '201': json(RuleSchema, 'created (version 1)'),
+            '400': errorResponse('invalid rule; details name each field'),
+            '409': errorResponse('the id is taken'),
+          },
+        },
+      },
+      '/api/v1/rules/{id}': {
+        get: {
+          summary: 'Current version of a rule (rules:read)',
+          parameters: [idParam('id', 'rule id')],
+          responses: { '200': json(RuleSchema, 'the rule'), '404': errorResponse('no such rule') },
+        },
+        put: {
+          summary: 'Replace a rule with a new version (rules:manage); unchanged rules keep their state',
+          parameters: [idParam('id', 'rule id')],
+          requestBody: {
+            required: true,
+            ...json(RuleUpdateBodySchema, '{ rule, reason, expectedVersion? }', 'input'),
+          },
+          responses: {
+            '200': json(RuleSchema, 'the new version'),
+            '400': errorResponse('invalid rule'),
+            '404': errorResponse('no such rule'),
+            '409': errorResponse('expectedVersion is not the current version'),
+          },
+        },
+        patch: {
+          summary: 'Enable or disable a rule (rules:manage); a new version',
+          parameters: [idParam('id', 'rule id')],
+          requestBody: { required: true, ...json(RulePatchBodySchema, '{ enabled, reason }', 'input') },
+          responses: { '200': json(RuleSchema, 'the new version'), '404': errorResponse('no such rule') },
+        },
+        delete: {
+          summary: 'Delete a rule (rules:manage); history is kept, its open alerts resolve',
+          parameters: [idParam('id', 'rule id'), ...queryParams(RuleDeleteQuerySchema)],
+          responses: { '204': { description: 'deleted' }, '404': errorResponse('no such rule') },
+        },
+      },
+      '/api/v1/rules/{id}/versions': {
+        get: {
+          summary: 'Every version of a rule, newest first, with who and why (rules:read)',
+          parameters: [idParam('id', 'rule id')],
+          responses: { '200': json(pageOf(RuleSchema), 'versions'), '404': errorResponse('no such rule') },
         },
       },
       '/api/v1/ingest/stats': {

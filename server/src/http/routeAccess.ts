@@ -34,6 +34,20 @@ export const ROUTE_ACCESS = {
   'POST /api/v1/devices': 'devices:manage',
   'POST /api/v1/devices/:id/rotate': 'devices:manage',
   'POST /api/v1/devices/:id/revoke': 'devices:manage',
+  'GET /api/v1/alerts': 'alerts:read',
+  'GET /api/v1/alerts/stats': 'alerts:read',
+  'GET /api/v1/alerts/:id': 'alerts:read',
+  'POST /api/v1/alerts/:id/acknowledge': 'alerts:handle',
+  'POST /api/v1/alerts/:id/close': 'alerts:handle',
+  'POST /api/v1/alerts/:id/work-order': 'alerts:handle',
+  'GET /api/v1/rule-kinds': 'rules:read',
+  'GET /api/v1/rules': 'rules:read',
+  'GET /api/v1/rules/:id': 'rules:read',
+  'GET /api/v1/rules/:id/versions': 'rules:read',
+  'POST /api/v1/rules': 'rules:manage',
+  'PUT /api/v1/rules/:id': 'rules:manage',
+  'PATCH /api/v1/rules/:id': 'rules:manage',
+  'DELETE /api/v1/rules/:id': 'rules:manage',
 } as const satisfies Record<string, Permission | 'session' | 'device' | 'public'>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;

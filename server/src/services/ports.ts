@@ -1,4 +1,4 @@
-import type { Alert } from '@shared/schemas/alert.schema';
+import type { Alert, AlertStatsRow } from '@shared/schemas/alert.schema';
 import type { AuditEntry } from '@shared/schemas/audit.schema';
 import type { User } from '@shared/schemas/auth.schema';
 import type { DeviceCredential } from '@shared/schemas/device.schema';
@@ -8,6 +8,9 @@ import type { HistoryPoint, HistoryResolution, LatestReading, Reading } from '@s
 import type { Sensor } from '@shared/schemas/sensor.schema';
 import type { Worker } from '@shared/schemas/worker.schema';
 import type { ChainHead } from '../domain/auditChain';
+import type { DerivedState } from '../domain/rules/derived';
+import type { SubjectSnapshot } from '../domain/rules/engine';
+import type { Rule } from '@shared/schemas/rule.schema';
 
 /**
  * Repository interfaces the services depend on. SQLite implements them today
@@ -85,8 +88,94 @@ export interface ReadingStore {
   close(): Promise<void>;
 }
 
+/** Filters of an alert history query; every field optional, combined with AND. */
+export interface AlertFilter {
+  /** Alerts that started at or after this time, epoch ms. */
+  from?: number;
+  /** Alerts that started strictly before this time, epoch ms. */
+  to?: number;
+  severities?: readonly string[];
+  states?: readonly string[];
+  ruleId?: string;
+  districtIds?: readonly string[];
+  gridCellId?: string;
+  subjectId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface AlertEventRecord {
+  alertId: string;
+  at: number;
+  /** raised, firing, severity, flapping, acknowledged, escalated, resolved, closed, linked, suppressed… */
+  type: string;
+  /** User id or `system`. */
+  actor: string;
+  data?: Record<string, unknown>;
+}
+
 export interface AlertRepository {
   listOpen(): Promise<Alert[]>;
+  /** The open alert of a (rule, subject), if any. */
+  findOpen(ruleId: string, subjectType: string, subjectId: string): Promise<Alert | null>;
+  find(id: string): Promise<Alert | null>;
+  /**
+   * Insert a new open alert unless one is already open for its (rule, subject): the store's
+   * unique index decides, so concurrent writers cannot duplicate. Returns the alert that is
+   * open afterwards and whether it is the one passed in.
+   */
+  insertOpen(alert: Alert, event: AlertEventRecord): Promise<{ alert: Alert; inserted: boolean }>;
+  /** Replace a stored alert (matched by id) and append an event, atomically. */
+  update(alert: Alert, event: AlertEventRecord): Promise<void>;
+  query(filter: AlertFilter): Promise<{ items: Alert[]; total: number }>;
+  events(alertId: string): Promise<AlertEventRecord[]>;
+  /** Counts and MTTA/MTTR per period of `periodMs`, periods aligned to UTC + `offsetMs`. */
+  stats(filter: AlertStatsFilter): Promise<AlertStatsRow[]>;
+}
+
+export interface AlertStatsFilter {
+  from: number;
+  to: number;
+  periodMs: number;
+  offsetMs: number;
+  districtIds?: readonly string[];
+  ruleId?: string;
+}
+
+/** A rule version row. */
+export interface RuleRecord {
+  rule: Rule;
+  deleted: boolean;
+}
+
+export interface RuleRepository {
+  /** Current version of every rule that is not deleted. */
+  listCurrent(): Promise<Rule[]>;
+  find(id: string): Promise<RuleRecord | null>;
+  versions(id: string): Promise<Rule[]>;
+  /** Save a new version; fails with 'conflict' when `rule.version` is not the next one. */
+  saveVersion(rule: Rule, deleted?: boolean): Promise<void>;
+  count(): Promise<number>;
+}
+
+/** Engine state rows (see domain/rules/engine.ts snapshot/restore). */
+export interface RuleStateRepository {
+  loadSubjects(): Promise<SubjectSnapshot[]>;
+  loadSensors(): Promise<SensorEngineState[]>;
+  /** Upsert changed subject states and sensor states in one transaction. */
+  save(
+    subjects: readonly SubjectSnapshot[],
+    sensors: readonly SensorEngineState[],
+    at: number,
+  ): Promise<void>;
+  /** Drop states of a rule that no longer exists. */
+  deleteRule(ruleId: string): Promise<void>;
+}
+
+export interface SensorEngineState {
+  sensorId: string;
+  lastSeen: number | null;
+  derived: DerivedState | null;
 }
 
 /** A user as stored: the public User plus what only the identity service may see. */

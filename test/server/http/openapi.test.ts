@@ -125,6 +125,32 @@ describe('GET /api/openapi.json', () => {
         items: Array<{ id: string }>;
       };
       ids['/api/v1/grid-cells/{id}'] = cells.items[0]?.id ?? 'none';
+      ids['/api/v1/rules/{id}'] = 'device-offline';
+      ids['/api/v1/rules/{id}/versions'] = 'device-offline';
+      // A smoke reading above the default fire-alarm level raises an alert at once (no pending time).
+      const gridSensors = (await (
+        await fetch(`${server.url}/api/v1/sensors?kind=grid-event&limit=1000`)
+      ).json()) as {
+        items: Array<{ id: string; subtype: string }>;
+      };
+      const smokeId = gridSensors.items.find((s) => s.subtype === 'smoke')!.id;
+      const posted = await fetch(`${server.url}/api/v1/readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          readings: [{ sensorId: smokeId, observedAt: Date.now(), values: { smoke: 30 } }],
+        }),
+      });
+      expect(posted.status).toBe(200);
+      let alertId: string | undefined;
+      for (let i = 0; i < 100 && !alertId; i++) {
+        const page = (await (await fetch(`${server.url}/api/v1/alerts?subjectId=${smokeId}`)).json()) as {
+          items: Array<{ id: string }>;
+        };
+        alertId = page.items[0]?.id;
+        if (!alertId) await new Promise((r) => setTimeout(r, 50));
+      }
+      ids['/api/v1/alerts/{id}'] = alertId ?? 'none';
       for (const [method, path] of ROUTES.filter(([m]) => m === 'get')) {
         const query = path.endsWith('/history') ? '?metric=speed' : '';
         const answer = await fetch(`${server.url}${path.replace('{id}', ids[path] ?? '')}${query}`);

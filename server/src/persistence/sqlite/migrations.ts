@@ -186,4 +186,65 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX device_credentials_subject ON device_credentials (kind, subject_id);
     `,
   },
+  {
+    version: 5,
+    name: 'rules, rule state, alert history',
+    sql: `
+      -- Current version of each rule (deleted rules keep their row and history).
+      CREATE TABLE rules (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      -- Every version ever saved, with who and why.
+      CREATE TABLE rule_versions (
+        rule_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (rule_id, version)
+      ) WITHOUT ROWID;
+      -- Engine state per (rule, subject): pending timers, hysteresis, detector baselines.
+      CREATE TABLE rule_state (
+        rule_id TEXT NOT NULL,
+        subject_key TEXT NOT NULL,
+        rule_version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (rule_id, subject_key)
+      ) WITHOUT ROWID;
+      -- Engine state per sensor: derived-metric rolling means, last seen.
+      CREATE TABLE sensor_engine_state (
+        sensor_id TEXT PRIMARY KEY,
+        last_seen INTEGER,
+        data TEXT
+      ) WITHOUT ROWID;
+      -- Queryable alert columns (the JSON stays the source of truth).
+      ALTER TABLE alerts ADD COLUMN district_id TEXT;
+      ALTER TABLE alerts ADD COLUMN grid_cell_id TEXT;
+      ALTER TABLE alerts ADD COLUMN firing_at INTEGER;
+      ALTER TABLE alerts ADD COLUMN acknowledged_at INTEGER;
+      ALTER TABLE alerts ADD COLUMN resolved_at INTEGER;
+      ALTER TABLE alerts ADD COLUMN closed_at INTEGER;
+      CREATE INDEX alerts_starts_at ON alerts (starts_at);
+      CREATE INDEX alerts_rule ON alerts (rule_id, starts_at);
+      CREATE INDEX alerts_district ON alerts (district_id, starts_at);
+      -- What happened to each alert, in order (acknowledge, escalate, resolve, close…).
+      CREATE TABLE alert_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX alert_events_alert ON alert_events (alert_id, seq);
+    `,
+  },
 ];

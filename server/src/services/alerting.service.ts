@@ -1,0 +1,513 @@
+import { randomUUID } from 'node:crypto';
+import type { Alert, AlertState, AlertStatsRow } from '@shared/schemas/alert.schema';
+import type { AuditActor } from '@shared/schemas/audit.schema';
+import type { Rule } from '@shared/schemas/rule.schema';
+import type { Sensor } from '@shared/schemas/sensor.schema';
+import type { Reading } from '@shared/schemas/reading.schema';
+import {
+  createEngine,
+  restore,
+  setRules,
+  snapshot,
+  step,
+  sensorSnapshot,
+  upsertSensor,
+  type AlertOutcome,
+  type EngineState,
+  type Outcome,
+} from '../domain/rules/engine';
+import type { PolygonTest, SensorInfo } from '../domain/rules/ruleKind';
+import type { AuditService } from './audit.service';
+import type { CatalogService } from './catalog.service';
+import type { DomainEvents } from './events';
+import type {
+  AlertEventRecord,
+  AlertFilter,
+  AlertRepository,
+  AlertStatsFilter,
+  RuleStateRepository,
+} from './ports';
+
+/** A failed operator action on an alert, with an HTTP-friendly code. */
+export class AlertActionError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AlertActionError';
+  }
+}
+
+export interface AlertingSettings {
+  /** How often the engine's clock-driven rules run, ms. */
+  tickMs: number;
+  /** How often changed engine state is written to the store, ms. */
+  persistMs: number;
+  /** Default escalation time of red alerts not acknowledged, seconds. */
+  escalateRedAfterS: number;
+}
+
+export interface AlertingDeps {
+  alerts: AlertRepository;
+  ruleState: RuleStateRepository;
+  catalog: CatalogService;
+  events: DomainEvents;
+  audit: AuditService;
+  clock: () => number;
+  inPolygon: PolygonTest;
+  settings: AlertingSettings;
+  onError: (message: string, err: unknown) => void;
+}
+
+export function sensorInfoOf(sensor: Sensor): SensorInfo {
+  return {
+    id: sensor.id,
+    kind: sensor.kind,
+    subtype: sensor.subtype,
+    districtId: sensor.districtId,
+    gridCellId: sensor.gridCellId,
+    location: sensor.location,
+    reportIntervalSec: sensor.reportIntervalSec,
+    ...(sensor.road && { freeFlowKmh: sensor.road.freeFlowKmh, roadClass: sensor.road.class }),
+  };
+}
+
+const SYSTEM: AuditActor = { type: 'system', id: 'alerting' };
+
+/**
+ * 告警 — runs the rule engine over accepted readings and clock ticks, and turns its
+ * outcomes into stored alerts with a lifecycle: pending → firing → acknowledged →
+ * resolved → closed. One open alert per (rule, subject) is guaranteed by the store.
+ *
+ * Outcomes are applied strictly in order through one promise chain, so alert writes
+ * never race each other inside a node. Engine state (timers, baselines) is written
+ * behind every `persistMs` and on close, and restored on start.
+ */
+export class AlertingService {
+  private engine: EngineState | null = null;
+  private rules = new Map<string, Rule>();
+  /** Open alerts by id, mirrored from the store (escalation scans these). */
+  private readonly open = new Map<string, Alert>();
+  private chain: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private readonly unsubscribe: Array<() => void> = [];
+  private applied = 0;
+
+  constructor(private readonly deps: AlertingDeps) {}
+
+  /** Build the engine from the rules, restore saved state, start listening and ticking. */
+  async start(rules: readonly Rule[]): Promise<void> {
+    const now = this.deps.clock();
+    for (const r of rules) this.rules.set(r.id, r);
+    const sensors = this.deps.catalog.listSensors().map(sensorInfoOf);
+    this.engine = createEngine(rules, sensors, now, { inPolygon: this.deps.inPolygon });
+    const [subjects, sensorStates] = await Promise.all([
+      this.deps.ruleState.loadSubjects(),
+      this.deps.ruleState.loadSensors(),
+    ]);
+    restore(
+      this.engine,
+      subjects,
+      sensorStates.flatMap((s) => (s.derived ? [{ sensorId: s.sensorId, derived: s.derived }] : [])),
+      sensorStates.flatMap((s) => (s.lastSeen !== null ? [{ sensorId: s.sensorId, at: s.lastSeen }] : [])),
+    );
+    for (const alert of await this.deps.alerts.listOpen()) this.open.set(alert.id, alert);
+
+    this.unsubscribe.push(
+      this.deps.events.on('readings.accepted', (e) => this.onReadings(e.readings)),
+      this.deps.events.on('sensor.registered', (e) => {
+        if (this.engine) upsertSensor(this.engine, sensorInfoOf(e.sensor));
+      }),
+    );
+    this.timers.push(
+      setInterval(() => this.tick(), this.deps.settings.tickMs),
+      setInterval(() => void this.persist(), this.deps.settings.persistMs),
+    );
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Stop timers, wait for pending writes and save engine state. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.chain;
+    await this.persist();
+  }
+
+  /** Waits until every outcome produced so far is stored and announced. */
+  async settled(): Promise<void> {
+    await this.chain;
+  }
+
+  /** Replace the rule set live (unchanged rules keep their state). */
+  applyRules(rules: readonly Rule[]): void {
+    if (!this.engine) return;
+    this.rules = new Map(rules.map((r) => [r.id, r]));
+    const { outcomes } = setRules(this.engine, rules, this.deps.clock());
+    this.enqueue(outcomes);
+  }
+
+  /** Feed readings (the 'readings.accepted' listener; also used by tests). */
+  onReadings(readings: readonly Reading[]): void {
+    const engine = this.engine;
+    if (!engine) return;
+    const outcomes: Outcome[] = [];
+    const now = this.deps.clock();
+    for (const r of readings) {
+      const out = step(
+        engine,
+        { type: 'reading', sensorId: r.sensorId, observedAt: r.observedAt, values: r.values },
+        now,
+      ).outcomes;
+      for (const o of out) outcomes.push(o);
+    }
+    this.enqueue(outcomes);
+  }
+
+  /** Clock-driven work: no-data and completeness rules, hysteresis timers, escalation. */
+  tick(): void {
+    const engine = this.engine;
+    if (!engine) return;
+    const now = this.deps.clock();
+    this.enqueue(step(engine, { type: 'tick' }, now).outcomes);
+    this.chain = this.chain
+      .then(() => this.escalate(now))
+      .catch((err) => this.deps.onError('escalation failed', err));
+  }
+
+  private enqueue(outcomes: readonly Outcome[]): void {
+    if (outcomes.length === 0) return;
+    this.chain = this.chain
+      .then(async () => {
+        for (const o of outcomes) if (o.type === 'alert') await this.apply(o);
+      })
+      .catch((err) => this.deps.onError('applying rule outcomes failed', err));
+  }
+
+  /** Write changed engine state (timers, baselines, rolling means). */
+  async persist(): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    try {
+      const subjects = snapshot(engine);
+      const sensors = sensorSnapshot(engine);
+      if (subjects.length || sensors.length)
+        await this.deps.ruleState.save(subjects, sensors, this.deps.clock());
+    } catch (err) {
+      this.deps.onError('saving rule engine state failed', err);
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Outcomes → alerts
+
+  private titleOf(o: AlertOutcome): Alert['title'] {
+    const rule = this.rules.get(o.ruleId);
+    const name = rule?.name ?? { zh: o.ruleId, en: o.ruleId };
+    const subject = this.subjectName(o);
+    return { zh: `${name.zh} · ${subject.zh}`, en: `${name.en} · ${subject.en}` };
+  }
+
+  private subjectName(o: AlertOutcome): { zh: string; en: string } {
+    const { type, id } = o.subject;
+    if (type === 'sensor') return this.deps.catalog.sensor(id)?.name ?? { zh: id, en: id };
+    if (type === 'cell') return this.deps.catalog.gridCell(id)?.name ?? { zh: id, en: id };
+    if (type === 'district') return this.deps.catalog.district(id)?.name ?? { zh: id, en: id };
+    return o.area?.name ?? { zh: id, en: id };
+  }
+
+  private labelsOf(o: AlertOutcome, districtId?: string, gridCellId?: string): Record<string, string> {
+    const rule = this.rules.get(o.ruleId);
+    return {
+      ...(rule?.labels ?? {}),
+      ruleId: o.ruleId,
+      ruleKind: o.ruleKind,
+      severity: o.severity,
+      subjectType: o.subject.type,
+      subjectId: o.subject.id,
+      ...(o.metric && { metric: o.metric }),
+      ...(o.sensor && { sensorId: o.sensor.id, sensorKind: o.sensor.kind, subtype: o.sensor.subtype }),
+      ...(districtId && { districtId }),
+      ...(gridCellId && { gridCellId }),
+    };
+  }
+
+  private newAlert(o: AlertOutcome, state: AlertState, now: number): Alert {
+    const districtId =
+      o.sensor?.districtId ??
+      (o.subject.type === 'district'
+        ? o.subject.id
+        : o.subject.type === 'cell'
+          ? this.deps.catalog.gridCell(o.subject.id)?.districtId
+          : undefined) ??
+      undefined;
+    const gridCellId =
+      o.sensor?.gridCellId ?? (o.subject.type === 'cell' ? o.subject.id : undefined) ?? undefined;
+    const location =
+      o.sensor?.location ??
+      (o.subject.type === 'cell' ? this.deps.catalog.gridCell(o.subject.id)?.centroid : undefined) ??
+      (o.subject.type === 'district' ? this.deps.catalog.district(o.subject.id)?.centroid : undefined);
+    return {
+      id: randomUUID(),
+      ruleId: o.ruleId,
+      ruleVersion: o.ruleVersion,
+      ruleKind: o.ruleKind,
+      subject: o.subject,
+      severity: o.severity,
+      state,
+      title: this.titleOf(o),
+      ...(o.metric !== undefined && { metric: o.metric.startsWith('aqi') ? 'aqi' : o.metric }),
+      ...(o.value !== undefined && { value: o.value }),
+      ...(o.score !== undefined && { score: o.score }),
+      ...(location && { location }),
+      ...(districtId && { districtId }),
+      ...(gridCellId && { gridCellId }),
+      startsAt: o.startsAt,
+      ...(state === 'firing' && { firingAt: o.at }),
+      updatedAt: now,
+      flapping: o.flapping,
+      labels: this.labelsOf(o, districtId, gridCellId),
+      ...(o.detail && { detail: { ...o.detail } }),
+    };
+  }
+
+  private async apply(o: AlertOutcome): Promise<void> {
+    this.applied++;
+    const now = this.deps.clock();
+    const existing = await this.deps.alerts.findOpen(o.ruleId, o.subject.type, o.subject.id);
+    const event = (alertId: string, type: string, data?: Record<string, unknown>): AlertEventRecord => ({
+      alertId,
+      at: now,
+      type,
+      actor: 'system',
+      ...(data && { data }),
+    });
+
+    if (!existing) {
+      if (
+        o.change !== 'pending' &&
+        o.change !== 'firing' &&
+        o.change !== 'severity' &&
+        o.change !== 'flapping'
+      )
+        return;
+      // A severity or flapping change with no open alert: the engine kept firing across a
+      // restart or rule change while the alert was closed; open a fresh one.
+      const state: AlertState = o.change === 'pending' ? 'pending' : 'firing';
+      const fresh = this.newAlert(o, state, now);
+      const { alert, inserted } = await this.deps.alerts.insertOpen(
+        fresh,
+        event(fresh.id, state === 'pending' ? 'pending' : 'firing', { severity: o.severity, value: o.value }),
+      );
+      if (inserted) {
+        this.open.set(alert.id, alert);
+        this.deps.events.emit('alert.raised', { alert });
+        return;
+      }
+      // Another writer opened it first: apply this change to theirs.
+      return this.change(alert, o, now);
+    }
+    return this.change(existing, o, now);
+  }
+
+  private async change(alert: Alert, o: AlertOutcome, now: number): Promise<void> {
+    let next: Alert;
+    switch (o.change) {
+      case 'pending':
+        return; // already open
+      case 'firing':
+        next = {
+          ...alert,
+          state: alert.state === 'pending' ? 'firing' : alert.state,
+          firingAt: alert.firingAt ?? o.at,
+          severity: o.severity,
+          ruleVersion: o.ruleVersion,
+          flapping: o.flapping,
+        };
+        break;
+      case 'severity':
+        next = { ...alert, severity: o.severity, labels: { ...(alert.labels ?? {}), severity: o.severity } };
+        break;
+      case 'flapping':
+        next = { ...alert, flapping: o.flapping };
+        break;
+      case 'resolved':
+        next = { ...alert, state: 'resolved', resolvedAt: o.at, flapping: false };
+        break;
+      case 'cancelled':
+        next = { ...alert, state: 'closed', closed: { at: now, by: 'system', reason: 'cancelled' } };
+        break;
+    }
+    next = {
+      ...next,
+      updatedAt: now,
+      ...(o.value !== undefined && { value: o.value }),
+      ...(o.score !== undefined && { score: o.score }),
+      ...(o.detail && { detail: { ...o.detail } }),
+    };
+    await this.deps.alerts.update(next, {
+      alertId: alert.id,
+      at: now,
+      type: o.change,
+      actor: 'system',
+      data: { severity: next.severity, ...(o.value !== undefined && { value: o.value }) },
+    });
+    this.track(next);
+    this.deps.events.emit('alert.updated', { alert: next });
+  }
+
+  private track(alert: Alert): void {
+    if (alert.state === 'pending' || alert.state === 'firing' || alert.state === 'acknowledged')
+      this.open.set(alert.id, alert);
+    else this.open.delete(alert.id);
+  }
+
+  /** Red alerts not acknowledged within their rule's escalation time escalate (once). */
+  private async escalate(now: number): Promise<void> {
+    for (const alert of [...this.open.values()]) {
+      if (alert.severity !== 'red' || alert.state !== 'firing' || alert.escalatedAt !== undefined) continue;
+      const after = this.rules.get(alert.ruleId)?.escalateAfter ?? this.deps.settings.escalateRedAfterS;
+      if (now - (alert.firingAt ?? alert.startsAt) < after * 1000) continue;
+      const next: Alert = { ...alert, escalatedAt: now, updatedAt: now };
+      await this.deps.alerts.update(next, {
+        alertId: alert.id,
+        at: now,
+        type: 'escalated',
+        actor: 'system',
+        data: { afterSeconds: after },
+      });
+      this.track(next);
+      await this.deps.audit.record({
+        actor: SYSTEM,
+        action: 'alert.escalate',
+        target: { type: 'alert', id: alert.id },
+        after: { severity: alert.severity, afterSeconds: after },
+        origin: { via: 'system' },
+      });
+      this.deps.events.emit('alert.updated', { alert: next });
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Operator actions (serialised with the engine's writes)
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** 确认 — acknowledge a firing alert, with a comment. */
+  acknowledge(id: string, by: { id: string; name: string }, comment: string): Promise<Alert> {
+    return this.serial(async () => {
+      const alert = await this.deps.alerts.find(id);
+      if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
+      if (alert.state !== 'firing') {
+        throw new AlertActionError(
+          'conflict',
+          `alert ${id} is ${alert.state}; only a firing alert can be acknowledged`,
+        );
+      }
+      const now = this.deps.clock();
+      const next: Alert = {
+        ...alert,
+        state: 'acknowledged',
+        acknowledged: { at: now, by: by.id, byName: by.name, comment },
+        updatedAt: now,
+      };
+      await this.deps.alerts.update(next, {
+        alertId: id,
+        at: now,
+        type: 'acknowledged',
+        actor: by.id,
+        data: { comment },
+      });
+      this.track(next);
+      this.deps.events.emit('alert.updated', { alert: next });
+      return next;
+    });
+  }
+
+  /** 关闭 — close a resolved alert (an open one must resolve first, or be silenced). */
+  close(id: string, by: { id: string }, comment: string): Promise<Alert> {
+    return this.serial(async () => {
+      const alert = await this.deps.alerts.find(id);
+      if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
+      if (alert.state !== 'resolved') {
+        throw new AlertActionError(
+          'conflict',
+          `alert ${id} is ${alert.state}; only a resolved alert can be closed`,
+        );
+      }
+      const now = this.deps.clock();
+      const next: Alert = {
+        ...alert,
+        state: 'closed',
+        closed: { at: now, by: by.id, reason: 'operator', comment },
+        updatedAt: now,
+      };
+      await this.deps.alerts.update(next, {
+        alertId: id,
+        at: now,
+        type: 'closed',
+        actor: by.id,
+        data: { comment },
+      });
+      this.track(next);
+      this.deps.events.emit('alert.updated', { alert: next });
+      return next;
+    });
+  }
+
+  /** 派单 — link the alert to the work order dispatched for it. */
+  linkWorkOrder(id: string, workOrderId: string, by: { id: string }): Promise<Alert> {
+    return this.serial(async () => {
+      const alert = await this.deps.alerts.find(id);
+      if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
+      if (alert.state === 'closed') throw new AlertActionError('conflict', `alert ${id} is closed`);
+      const now = this.deps.clock();
+      const next: Alert = { ...alert, workOrderId, updatedAt: now };
+      await this.deps.alerts.update(next, {
+        alertId: id,
+        at: now,
+        type: 'linked',
+        actor: by.id,
+        data: { workOrderId },
+      });
+      this.track(next);
+      this.deps.events.emit('alert.updated', { alert: next });
+      return next;
+    });
+  }
+
+  find(id: string): Promise<Alert | null> {
+    return this.deps.alerts.find(id);
+  }
+
+  query(filter: AlertFilter): Promise<{ items: Alert[]; total: number }> {
+    return this.deps.alerts.query(filter);
+  }
+
+  history(id: string): Promise<AlertEventRecord[]> {
+    return this.deps.alerts.events(id);
+  }
+
+  periodStats(filter: AlertStatsFilter): Promise<AlertStatsRow[]> {
+    return this.deps.alerts.stats(filter);
+  }
+
+  /** Counters for /api/health and the bench. */
+  stats(): { rules: number; openAlerts: number; outcomesApplied: number; unknownSensorReadings: number } {
+    return {
+      rules: this.rules.size,
+      openAlerts: this.open.size,
+      outcomesApplied: this.applied,
+      unknownSensorReadings: this.engine?.unknownSensorReadings ?? 0,
+    };
+  }
+}
