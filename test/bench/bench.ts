@@ -3,9 +3,11 @@
  * server as a child process, drives it through MQTT, HTTP and Socket.IO from
  * this process, prints the figures as Markdown tables and writes them to
  * bench-results/bench-<timestamp>.json. Targets are reported, never asserted:
- * the exit code is 0 unless something crashes. See docs/BENCHMARKS.md.
+ * the exit code is 0 unless something crashes. See docs/BENCHMARKS.md. First, without a
+ * server, the anomaly detector's quality on labelled series (detectorQuality.ts).
  *
  *   npm run bench [-- --rows mqtt-batched,fanout] [--server-env PUSH_INTERVAL_MS=50] [--cpu-prof DIR]
+ *   npm run bench -- --detector-only      (only the anomaly detector section)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Sensor } from '../../shared/schemas/sensor.schema';
+import { detectorQualityTable, runDetectorQuality, type DetectorQualityRow } from './detectorQuality';
 import { ReadingFactory } from './readings';
 import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf } from './report';
 import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
@@ -30,6 +33,8 @@ interface Options {
   /** Config variables for the server (experiments: PUSH_INTERVAL_MS, WRITE_FLUSH_MS, …). */
   serverEnv: Record<string, string>;
   cpuProfDir: string | undefined;
+  /** Only the anomaly detector section: no server. */
+  detectorOnly: boolean;
 }
 
 function parseOptions(): Options {
@@ -38,6 +43,7 @@ function parseOptions(): Options {
       rows: { type: 'string' },
       'server-env': { type: 'string', multiple: true },
       'cpu-prof': { type: 'string' },
+      'detector-only': { type: 'boolean' },
     },
   });
   const rows = values.rows?.split(',') ?? [...ROW_IDS];
@@ -52,7 +58,12 @@ function parseOptions(): Options {
     if (at < 1) throw new Error(`--server-env wants KEY=VALUE, got ${kv}`);
     serverEnv[kv.slice(0, at)] = kv.slice(at + 1);
   }
-  return { rows: rows as RowId[], serverEnv, cpuProfDir: values['cpu-prof'] };
+  return {
+    rows: rows as RowId[],
+    serverEnv,
+    cpuProfDir: values['cpu-prof'],
+    detectorOnly: values['detector-only'] ?? false,
+  };
 }
 
 async function loadSensors(url: string): Promise<Sensor[]> {
@@ -96,6 +107,14 @@ async function main(): Promise<void> {
       `${Object.keys(options.serverEnv).length > 0 ? `, server env ${JSON.stringify(options.serverEnv)}` : ''}\n`,
   );
 
+  process.stdout.write('anomaly detector on labelled series… ');
+  const detectorQuality = runDetectorQuality();
+  process.stdout.write(`\n\n### Anomaly detector quality\n\n${detectorQualityTable(detectorQuality)}\n\n`);
+  if (options.detectorOnly) {
+    writeReport(startedAt, { startedAt: startedAt.toISOString(), machine, commit, detectorQuality });
+    return;
+  }
+
   const server = await startServerProcess({
     repoRoot,
     env: options.serverEnv,
@@ -128,17 +147,24 @@ async function main(): Promise<void> {
       `### Server during each row\n\n${serverTable(rows)}\n\n${serverTableLegend(machine.cores)}\n`,
   );
 
-  const outDir = join(repoRoot, 'bench-results');
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  const report = {
+  writeReport(startedAt, {
     startedAt: startedAt.toISOString(),
     machine,
     commit,
     serverEnv: options.serverEnv,
     plan: PLAN,
     rows: rows.map((r) => ({ ...r, verdict: verdictOf(r.value, r.target) })),
-  };
+    detectorQuality,
+  });
+}
+
+function writeReport(
+  startedAt: Date,
+  report: Record<string, unknown> & { detectorQuality: DetectorQualityRow[] },
+): void {
+  const outDir = join(repoRoot, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\nWrote ${relative(process.cwd(), file)}\n`);
 }
