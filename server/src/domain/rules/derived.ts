@@ -101,18 +101,18 @@ export function stationConcentrations(air: NonNullable<DerivedState['air']>, at:
 }
 
 /**
- * Updates a sensor's derived state with one reading and returns the derived samples
+ * Updates a sensor's derived state (air stations only; `undefined` for others) with one reading and returns the derived samples
  * (`aqi:<standard>`, `tti`, `tpi`, `congestion`) the current rules want.
  */
 export function deriveSamples(
-  state: DerivedState,
+  state: DerivedState | undefined,
   sensor: SensorInfo,
   values: Readonly<Record<string, number>>,
   at: number,
   wanted: DerivedWanted,
 ): Sample[] {
   const samples: Sample[] = [];
-  if (wanted.aqiStandards.size > 0 && sensor.kind === 'air') {
+  if (state && wanted.aqiStandards.size > 0 && sensor.kind === 'air') {
     let touched = false;
     for (const p of POLLUTANTS) {
       const v = values[p];

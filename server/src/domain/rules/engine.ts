@@ -95,6 +95,8 @@ interface SubjectRecord {
 
 interface CompiledRule {
   rule: Rule;
+  /** When the engine started applying this version (engine start or rule change), epoch ms. */
+  since: number;
   kind: AnyRuleKind;
   ctx: KindContext<unknown>;
   settings: LifecycleSettings;
@@ -129,8 +131,6 @@ export interface EngineState {
   resolved: Map<string, Map<string, CompiledRule[]>>;
   /** Subjects whose lifecycle needs the clock (recovering). */
   timed: Set<SubjectRecord>;
-  /** When the engine was created (for sensors never heard from). */
-  startedAt: number;
   /** Readings of sensors the engine does not know. */
   unknownSensorReadings: number;
   /** Sensors whose last-seen time or derived state changed since the last `sensorSnapshot`. */
@@ -164,7 +164,7 @@ function compileScope(rule: Rule, inPolygon: PolygonTest): (sensor: SensorInfo) 
     (!polygon || (sensor.location !== null && inPolygon(sensor.location, polygon)));
 }
 
-function compileRule(rule: Rule, options: EngineOptions): CompiledRule {
+function compileRule(rule: Rule, options: EngineOptions, since: number): CompiledRule {
   const kind = kindOf(rule.kind);
   // Rules reach the engine validated; parse again so defaults and units are always applied.
   const params = kind.paramsSchema.parse(rule.params);
@@ -173,6 +173,7 @@ function compileRule(rule: Rule, options: EngineOptions): CompiledRule {
   const watched = metrics.find((m) => m !== '*');
   return {
     rule,
+    since,
     kind,
     ctx: { params, rule },
     settings: { forSec: rule.for, keepFiringForSec: rule.keepFiringFor, flap },
@@ -267,11 +268,10 @@ export function createEngine(
     index: { bySensor: new Map(), byCell: new Map(), byDistrict: new Map(), general: new Map() },
     resolved: new Map(),
     timed: new Set(),
-    startedAt: now,
     unknownSensorReadings: 0,
     dirtySensors: new Set(),
   };
-  for (const rule of rules) if (rule.enabled) state.rules.set(rule.id, compileRule(rule, options));
+  for (const rule of rules) if (rule.enabled) state.rules.set(rule.id, compileRule(rule, options, now));
   rebuildIndex(state);
   return state;
 }
@@ -292,7 +292,7 @@ export function setRules(state: EngineState, rules: readonly Rule[], now: number
       next.set(rule.id, old);
       continue;
     }
-    const compiled = compileRule(rule, state.options);
+    const compiled = compileRule(rule, state.options, now);
     if (old && old.rule.kind === rule.kind) {
       for (const [key, rec] of old.subjects) {
         compiled.subjects.set(key, { ...rec, dirty: true });
@@ -518,8 +518,9 @@ function onReading(
     );
   }
   if (state.wanted.aqiStandards.size > 0 || state.wanted.traffic) {
+    // Only air stations keep derived state (rolling means); traffic indices are per reading.
     let derived = state.derived.get(sensor.id);
-    if (!derived) state.derived.set(sensor.id, (derived = {}));
+    if (!derived && sensor.kind === 'air') state.derived.set(sensor.id, (derived = {}));
     for (const sample of deriveSamples(derived, sensor, input.values, at, state.wanted)) {
       applySample(state, sensor, sample, sample.metric, outcomes);
     }
@@ -534,7 +535,8 @@ function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
     if (kind.subject === 'sensor') {
       for (const sensor of state.sensors.values()) {
         if (!compiled.inScope(sensor)) continue;
-        const rec = sensorSubject(compiled, sensor, now);
+        // A sensor never heard from is silent since the rule started watching, not since this tick.
+        const rec = sensorSubject(compiled, sensor, compiled.since);
         const judged = kind.onTick(rec.kindState, now, compiled.ctx, sensor, state.lastSeen.get(sensor.id));
         rec.kindState = judged.state;
         judge(state, compiled, rec, judged.verdict, now, outcomes);
@@ -669,7 +671,7 @@ export function restore(
   return { restored, skipped };
 }
 
-/** Open (non-inactive) subjects of every rule: what the alerting service reconciles after a restart. */
+/** Open (non-inactive) subjects of every rule, for inspection (tests, diagnostics). */
 export function activeSubjects(
   state: EngineState,
 ): Array<{ ruleId: string; subject: AlertSubject; phase: string }> {

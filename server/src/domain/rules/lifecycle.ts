@@ -80,6 +80,9 @@ export function applyVerdict(
   settings: LifecycleSettings,
 ): LifecycleStep {
   if (verdict === null || at < s.lastAt) return { state: s, changes: NONE };
+  // The common case on the hot path: nothing is or was wrong. The state stays the same object,
+  // so the engine neither allocates nor marks it for saving.
+  if (!verdict.active && s.phase === 'inactive') return { state: s, changes: NONE };
   const severity = verdict.severity ?? s.severity;
   const base = { ...s, lastAt: at, value: verdict.value ?? s.value, score: verdict.score ?? s.score };
 
@@ -108,7 +111,7 @@ export function applyVerdict(
 
   switch (s.phase) {
     case 'inactive':
-      return { state: base, changes: NONE };
+      return { state: s, changes: NONE }; // handled above; kept for exhaustiveness
     case 'pending':
       return step({ ...base, phase: 'inactive', phaseSince: at }, 'cancelled');
     case 'firing':

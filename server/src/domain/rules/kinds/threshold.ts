@@ -21,15 +21,21 @@ export interface ThresholdState {
   latched: boolean[];
 }
 
-/** Levels holding for `value`, given which were latched before. */
+/**
+ * Levels holding for `value`, given which were latched before. Returns `latched` itself when
+ * nothing changed, so callers can keep their state object (no allocation, nothing to save).
+ */
 export function latchLevels(levels: readonly Level[], latched: readonly boolean[], value: number): boolean[] {
-  return levels.map((level, i) => {
+  const next = levels.map((level, i) => {
     if (compare(value, level.op, level.value)) return true;
     if (!latched[i] || level.clear === undefined) return false;
     // Latched: holds until the value crosses the clear value the other way.
     const up = level.op === '>' || level.op === '>=';
     return up ? value >= level.clear : value <= level.clear;
   });
+  return next.length === latched.length && next.every((v, i) => v === latched[i])
+    ? (latched as boolean[])
+    : next;
 }
 
 /** The most severe latched level, or undefined. */
@@ -66,7 +72,7 @@ export const thresholdKind: SensorRuleKind<ThresholdParams, ThresholdState> = {
     const latched = latchLevels(ctx.params.levels, state.latched, sample.value);
     const severity = worstLevel(ctx.params.levels, latched);
     return {
-      state: { latched },
+      state: latched === state.latched ? state : { latched },
       verdict: { active: severity !== undefined, severity, value: sample.value, detail: sample.detail },
     };
   },
