@@ -164,6 +164,15 @@ export const AlertEventSchema = z.object({
 
 export const AlertDetailSchema = z.object({ alert: AlertSchema, events: z.array(AlertEventSchema) });
 
-export const AlertAcknowledgeSchema = z.object({ comment: z.string().trim().max(1000).default('') }).strict();
-export const AlertCloseSchema = z.object({ comment: z.string().trim().max(1000).default('') }).strict();
+/** Answer of `GET /api/v1/alerts/stats`. */
+export const AlertStatsResponseSchema = z.object({
+  from: EpochMsSchema,
+  to: EpochMsSchema,
+  period: z.enum(['hour', 'day', 'week']),
+  rows: z.array(AlertStatsRowSchema),
+});
+export type AlertStatsResponse = z.infer<typeof AlertStatsResponseSchema>;
+
+/** Body of acknowledge and close: the operator's comment. */
+export const AlertCommentSchema = z.object({ comment: z.string().trim().max(1000).default('') }).strict();
 export const AlertLinkWorkOrderSchema = z.object({ workOrderId: IdSchema }).strict();

@@ -1,17 +1,20 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import {
-  AlertAcknowledgeSchema,
-  AlertCloseSchema,
+  AlertCommentSchema,
   AlertLinkWorkOrderSchema,
   AlertQuerySchema,
   AlertStatsQuerySchema,
   type Alert,
+  type AlertStatsResponse,
 } from '@shared/schemas/alert.schema';
 import { reachesCell, reachesDistrict, reachesWholeCity, type Reach } from '../domain/access';
 import { AlertActionError, type AlertingService } from '../services/alerting.service';
 import type { AuditService } from '../services/audit.service';
 import type { CatalogService } from '../services/catalog.service';
+import type { Principal } from '../services/identity.service';
 import { reachOf } from '../services/reach';
+import type { RouteKey } from './routeAccess';
 import { auditActor, auditOrigin, guard, requirePrincipal } from './auth';
 import { ApiError, parseOr400 } from './errors';
 
@@ -90,7 +93,8 @@ export function alertsRoutes(deps: {
       districtIds: districtFilter(reach, q.districtId),
       ruleId: q.ruleId,
     });
-    res.json({ from, to, period: q.period, rows });
+    const body: AlertStatsResponse = { from, to, period: q.period, rows };
+    res.json(body);
   });
 
   r.get('/alerts/:id', guard('GET /api/v1/alerts/:id'), async (req, res) => {
@@ -98,57 +102,63 @@ export function alertsRoutes(deps: {
     res.json({ alert, events: await alerting.history(alert.id) });
   });
 
-  r.post('/alerts/:id/acknowledge', guard('POST /api/v1/alerts/:id/acknowledge'), async (req, res) => {
-    const body = parseOr400(AlertAcknowledgeSchema, req.body ?? {}, 'body');
-    const alert = await loadReached(String(req.params['id']), res);
-    const { user } = requirePrincipal(res);
-    const next = await alerting
-      .acknowledge(alert.id, { id: user.id, name: user.displayName }, body.comment)
-      .catch(actionError);
-    await audit.record({
-      actor: auditActor(res),
-      action: 'alert.acknowledge',
-      target: { type: 'alert', id: alert.id },
+  /** An operator action on one alert in the caller's reach: parse, act, audit, answer with the alert. */
+  const action = <S extends z.ZodType>(
+    key: RouteKey & `POST /api/v1/alerts/:id/${string}`,
+    schema: S,
+    auditAction: string,
+    run: (alert: Alert, body: z.output<S>, user: Principal['user']) => Promise<Alert>,
+    summary: (
+      alert: Alert,
+      next: Alert,
+      body: z.output<S>,
+    ) => Record<'before' | 'after', Record<string, unknown>>,
+  ) =>
+    r.post(key.slice('POST /api/v1'.length), guard(key), async (req, res) => {
+      const body = parseOr400(schema, req.body ?? {}, 'body');
+      const alert = await loadReached(String(req.params['id']), res);
+      const next = await run(alert, body, requirePrincipal(res).user).catch(actionError);
+      await audit.record({
+        actor: auditActor(res),
+        action: auditAction,
+        target: { type: 'alert', id: alert.id },
+        ...summary(alert, next, body),
+        origin: auditOrigin(req),
+      });
+      res.json(next);
+    });
+
+  action(
+    'POST /api/v1/alerts/:id/acknowledge',
+    AlertCommentSchema,
+    'alert.acknowledge',
+    (alert, body, user) =>
+      alerting.acknowledge(alert.id, { id: user.id, name: user.displayName }, body.comment),
+    (alert, next, body) => ({
       before: { state: alert.state },
       after: { state: next.state, comment: body.comment },
-      origin: auditOrigin(req),
-    });
-    res.json(next);
-  });
-
-  r.post('/alerts/:id/close', guard('POST /api/v1/alerts/:id/close'), async (req, res) => {
-    const body = parseOr400(AlertCloseSchema, req.body ?? {}, 'body');
-    const alert = await loadReached(String(req.params['id']), res);
-    const next = await alerting
-      .close(alert.id, { id: requirePrincipal(res).user.id }, body.comment)
-      .catch(actionError);
-    await audit.record({
-      actor: auditActor(res),
-      action: 'alert.close',
-      target: { type: 'alert', id: alert.id },
+    }),
+  );
+  action(
+    'POST /api/v1/alerts/:id/close',
+    AlertCommentSchema,
+    'alert.close',
+    (alert, body, user) => alerting.close(alert.id, { id: user.id }, body.comment),
+    (alert, next, body) => ({
       before: { state: alert.state },
       after: { state: next.state, comment: body.comment },
-      origin: auditOrigin(req),
-    });
-    res.json(next);
-  });
-
-  r.post('/alerts/:id/work-order', guard('POST /api/v1/alerts/:id/work-order'), async (req, res) => {
-    const body = parseOr400(AlertLinkWorkOrderSchema, req.body ?? {}, 'body');
-    const alert = await loadReached(String(req.params['id']), res);
-    const next = await alerting
-      .linkWorkOrder(alert.id, body.workOrderId, { id: requirePrincipal(res).user.id })
-      .catch(actionError);
-    await audit.record({
-      actor: auditActor(res),
-      action: 'alert.link',
-      target: { type: 'alert', id: alert.id },
+    }),
+  );
+  action(
+    'POST /api/v1/alerts/:id/work-order',
+    AlertLinkWorkOrderSchema,
+    'alert.link',
+    (alert, body, user) => alerting.linkWorkOrder(alert.id, body.workOrderId, { id: user.id }),
+    (alert, _next, body) => ({
       before: { workOrderId: alert.workOrderId ?? null },
       after: { workOrderId: body.workOrderId },
-      origin: auditOrigin(req),
-    });
-    res.json(next);
-  });
+    }),
+  );
 
   return r;
 }

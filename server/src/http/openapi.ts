@@ -26,14 +26,13 @@ import {
 } from '@shared/schemas/reading.schema';
 import { SensorSchema } from '@shared/schemas/sensor.schema';
 import {
-  AlertAcknowledgeSchema,
-  AlertCloseSchema,
+  AlertCommentSchema,
   AlertDetailSchema,
   AlertLinkWorkOrderSchema,
   AlertQuerySchema,
   AlertSchema,
   AlertStatsQuerySchema,
-  AlertStatsRowSchema,
+  AlertStatsResponseSchema,
 } from '@shared/schemas/alert.schema';
 import {
   RuleCreateBodySchema,
@@ -340,17 +339,7 @@ export function buildOpenApi(version: string): JsonSchema {
             'Alert counts per severity, MTTA and MTTR per hour, day or week (Asia/Shanghai) (alerts:read)',
           parameters: queryParams(AlertStatsQuerySchema),
           responses: {
-            '200': {
-              ...json(
-                z.object({
-                  from: z.number(),
-                  to: z.number(),
-                  period: z.string(),
-                  rows: z.array(AlertStatsRowSchema),
-                }),
-                'statistics',
-              ),
-            },
+            '200': json(AlertStatsResponseSchema, 'statistics'),
             '403': errorResponse('not allowed'),
           },
         },
@@ -369,7 +358,7 @@ export function buildOpenApi(version: string): JsonSchema {
         post: {
           summary: '确认 — acknowledge a firing alert with a comment (alerts:handle); audited',
           parameters: [idParam('id', 'alert id')],
-          requestBody: { required: false, ...json(AlertAcknowledgeSchema, 'comment', 'input') },
+          requestBody: { required: false, ...json(AlertCommentSchema, 'comment', 'input') },
           responses: {
             '200': json(AlertSchema, 'acknowledged'),
             '404': errorResponse('no such alert in your area'),
@@ -381,7 +370,7 @@ export function buildOpenApi(version: string): JsonSchema {
         post: {
           summary: 'Close a resolved alert (alerts:handle); audited',
           parameters: [idParam('id', 'alert id')],
-          requestBody: { required: false, ...json(AlertCloseSchema, 'comment', 'input') },
+          requestBody: { required: false, ...json(AlertCommentSchema, 'comment', 'input') },
           responses: {
             '200': json(AlertSchema, 'closed'),
             '404': errorResponse('no such alert in your area'),

@@ -92,7 +92,6 @@ export class AlertingService {
   private chain: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: Array<() => void> = [];
-  private applied = 0;
 
   constructor(private readonly deps: AlertingDeps) {}
 
@@ -241,10 +240,8 @@ export class AlertingService {
         ? o.subject.id
         : o.subject.type === 'cell'
           ? this.deps.catalog.gridCell(o.subject.id)?.districtId
-          : undefined) ??
-      undefined;
-    const gridCellId =
-      o.sensor?.gridCellId ?? (o.subject.type === 'cell' ? o.subject.id : undefined) ?? undefined;
+          : undefined);
+    const gridCellId = o.sensor?.gridCellId ?? (o.subject.type === 'cell' ? o.subject.id : undefined);
     const location =
       o.sensor?.location ??
       (o.subject.type === 'cell' ? this.deps.catalog.gridCell(o.subject.id)?.centroid : undefined) ??
@@ -274,7 +271,6 @@ export class AlertingService {
   }
 
   private async apply(o: AlertOutcome): Promise<void> {
-    this.applied++;
     const now = this.deps.clock();
     const existing = await this.deps.alerts.findOpen(o.ruleId, o.subject.type, o.subject.id);
     const event = (alertId: string, type: string, data?: Record<string, unknown>): AlertEventRecord => ({
@@ -347,13 +343,18 @@ export class AlertingService {
       ...(o.score !== undefined && { score: o.score }),
       ...(o.detail && { detail: { ...o.detail } }),
     };
-    await this.deps.alerts.update(next, {
+    await this.save(next, {
       alertId: alert.id,
       at: now,
       type: o.change,
       actor: 'system',
       data: { severity: next.severity, ...(o.value !== undefined && { value: o.value }) },
     });
+  }
+
+  /** Store a changed alert with its event, keep the open-alert mirror, announce it. */
+  private async save(next: Alert, event: AlertEventRecord): Promise<void> {
+    await this.deps.alerts.update(next, event);
     this.track(next);
     this.deps.events.emit('alert.updated', { alert: next });
   }
@@ -370,15 +371,10 @@ export class AlertingService {
       if (alert.severity !== 'red' || alert.state !== 'firing' || alert.escalatedAt !== undefined) continue;
       const after = this.rules.get(alert.ruleId)?.escalateAfter ?? this.deps.settings.escalateRedAfterS;
       if (now - (alert.firingAt ?? alert.startsAt) < after * 1000) continue;
-      const next: Alert = { ...alert, escalatedAt: now, updatedAt: now };
-      await this.deps.alerts.update(next, {
-        alertId: alert.id,
-        at: now,
-        type: 'escalated',
-        actor: 'system',
-        data: { afterSeconds: after },
-      });
-      this.track(next);
+      await this.save(
+        { ...alert, escalatedAt: now, updatedAt: now },
+        { alertId: alert.id, at: now, type: 'escalated', actor: 'system', data: { afterSeconds: after } },
+      );
       await this.deps.audit.record({
         actor: SYSTEM,
         action: 'alert.escalate',
@@ -386,7 +382,6 @@ export class AlertingService {
         after: { severity: alert.severity, afterSeconds: after },
         origin: { via: 'system' },
       });
-      this.deps.events.emit('alert.updated', { alert: next });
     }
   }
 
@@ -402,87 +397,64 @@ export class AlertingService {
     return run;
   }
 
-  /** 确认 — acknowledge a firing alert, with a comment. */
-  acknowledge(id: string, by: { id: string; name: string }, comment: string): Promise<Alert> {
+  /**
+   * One operator action: load the alert, refuse it when `refusal` says why, store the
+   * changed alert with its event, announce it.
+   */
+  private operate(
+    id: string,
+    actor: string,
+    event: { type: string; data: Record<string, unknown> },
+    refusal: (alert: Alert) => string | null,
+    change: (alert: Alert, now: number) => Alert,
+  ): Promise<Alert> {
     return this.serial(async () => {
       const alert = await this.deps.alerts.find(id);
       if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
-      if (alert.state !== 'firing') {
-        throw new AlertActionError(
-          'conflict',
-          `alert ${id} is ${alert.state}; only a firing alert can be acknowledged`,
-        );
-      }
+      const refused = refusal(alert);
+      if (refused) throw new AlertActionError('conflict', `alert ${id} ${refused}`);
       const now = this.deps.clock();
-      const next: Alert = {
-        ...alert,
-        state: 'acknowledged',
-        acknowledged: { at: now, by: by.id, byName: by.name, comment },
-        updatedAt: now,
-      };
-      await this.deps.alerts.update(next, {
-        alertId: id,
-        at: now,
-        type: 'acknowledged',
-        actor: by.id,
-        data: { comment },
-      });
-      this.track(next);
-      this.deps.events.emit('alert.updated', { alert: next });
+      const next = { ...change(alert, now), updatedAt: now };
+      await this.save(next, { alertId: id, at: now, actor, ...event });
       return next;
     });
+  }
+
+  /** 确认 — acknowledge a firing alert, with a comment. */
+  acknowledge(id: string, by: { id: string; name: string }, comment: string): Promise<Alert> {
+    return this.operate(
+      id,
+      by.id,
+      { type: 'acknowledged', data: { comment } },
+      (a) => (a.state === 'firing' ? null : `is ${a.state}; only a firing alert can be acknowledged`),
+      (a, now) => ({
+        ...a,
+        state: 'acknowledged',
+        acknowledged: { at: now, by: by.id, byName: by.name, comment },
+      }),
+    );
   }
 
   /** 关闭 — close a resolved alert (an open one must resolve first, or be silenced). */
   close(id: string, by: { id: string }, comment: string): Promise<Alert> {
-    return this.serial(async () => {
-      const alert = await this.deps.alerts.find(id);
-      if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
-      if (alert.state !== 'resolved') {
-        throw new AlertActionError(
-          'conflict',
-          `alert ${id} is ${alert.state}; only a resolved alert can be closed`,
-        );
-      }
-      const now = this.deps.clock();
-      const next: Alert = {
-        ...alert,
-        state: 'closed',
-        closed: { at: now, by: by.id, reason: 'operator', comment },
-        updatedAt: now,
-      };
-      await this.deps.alerts.update(next, {
-        alertId: id,
-        at: now,
-        type: 'closed',
-        actor: by.id,
-        data: { comment },
-      });
-      this.track(next);
-      this.deps.events.emit('alert.updated', { alert: next });
-      return next;
-    });
+    return this.operate(
+      id,
+      by.id,
+      { type: 'closed', data: { comment } },
+      (a) => (a.state === 'resolved' ? null : `is ${a.state}; only a resolved alert can be closed`),
+      (a, now) => ({ ...a, state: 'closed', closed: { at: now, by: by.id, reason: 'operator', comment } }),
+    );
   }
 
   /** 派单 — link the alert to the work order dispatched for it. */
   linkWorkOrder(id: string, workOrderId: string, by: { id: string }): Promise<Alert> {
-    return this.serial(async () => {
-      const alert = await this.deps.alerts.find(id);
-      if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
-      if (alert.state === 'closed') throw new AlertActionError('conflict', `alert ${id} is closed`);
-      const now = this.deps.clock();
-      const next: Alert = { ...alert, workOrderId, updatedAt: now };
-      await this.deps.alerts.update(next, {
-        alertId: id,
-        at: now,
-        type: 'linked',
-        actor: by.id,
-        data: { workOrderId },
-      });
-      this.track(next);
-      this.deps.events.emit('alert.updated', { alert: next });
-      return next;
-    });
+    return this.operate(
+      id,
+      by.id,
+      { type: 'linked', data: { workOrderId } },
+      (a) => (a.state === 'closed' ? 'is closed' : null),
+      (a) => ({ ...a, workOrderId }),
+    );
   }
 
   find(id: string): Promise<Alert | null> {
@@ -499,15 +471,5 @@ export class AlertingService {
 
   periodStats(filter: AlertStatsFilter): Promise<AlertStatsRow[]> {
     return this.deps.alerts.stats(filter);
-  }
-
-  /** Counters for /api/health and the bench. */
-  stats(): { rules: number; openAlerts: number; outcomesApplied: number; unknownSensorReadings: number } {
-    return {
-      rules: this.rules.size,
-      openAlerts: this.open.size,
-      outcomesApplied: this.applied,
-      unknownSensorReadings: this.engine?.unknownSensorReadings ?? 0,
-    };
   }
 }

@@ -88,12 +88,18 @@ export class RulesService {
     return checked.rule;
   }
 
+  private existing(id: string): Rule {
+    const rule = this.current.get(id);
+    if (!rule) throw new RuleError('not_found', `rule ${id} not found`);
+    return rule;
+  }
+
   /** Create a rule (its id must be new, including ids of deleted rules: history is kept). */
   async create(input: unknown, ctx: RuleChangeContext): Promise<Rule> {
     const draft = this.validate(input);
     if (await this.deps.repo.find(draft.id))
       throw new RuleError('conflict', `rule ${draft.id} already exists`);
-    return this.save(draft, 1, ctx, 'rule.create', undefined);
+    return this.save(draft, ctx, 'rule.create', undefined);
   }
 
   /**
@@ -101,91 +107,62 @@ export class RulesService {
    * version (optimistic concurrency: two engineers editing the same rule).
    */
   async update(id: string, input: unknown, ctx: RuleChangeContext, expectedVersion?: number): Promise<Rule> {
-    const before = this.current.get(id);
-    if (!before) throw new RuleError('not_found', `rule ${id} not found`);
+    const before = this.existing(id);
     if (expectedVersion !== undefined && expectedVersion !== before.version) {
       throw new RuleError('conflict', `rule ${id} is at version ${before.version}, not ${expectedVersion}`);
     }
     const draft = this.validate({ ...(input as object), id });
-    return this.save(draft, before.version + 1, ctx, 'rule.update', before);
+    return this.save(draft, ctx, 'rule.update', before);
   }
 
   /** Enable or disable without touching the rest. */
   async setEnabled(id: string, enabled: boolean, ctx: RuleChangeContext): Promise<Rule> {
-    const before = this.current.get(id);
-    if (!before) throw new RuleError('not_found', `rule ${id} not found`);
-    const { version: _v, updatedAt: _u, updatedBy: _b, reason: _r, ...draft } = before;
-    return this.save(
-      { ...draft, enabled },
-      before.version + 1,
-      ctx,
-      enabled ? 'rule.enable' : 'rule.disable',
-      before,
-    );
+    const before = this.existing(id);
+    return this.save({ ...before, enabled }, ctx, enabled ? 'rule.enable' : 'rule.disable', before);
   }
 
   /** Delete: a last version marked deleted (history stays); its open alerts resolve. */
   async remove(id: string, ctx: RuleChangeContext): Promise<void> {
-    const before = this.current.get(id);
-    if (!before) throw new RuleError('not_found', `rule ${id} not found`);
-    const { version: _v, updatedAt: _u, updatedBy: _b, reason: _r, ...draft } = before;
-    const last: Rule = {
-      ...draft,
-      enabled: false,
-      version: before.version + 1,
-      updatedAt: this.deps.clock(),
-      updatedBy: ctx.actor.id,
-      reason: ctx.reason,
-    };
-    await this.deps.repo.saveVersion(last, true);
-    this.current.delete(id);
-    await this.deps.audit.record({
-      actor: ctx.actor,
-      action: 'rule.delete',
-      target: { type: 'rule', id },
-      before: { version: before.version, kind: before.kind, enabled: before.enabled },
-      after: { reason: ctx.reason },
-      origin: ctx.origin,
-    });
-    this.deps.onChange(this.list());
+    const before = this.existing(id);
+    await this.save({ ...before, enabled: false }, ctx, 'rule.delete', before, true);
   }
 
+  /** Store the next version of a rule (version 1 without `before`), audit it, apply the rule set live. */
   private async save(
     draft: RuleDraft,
-    version: number,
     ctx: RuleChangeContext,
     action: string,
     before: Rule | undefined,
+    deleted = false,
   ): Promise<Rule> {
     const rule: Rule = {
       ...draft,
-      version,
+      version: (before?.version ?? 0) + 1,
       updatedAt: this.deps.clock(),
       updatedBy: ctx.actor.id,
       reason: ctx.reason,
     };
     try {
-      await this.deps.repo.saveVersion(rule);
+      await this.deps.repo.saveVersion(rule, deleted);
     } catch (err) {
       if ((err as { code?: string }).code === 'conflict')
         throw new RuleError('conflict', (err as Error).message);
       throw err;
     }
-    this.current.set(rule.id, rule);
+    if (deleted) this.current.delete(rule.id);
+    else this.current.set(rule.id, rule);
+    const summary = (r: Rule) => ({
+      version: r.version,
+      enabled: r.enabled,
+      params: r.params,
+      scope: r.scope,
+    });
     await this.deps.audit.record({
       actor: ctx.actor,
       action,
       target: { type: 'rule', id: rule.id },
-      before: before
-        ? { version: before.version, enabled: before.enabled, params: before.params, scope: before.scope }
-        : null,
-      after: {
-        version: rule.version,
-        enabled: rule.enabled,
-        params: rule.params,
-        scope: rule.scope,
-        reason: ctx.reason,
-      },
+      before: before ? summary(before) : null,
+      after: { ...summary(rule), deleted, reason: ctx.reason },
       origin: ctx.origin,
     });
     this.deps.onChange(this.list());

@@ -2,7 +2,6 @@
  * Shared builders for the rule-engine tests: rules, sensors, kind contexts, sample feeds,
  * a point-in-polygon test and outcome filters. Times are epoch ms from a fixed origin.
  */
-import { booleanPointInPolygon, point, polygon } from '@turf/turf';
 import type { LngLat } from '@shared/schemas/common.schema';
 import { RuleSchema, type Rule } from '@shared/schemas/rule.schema';
 import type {
@@ -17,6 +16,7 @@ import type {
   Verdict,
 } from '../../../../server/src/domain/rules/ruleKind';
 import type { AlertOutcome, Outcome } from '../../../../server/src/domain/rules/engine';
+import { pointInPolygon } from '../../../../server/src/domain/geometry';
 
 /** 2026-06-01T00:00:00Z, on an hour boundary. */
 export const T0 = Date.parse('2026-06-01T00:00:00Z');
@@ -131,9 +131,8 @@ export function areaHarness<P, S>(
   };
 }
 
-/** Point-in-polygon via turf (what the server wires in). */
-export const inPolygon: PolygonTest = (p: LngLat, coords) =>
-  booleanPointInPolygon(point([p[0], p[1]]), polygon(coords.map((ring) => ring.map((c) => [c[0], c[1]]))));
+/** The point-in-polygon test the server wires in. */
+export const inPolygon: PolygonTest = pointInPolygon;
 
 /** A closed axis-aligned rectangle as GeoJSON polygon coordinates. */
 export function box(west: number, south: number, east: number, north: number): LngLat[][] {
