@@ -4,10 +4,12 @@
  * this process, prints the figures as Markdown tables and writes them to
  * bench-results/bench-<timestamp>.json. Targets are reported, never asserted:
  * the exit code is 0 unless something crashes. See docs/BENCHMARKS.md. First, without a
- * server, the anomaly detector's quality on labelled series (detectorQuality.ts).
+ * server, the anomaly detector's quality on labelled series (detectorQuality.ts) and the
+ * rule engine's throughput on one core (engineThroughput.ts).
  *
  *   npm run bench [-- --rows mqtt-batched,fanout] [--server-env PUSH_INTERVAL_MS=50] [--cpu-prof DIR]
  *   npm run bench -- --detector-only      (only the anomaly detector section)
+ *   npm run bench -- --engine-only        (only the rule engine throughput section)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,9 +19,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Sensor } from '../../shared/schemas/sensor.schema';
 import { detectorQualityTable, runDetectorQuality, type DetectorQualityRow } from './detectorQuality';
+import {
+  ENGINE_PLAN,
+  engineThroughputLegend,
+  engineThroughputTable,
+  runEngineThroughput,
+  type EngineThroughputRow,
+} from './engineThroughput';
 import { ReadingFactory } from './readings';
 import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf } from './report';
 import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
+import { num } from './table';
 import { installAuthenticatedFetch } from '../helpers/auth';
 import { startServerProcess } from './serverProcess';
 
@@ -35,6 +45,8 @@ interface Options {
   cpuProfDir: string | undefined;
   /** Only the anomaly detector section: no server. */
   detectorOnly: boolean;
+  /** Only the rule engine throughput section: no server. */
+  engineOnly: boolean;
 }
 
 function parseOptions(): Options {
@@ -44,6 +56,7 @@ function parseOptions(): Options {
       'server-env': { type: 'string', multiple: true },
       'cpu-prof': { type: 'string' },
       'detector-only': { type: 'boolean' },
+      'engine-only': { type: 'boolean' },
     },
   });
   const rows = values.rows?.split(',') ?? [...ROW_IDS];
@@ -63,6 +76,7 @@ function parseOptions(): Options {
     serverEnv,
     cpuProfDir: values['cpu-prof'],
     detectorOnly: values['detector-only'] ?? false,
+    engineOnly: values['engine-only'] ?? false,
   };
 }
 
@@ -107,11 +121,33 @@ async function main(): Promise<void> {
       `${Object.keys(options.serverEnv).length > 0 ? `, server env ${JSON.stringify(options.serverEnv)}` : ''}\n`,
   );
 
-  process.stdout.write('anomaly detector on labelled series… ');
-  const detectorQuality = runDetectorQuality();
-  process.stdout.write(`\n\n### Anomaly detector quality\n\n${detectorQualityTable(detectorQuality)}\n\n`);
-  if (options.detectorOnly) {
-    writeReport(startedAt, { startedAt: startedAt.toISOString(), machine, commit, detectorQuality });
+  let detectorQuality: DetectorQualityRow[] | undefined;
+  if (!options.engineOnly) {
+    process.stdout.write('anomaly detector on labelled series… ');
+    detectorQuality = runDetectorQuality();
+    process.stdout.write(`\n\n### Anomaly detector quality\n\n${detectorQualityTable(detectorQuality)}\n\n`);
+    if (options.detectorOnly) {
+      writeReport(startedAt, { startedAt: startedAt.toISOString(), machine, commit, detectorQuality });
+      return;
+    }
+  }
+
+  process.stdout.write('rule engine throughput, one core:\n');
+  const engineThroughput = runEngineThroughput({
+    onRow: (row) =>
+      process.stdout.write(`  ${row.title}: ${num(row.readingsPerSec)} readings/s  ${row.verdict}\n`),
+  });
+  process.stdout.write(
+    `\n### Rule engine throughput\n\n${engineThroughputTable(engineThroughput)}\n\n${engineThroughputLegend()}\n\n`,
+  );
+  if (options.engineOnly) {
+    writeReport(startedAt, {
+      startedAt: startedAt.toISOString(),
+      machine,
+      commit,
+      enginePlan: ENGINE_PLAN,
+      engineThroughput,
+    });
     return;
   }
 
@@ -155,12 +191,17 @@ async function main(): Promise<void> {
     plan: PLAN,
     rows: rows.map((r) => ({ ...r, verdict: verdictOf(r.value, r.target) })),
     detectorQuality,
+    enginePlan: ENGINE_PLAN,
+    engineThroughput,
   });
 }
 
 function writeReport(
   startedAt: Date,
-  report: Record<string, unknown> & { detectorQuality: DetectorQualityRow[] },
+  report: Record<string, unknown> & {
+    detectorQuality?: DetectorQualityRow[];
+    engineThroughput?: EngineThroughputRow[];
+  },
 ): void {
   const outDir = join(repoRoot, 'bench-results');
   mkdirSync(outDir, { recursive: true });

@@ -5,6 +5,7 @@ import { aqiKey, deriveSamples, type DerivedState, type DerivedWanted } from './
 import {
   applyVerdict,
   INITIAL_LIFECYCLE,
+  lifecycleState,
   needsTick,
   tick as tickLifecycle,
   type LifecycleChange,
@@ -29,7 +30,11 @@ import type { AnyRuleKind, AreaRef, KindContext, PolygonTest, Sample, SensorInfo
  * Indexing: rules are filed by the metric they read (`aqi:<standard>` for derived AQI,
  * `*` for every reading) and by the narrowest scope they name (sensor ids, grid cells,
  * districts, or none). The rules that apply to one (sensor, metric) pair are resolved
- * once and cached until rules or the catalog change.
+ * once and cached on the sensor's entry, each with its (rule, sensor) state, until rules
+ * or the catalog change. So a reading costs one lookup of its sensor, and per metric one
+ * array read and the rules that match; metrics no rule reads cost a lookup in a small map.
+ * An all-clear sample of a rule that is not alerting changes no state object: it costs the
+ * sample and the kind's verdict, nothing else.
  */
 
 export type EngineInput =
@@ -81,7 +86,31 @@ export interface EngineOptions {
   emitScores?: boolean;
 }
 
-interface SubjectRecord {
+/** What the engine keeps per sensor id. */
+interface SensorEntry {
+  id: string;
+  /** Catalog facts; undefined for a sensor known only from restored state. */
+  info: SensorInfo | undefined;
+  /** Latest observation time (any metric), epoch ms; NEVER before the first. */
+  lastSeen: number;
+  /** Derived state (air stations' rolling means). */
+  derived: DerivedState | undefined;
+  /** Listed in `dirtySensors`. */
+  dirty: boolean;
+  /** Per sample key (by its number in `keyIds`): the rules that read it here (cache over `index`). */
+  resolved: Array<Binding[] | undefined>;
+}
+
+/**
+ * A rule as the samples of one sensor meet it. For a sensor rule it is the (rule, sensor)
+ * record itself (judging a sample then visits one object less); for an area rule, a plain
+ * binding.
+ */
+interface Binding {
+  compiled: CompiledRule;
+}
+
+interface SubjectRecord extends Binding {
   ruleId: string;
   key: string;
   subject: AlertSubject;
@@ -89,6 +118,8 @@ interface SubjectRecord {
   area?: AreaRef;
   kindState: unknown;
   life: LifecycleState;
+  /** `life.phase` is inactive: read on every sample without a visit to `life` (see setLife). */
+  inactive: boolean;
   /** Changed since the last snapshot. */
   dirty: boolean;
 }
@@ -115,10 +146,8 @@ interface CompiledRule {
 export interface EngineState {
   options: EngineOptions;
   rules: Map<string, CompiledRule>;
-  sensors: Map<string, SensorInfo>;
-  /** Latest observation time per sensor (any metric). */
-  lastSeen: Map<string, number>;
-  derived: Map<string, DerivedState>;
+  /** Per sensor id: catalog facts, last seen, derived state and resolved rules. */
+  sensors: Map<string, SensorEntry>;
   wanted: DerivedWanted;
   /** Rule lists by index key: scoped to sensor ids, cells, districts, or unscoped. */
   index: {
@@ -127,14 +156,16 @@ export interface EngineState {
     byDistrict: Map<string, Map<string, CompiledRule[]>>;
     general: Map<string, CompiledRule[]>;
   };
-  /** Resolved rules per sensor and key (cache over `index`). */
-  resolved: Map<string, Map<string, CompiledRule[]>>;
+  /** A number per sample key some rule reads (its place in `SensorEntry.resolved`); other keys are skipped. */
+  keyIds: Map<string, number>;
+  /** The same without derived metrics: those are ours to compute, not a device's to claim. */
+  reportedKeyIds: Map<string, number>;
   /** Subjects whose lifecycle needs the clock (recovering). */
   timed: Set<SubjectRecord>;
   /** Readings of sensors the engine does not know. */
   unknownSensorReadings: number;
   /** Sensors whose last-seen time or derived state changed since the last `sensorSnapshot`. */
-  dirtySensors: Set<string>;
+  dirtySensors: SensorEntry[];
 }
 
 export interface EngineStep {
@@ -147,8 +178,8 @@ function sampleKeyOf(metric: string, standard: AqiStandard): string {
   return metric === 'aqi' ? aqiKey(standard) : metric;
 }
 
-function compileScope(rule: Rule, inPolygon: PolygonTest): (sensor: SensorInfo) => boolean {
-  const s = rule.scope;
+/** Whether a sensor is in a rule's scope (every named scope field must match). */
+export function compileScope(s: Rule['scope'], inPolygon: PolygonTest): (sensor: SensorInfo) => boolean {
   const ids = s.sensorIds && new Set(s.sensorIds);
   const kinds = s.kinds && new Set<string>(s.kinds);
   const subtypes = s.subtypes && new Set<string>(s.subtypes);
@@ -179,7 +210,7 @@ function compileRule(rule: Rule, options: EngineOptions, since: number): Compile
     settings: { forSec: rule.for, keepFiringForSec: rule.keepFiringFor, flap },
     keys: metrics.map((m) => sampleKeyOf(m, rule.aqiStandard)),
     metric: watched,
-    inScope: compileScope(rule, options.inPolygon),
+    inScope: compileScope(rule.scope, options.inPolygon),
     subjects: new Map(),
     areasBySensor: new Map(),
     areasComplete: false,
@@ -207,10 +238,12 @@ function rebuildIndex(state: EngineState): void {
     general: new Map(),
   };
   const aqiStandards = new Set<AqiStandard>();
+  const keyIds = new Map<string, number>();
   let traffic = false;
   for (const compiled of state.rules.values()) {
     const scope = compiled.rule.scope;
     for (const key of compiled.keys) {
+      if (!keyIds.has(key)) keyIds.set(key, keyIds.size);
       if (key.startsWith('aqi:')) aqiStandards.add(compiled.rule.aqiStandard);
       if (key === 'tti' || key === 'tpi' || key === 'congestion') traffic = true;
       if (scope.sensorIds) for (const id of scope.sensorIds) file(index.bySensor, id, key, compiled);
@@ -226,19 +259,34 @@ function rebuildIndex(state: EngineState): void {
   }
   state.index = index;
   state.wanted = { aqiStandards, traffic };
-  state.resolved.clear();
+  state.keyIds = keyIds;
+  state.reportedKeyIds = new Map([...keyIds].filter(([key]) => !isDerivedMetric(key)));
+  forgetResolved(state);
   for (const compiled of state.rules.values()) {
     compiled.areasBySensor.clear();
     compiled.areasComplete = false;
   }
 }
 
-/** The rules that read `key` samples of `sensor`. */
-function rulesFor(state: EngineState, sensor: SensorInfo, key: string): readonly CompiledRule[] {
-  let byKey = state.resolved.get(sensor.id);
-  if (!byKey) state.resolved.set(sensor.id, (byKey = new Map()));
-  let list = byKey.get(key);
-  if (list) return list;
+/** Drops every sensor's resolved rules (rules, keys or subject records changed). */
+function forgetResolved(state: EngineState): void {
+  for (const entry of state.sensors.values()) entry.resolved = [];
+}
+
+/**
+ * The rules that read `key` samples of `sensor` (numbered `keyId`), resolved once per sensor
+ * and key; sensor rules by their (rule, sensor) records, created here by the first sample (`at`).
+ */
+function bindingsFor(
+  state: EngineState,
+  entry: SensorEntry,
+  sensor: SensorInfo,
+  key: string,
+  keyId: number,
+  at: number,
+): readonly Binding[] {
+  const cached = entry.resolved[keyId];
+  if (cached) return cached;
   const { bySensor, byCell, byDistrict, general } = state.index;
   const candidates = [
     ...(bySensor.get(sensor.id)?.get(key) ?? []),
@@ -247,9 +295,31 @@ function rulesFor(state: EngineState, sensor: SensorInfo, key: string): readonly
     ...(general.get(key) ?? []),
   ];
   // A scope may name the same sensor or cell twice: judge each rule once per sample.
-  list = [...new Set(candidates)].filter((c) => c.rule.enabled && c.inScope(sensor));
-  byKey.set(key, list);
+  const list = [...new Set(candidates)]
+    .filter((c) => c.rule.enabled && c.inScope(sensor))
+    .map((compiled): Binding =>
+      compiled.kind.subject === 'sensor' ? sensorSubject(compiled, sensor, at) : { compiled },
+    );
+  entry.resolved[keyId] = list;
   return list;
+}
+
+/** `lastSeen` of a sensor never heard from (a number, so the field stays a plain double). */
+const NEVER = Number.NEGATIVE_INFINITY;
+
+function newEntry(id: string, info: SensorInfo | undefined): SensorEntry {
+  return { id, info, lastSeen: NEVER, derived: undefined, dirty: false, resolved: [] };
+}
+
+function lastSeenOf(entry: SensorEntry): number | undefined {
+  return entry.lastSeen === NEVER ? undefined : entry.lastSeen;
+}
+
+/** The entry of `sensorId`, created (without catalog facts) for state restored before the catalog knows it. */
+function entryOf(state: EngineState, sensorId: string): SensorEntry {
+  let entry = state.sensors.get(sensorId);
+  if (!entry) state.sensors.set(sensorId, (entry = newEntry(sensorId, undefined)));
+  return entry;
 }
 
 export function createEngine(
@@ -261,15 +331,14 @@ export function createEngine(
   const state: EngineState = {
     options,
     rules: new Map(),
-    sensors: new Map(sensors.map((s) => [s.id, s])),
-    lastSeen: new Map(),
-    derived: new Map(),
+    sensors: new Map(sensors.map((s) => [s.id, newEntry(s.id, s)])),
     wanted: { aqiStandards: new Set(), traffic: false },
     index: { bySensor: new Map(), byCell: new Map(), byDistrict: new Map(), general: new Map() },
-    resolved: new Map(),
+    keyIds: new Map(),
+    reportedKeyIds: new Map(),
     timed: new Set(),
     unknownSensorReadings: 0,
-    dirtySensors: new Set(),
+    dirtySensors: [],
   };
   for (const rule of rules) if (rule.enabled) state.rules.set(rule.id, compileRule(rule, options, now));
   rebuildIndex(state);
@@ -295,7 +364,10 @@ export function setRules(state: EngineState, rules: readonly Rule[], now: number
     const compiled = compileRule(rule, state.options, now);
     if (old && old.rule.kind === rule.kind) {
       for (const [key, rec] of old.subjects) {
-        compiled.subjects.set(key, { ...rec, dirty: true });
+        compiled.subjects.set(
+          key,
+          record(compiled, key, rec.subject, rec.area, rec.kindState, rec.life, true),
+        );
       }
     }
     next.set(rule.id, compiled);
@@ -323,8 +395,9 @@ export function setRules(state: EngineState, rules: readonly Rule[], now: number
 
 /** Adds or replaces a sensor (registration, move). Rule resolution for it is recomputed. */
 export function upsertSensor(state: EngineState, sensor: SensorInfo): void {
-  state.sensors.set(sensor.id, sensor);
-  state.resolved.delete(sensor.id);
+  const entry = entryOf(state, sensor.id);
+  entry.info = sensor;
+  entry.resolved = [];
   for (const compiled of state.rules.values()) {
     compiled.areasBySensor.delete(sensor.id);
     compiled.areasComplete = false;
@@ -347,7 +420,7 @@ function outcomeOf(
     ruleVersion: compiled.rule.version,
     ruleKind: compiled.rule.kind,
     subject: rec.subject,
-    sensor: rec.sensorId !== undefined ? state.sensors.get(rec.sensorId) : undefined,
+    sensor: rec.sensorId !== undefined ? state.sensors.get(rec.sensorId)?.info : undefined,
     area: rec.area,
     severity: life.severity,
     metric: compiled.metric,
@@ -369,9 +442,11 @@ function judge(
   outcomes: Outcome[],
 ): void {
   if (verdict === null) return;
+  // The hot path: all clear while nothing is or was wrong changes nothing (lifecycle.ts).
+  if (!verdict.active && rec.inactive) return;
   const { state: life, changes } = applyVerdict(rec.life, verdict, at, compiled.settings);
   if (life === rec.life) return;
-  rec.life = life;
+  setLife(rec, life);
   rec.dirty = true;
   if (needsTick(life)) state.timed.add(rec);
   else state.timed.delete(rec);
@@ -384,18 +459,48 @@ function sensorSubject(compiled: CompiledRule, sensor: SensorInfo, at: number): 
   if (!rec) {
     const kind = compiled.kind;
     if (kind.subject !== 'sensor') throw new Error(`Rule ${compiled.rule.id} is not a sensor rule`);
-    rec = {
-      ruleId: compiled.rule.id,
-      key: sensor.id,
-      subject: { type: 'sensor', id: sensor.id },
-      sensorId: sensor.id,
-      kindState: kind.init(compiled.ctx, sensor, at),
-      life: INITIAL_LIFECYCLE,
-      dirty: true,
-    };
+    const subject: AlertSubject = { type: 'sensor', id: sensor.id };
+    rec = record(
+      compiled,
+      sensor.id,
+      subject,
+      undefined,
+      kind.init(compiled.ctx, sensor, at),
+      INITIAL_LIFECYCLE,
+      true,
+    );
     compiled.subjects.set(sensor.id, rec);
   }
   return rec;
+}
+
+/** A (rule, subject) record; built in this one place so every record has the same shape. */
+function record(
+  compiled: CompiledRule,
+  key: string,
+  subject: AlertSubject,
+  area: AreaRef | undefined,
+  kindState: unknown,
+  life: LifecycleState,
+  dirty: boolean,
+): SubjectRecord {
+  return {
+    compiled,
+    ruleId: compiled.rule.id,
+    key,
+    subject,
+    sensorId: subject.type === 'sensor' ? subject.id : undefined,
+    area,
+    kindState,
+    life,
+    inactive: life.phase === 'inactive',
+    dirty,
+  };
+}
+
+function setLife(rec: SubjectRecord, life: LifecycleState): void {
+  rec.life = life;
+  rec.inactive = life.phase === 'inactive';
 }
 
 function areaKey(area: AreaRef): string {
@@ -415,8 +520,8 @@ function ensureAreas(state: EngineState, compiled: CompiledRule, at: number): vo
   const kind = compiled.kind;
   if (kind.subject !== 'area') throw new Error(`Rule ${compiled.rule.id} is not an area rule`);
   const members = new Map<string, { area: AreaRef; sensors: SensorInfo[] }>();
-  for (const sensor of state.sensors.values()) {
-    if (!compiled.inScope(sensor)) continue;
+  for (const { info: sensor } of state.sensors.values()) {
+    if (!sensor || !compiled.inScope(sensor)) continue;
     for (const area of areasOf(state, compiled, sensor)) {
       const key = areaKey(area);
       let entry = members.get(key);
@@ -426,15 +531,9 @@ function ensureAreas(state: EngineState, compiled: CompiledRule, at: number): vo
   }
   for (const [key, { area, sensors }] of members) {
     if (compiled.subjects.has(key)) continue;
-    compiled.subjects.set(key, {
-      ruleId: compiled.rule.id,
-      key,
-      subject: { type: area.type, id: area.id },
-      area,
-      kindState: kind.init(compiled.ctx, area, sensors, at),
-      life: INITIAL_LIFECYCLE,
-      dirty: true,
-    });
+    const subject: AlertSubject = { type: area.type, id: area.id };
+    const kindState: unknown = kind.init(compiled.ctx, area, sensors, at);
+    compiled.subjects.set(key, record(compiled, key, subject, area, kindState, INITIAL_LIFECYCLE, true));
   }
   compiled.areasComplete = true;
 }
@@ -449,19 +548,20 @@ function areasOf(state: EngineState, compiled: CompiledRule, sensor: SensorInfo)
   return areas;
 }
 
+/** Judges one sample by the rules that read it (`bindings`, not empty). */
 function applySample(
   state: EngineState,
   sensor: SensorInfo,
+  bindings: readonly Binding[],
   sample: Sample,
-  key: string,
   outcomes: Outcome[],
 ): void {
-  const rules = rulesFor(state, sensor, key);
-  for (let i = 0; i < rules.length; i++) {
-    const compiled = rules[i]!;
+  for (let i = 0; i < bindings.length; i++) {
+    const binding = bindings[i]!;
+    const compiled = binding.compiled;
     const kind = compiled.kind;
     if (kind.subject === 'sensor') {
-      const rec = sensorSubject(compiled, sensor, sample.at);
+      const rec = binding as SubjectRecord; // see bindingsFor
       const judged = kind.onSample(rec.kindState, sample, compiled.ctx, sensor);
       if (judged.state !== rec.kindState) {
         rec.kindState = judged.state;
@@ -498,34 +598,57 @@ function onReading(
   input: Extract<EngineInput, { type: 'reading' }>,
   outcomes: Outcome[],
 ): void {
-  const sensor = state.sensors.get(input.sensorId);
-  if (!sensor) {
+  const entry = state.sensors.get(input.sensorId);
+  const sensor = entry?.info;
+  if (!entry || !sensor) {
     state.unknownSensorReadings++;
     return;
   }
   const at = input.observedAt;
-  const seen = state.lastSeen.get(sensor.id);
-  if (seen === undefined || at > seen) state.lastSeen.set(sensor.id, at);
-  state.dirtySensors.add(sensor.id);
-  for (const metric in input.values) {
-    if (isDerivedMetric(metric)) continue; // derived metrics are ours to compute, not a device's to claim
+  if (at > entry.lastSeen) entry.lastSeen = at;
+  if (!entry.dirty) {
+    entry.dirty = true;
+    state.dirtySensors.push(entry);
+  }
+  const keyIds = state.keyIds;
+  const reported = state.reportedKeyIds;
+  const values = input.values;
+  for (const metric in values) {
+    const keyId = reported.get(metric);
+    if (keyId === undefined) continue; // no rule reads it
+    const bindings = bindingsFor(state, entry, sensor, metric, keyId, at);
+    if (bindings.length === 0) continue;
     applySample(
       state,
       sensor,
-      { sensorId: sensor.id, metric, value: input.values[metric]!, at },
-      metric,
+      bindings,
+      { sensorId: entry.id, metric, value: values[metric]!, at },
       outcomes,
     );
   }
   if (state.wanted.aqiStandards.size > 0 || state.wanted.traffic) {
     // Only air stations keep derived state (rolling means); traffic indices are per reading.
-    let derived = state.derived.get(sensor.id);
-    if (!derived && sensor.kind === 'air') state.derived.set(sensor.id, (derived = {}));
-    for (const sample of deriveSamples(derived, sensor, input.values, at, state.wanted)) {
-      applySample(state, sensor, sample, sample.metric, outcomes);
+    if (!entry.derived && sensor.kind === 'air') entry.derived = {};
+    for (const sample of deriveSamples(entry.derived, sensor, values, at, state.wanted)) {
+      const keyId = keyIds.get(sample.metric);
+      if (keyId === undefined) continue;
+      const bindings = bindingsFor(state, entry, sensor, sample.metric, keyId, at);
+      if (bindings.length > 0) applySample(state, sensor, bindings, sample, outcomes);
     }
   }
-  applySample(state, sensor, { sensorId: sensor.id, metric: '*', value: Number.NaN, at }, '*', outcomes);
+  const everyReading = keyIds.get('*');
+  if (everyReading !== undefined) {
+    const bindings = bindingsFor(state, entry, sensor, '*', everyReading, at);
+    if (bindings.length > 0) {
+      applySample(
+        state,
+        sensor,
+        bindings,
+        { sensorId: entry.id, metric: '*', value: Number.NaN, at },
+        outcomes,
+      );
+    }
+  }
 }
 
 function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
@@ -533,11 +656,12 @@ function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
     const kind = compiled.kind;
     if (!kind.onTick) continue;
     if (kind.subject === 'sensor') {
-      for (const sensor of state.sensors.values()) {
-        if (!compiled.inScope(sensor)) continue;
+      for (const entry of state.sensors.values()) {
+        const sensor = entry.info;
+        if (!sensor || !compiled.inScope(sensor)) continue;
         // A sensor never heard from is silent since the rule started watching, not since this tick.
         const rec = sensorSubject(compiled, sensor, compiled.since);
-        const judged = kind.onTick(rec.kindState, now, compiled.ctx, sensor, state.lastSeen.get(sensor.id));
+        const judged = kind.onTick(rec.kindState, now, compiled.ctx, sensor, lastSeenOf(entry));
         rec.kindState = judged.state;
         judge(state, compiled, rec, judged.verdict, now, outcomes);
       }
@@ -559,7 +683,7 @@ function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
     }
     const { state: life, changes } = tickLifecycle(rec.life, now, compiled.settings);
     if (life === rec.life) continue;
-    rec.life = life;
+    setLife(rec, life);
     rec.dirty = true;
     if (!needsTick(life)) state.timed.delete(rec);
     for (const change of changes) outcomes.push(outcomeOf(state, compiled, rec, life, change, now));
@@ -623,13 +747,16 @@ export function sensorSnapshot(
   state: EngineState,
   all = false,
 ): Array<{ sensorId: string; lastSeen: number | null; derived: DerivedState | null }> {
-  const ids = all ? new Set([...state.lastSeen.keys(), ...state.derived.keys()]) : state.dirtySensors;
-  const out = [...ids].map((sensorId) => ({
-    sensorId,
-    lastSeen: state.lastSeen.get(sensorId) ?? null,
-    derived: state.derived.get(sensorId) ?? null,
+  const entries = all
+    ? [...state.sensors.values()].filter((e) => e.lastSeen !== NEVER || e.derived !== undefined)
+    : state.dirtySensors;
+  const out = entries.map((e) => ({
+    sensorId: e.id,
+    lastSeen: lastSeenOf(e) ?? null,
+    derived: e.derived ?? null,
   }));
-  state.dirtySensors = new Set();
+  for (const e of state.dirtySensors) e.dirty = false;
+  state.dirtySensors = [];
   return out;
 }
 
@@ -652,22 +779,23 @@ export function restore(
       skipped++;
       continue;
     }
-    const rec: SubjectRecord = {
-      ruleId: snap.ruleId,
-      key: snap.subjectKey,
-      subject: snap.subject,
-      sensorId: snap.subject.type === 'sensor' ? snap.subject.id : undefined,
-      area: snap.area,
-      kindState: snap.kindState,
-      life: snap.life,
-      dirty: false,
-    };
+    const rec = record(
+      compiled,
+      snap.subjectKey,
+      snap.subject,
+      snap.area,
+      snap.kindState,
+      lifecycleState(snap.life),
+      false,
+    );
     compiled.subjects.set(rec.key, rec);
     if (needsTick(rec.life)) state.timed.add(rec);
     restored++;
   }
-  for (const d of derived) state.derived.set(d.sensorId, d.derived);
-  for (const s of lastSeen) state.lastSeen.set(s.sensorId, s.at);
+  // Resolved rules hold the subject records they saw: let them find the restored ones.
+  forgetResolved(state);
+  for (const d of derived) entryOf(state, d.sensorId).derived = d.derived;
+  for (const s of lastSeen) entryOf(state, s.sensorId).lastSeen = s.at;
   return { restored, skipped };
 }
 

@@ -72,6 +72,29 @@ export const INITIAL_LIFECYCLE: LifecycleState = Object.freeze({
 
 const NONE: LifecycleChange[] = [];
 
+/**
+ * A copy of `s` with its fields in one fixed order. Every state this module returns has this
+ * one shape (one hidden class), whatever path built it, and so do restored states: the engine
+ * reads a state on every sample, and one shape keeps that read fast.
+ */
+export function lifecycleState(s: LifecycleState): LifecycleState {
+  return {
+    phase: s.phase,
+    activeSince: s.activeSince,
+    phaseSince: s.phaseSince,
+    lastAt: s.lastAt,
+    severity: s.severity,
+    value: s.value,
+    score: s.score,
+    transitions: s.transitions,
+    flapping: s.flapping,
+  };
+}
+
+function shaped(from: LifecycleState, step: LifecycleStep): LifecycleStep {
+  return step.state === from ? step : { state: lifecycleState(step.state), changes: step.changes };
+}
+
 /** Applies one verdict judged at `at`. A `null` verdict or an out-of-order `at` changes nothing. */
 export function applyVerdict(
   s: LifecycleState,
@@ -81,8 +104,13 @@ export function applyVerdict(
 ): LifecycleStep {
   if (verdict === null || at < s.lastAt) return { state: s, changes: NONE };
   // The common case on the hot path: nothing is or was wrong. The state stays the same object,
-  // so the engine neither allocates nor marks it for saving.
+  // so the engine neither allocates nor marks it for saving. (The engine checks this case
+  // first, on its own record, so it need not read the state at all.)
   if (!verdict.active && s.phase === 'inactive') return { state: s, changes: NONE };
+  return shaped(s, judge(s, verdict, at, settings));
+}
+
+function judge(s: LifecycleState, verdict: Verdict, at: number, settings: LifecycleSettings): LifecycleStep {
   const severity = verdict.severity ?? s.severity;
   const base = { ...s, lastAt: at, value: verdict.value ?? s.value, score: verdict.score ?? s.score };
 
@@ -119,12 +147,16 @@ export function applyVerdict(
         return { state: { ...base, phase: 'recovering', phaseSince: at }, changes: NONE };
       return resolve(base, at, settings);
     case 'recovering':
-      return tick(base, at, settings);
+      return tickRecovering(base, at, settings);
   }
 }
 
 /** Clock-driven progress without a sample: a recovering alert resolves once its hold time is over. */
 export function tick(s: LifecycleState, now: number, settings: LifecycleSettings): LifecycleStep {
+  return shaped(s, tickRecovering(s, now, settings));
+}
+
+function tickRecovering(s: LifecycleState, now: number, settings: LifecycleSettings): LifecycleStep {
   if (s.phase !== 'recovering') return { state: s, changes: NONE };
   if (now - s.phaseSince < holdOpenFor(s, settings) * 1000) return { state: s, changes: NONE };
   return resolve(s, now, settings);

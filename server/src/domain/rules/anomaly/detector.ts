@@ -191,8 +191,31 @@ export function stepDetector(
   value: number,
   config: DetectorConfig,
 ): DetectorStep {
+  const result: DetectorResult = {
+    ready: false,
+    expected: 0,
+    scale: 0,
+    score: 0,
+    deviation: 0,
+    active: false,
+  };
+  const next = advanceDetector(state, at, value, config, result);
+  return next === null ? { state, result: null } : { state: next, result };
+}
+
+/**
+ * `stepDetector` for the hot path: writes the result into `out` (the caller's, reused) and
+ * returns the next state, or null where stepDetector's result is null (`out` untouched).
+ */
+export function advanceDetector(
+  state: DetectorState,
+  at: number,
+  value: number,
+  config: DetectorConfig,
+  out: DetectorResult,
+): DetectorState | null {
   if (!Number.isFinite(value) || !Number.isFinite(at) || (state.lastAt !== null && at < state.lastAt)) {
-    return { state, result: null };
+    return null;
   }
   const T = DETECTOR_TUNING;
   const S = slotCount(config);
@@ -276,10 +299,13 @@ export function stepDetector(
     nextSlots[home] = [offset1, count1, sdev1, sdevN1];
   }
 
-  return {
-    state: { firstAt, lastAt: at, n: n1, level, dev, slots: nextSlots },
-    result: { ready, expected, scale, score, deviation, active },
-  };
+  out.ready = ready;
+  out.expected = expected;
+  out.scale = scale;
+  out.score = score;
+  out.deviation = deviation;
+  out.active = active;
+  return { firstAt, lastAt: at, n: n1, level, dev, slots: nextSlots };
 }
 
 /** A severity step of the score. */

@@ -3,11 +3,12 @@ import type { MetricId } from '@shared/metrics';
 import { SEVERITIES, SeveritySchema } from '@shared/schemas/alert.schema';
 import { DurationSchema, RuleMetricSchema, type DerivedMetricId } from '@shared/schemas/rule.schema';
 import {
+  advanceDetector,
   initDetector,
   SENSITIVITIES,
   severityForScore,
-  stepDetector,
   thresholdOf,
+  type DetectorResult,
   type DetectorState,
 } from '../anomaly/detector';
 import type { Judged, SensorRuleKind } from '../ruleKind';
@@ -147,6 +148,16 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<Omit<AnomalyParams, 'metric' | 'mi
   return rest;
 })();
 
+/** The detector's result of the sample being judged: read at once, reused for the next one. */
+const scratch: DetectorResult = {
+  ready: false,
+  expected: 0,
+  scale: 0,
+  score: 0,
+  deviation: 0,
+  active: false,
+};
+
 export const anomalyKind: SensorRuleKind<AnomalyParams, AnomalyState> = {
   id: 'anomaly',
   subject: 'sensor',
@@ -161,8 +172,9 @@ export const anomalyKind: SensorRuleKind<AnomalyParams, AnomalyState> = {
   init: (ctx) => initDetector(ctx.params),
   onSample(state, sample, ctx): Judged<AnomalyState> {
     const params = ctx.params;
-    const { state: next, result } = stepDetector(state, sample.at, sample.value, params);
-    if (result === null) return { state, verdict: null };
+    const result = scratch;
+    const next = advanceDetector(state, sample.at, sample.value, params, result);
+    if (next === null) return { state, verdict: null };
     if (!result.ready) return { state: next, verdict: null };
     const threshold = thresholdOf(params.sensitivity);
     return {

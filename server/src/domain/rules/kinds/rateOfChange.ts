@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema, RuleMetricSchema, LevelsSchema } from '@shared/schemas/rule.schema';
 import type { Judged, SensorRuleKind } from '../ruleKind';
-import { latchLevels, worstLevel } from './threshold';
+import { latchLevels, unlatched, worstLevel } from './threshold';
 
 /**
  * 变化率 — how much a metric changed over a trailing window (water rising 20 cm in
@@ -47,7 +47,7 @@ export const rateOfChangeKind: SensorRuleKind<RateOfChangeParams, RateOfChangeSt
     levels: [{ severity: 'orange', op: '>=', value: 20 }],
   },
   metrics: (p) => [p.metric],
-  init: (ctx) => ({ t: [], v: [], latched: ctx.params.levels.map(() => false) }),
+  init: (ctx) => ({ t: [], v: [], latched: unlatched(ctx.params.levels.length) }),
   onSample(state, sample, ctx): Judged<RateOfChangeState> {
     const last = state.t.at(-1);
     if (last !== undefined && sample.at <= last) return { state, verdict: null };

@@ -26,16 +26,33 @@ export interface ThresholdState {
  * nothing changed, so callers can keep their state object (no allocation, nothing to save).
  */
 export function latchLevels(levels: readonly Level[], latched: readonly boolean[], value: number): boolean[] {
-  const next = levels.map((level, i) => {
-    if (compare(value, level.op, level.value)) return true;
-    if (!latched[i] || level.clear === undefined) return false;
-    // Latched: holds until the value crosses the clear value the other way.
-    const up = level.op === '>' || level.op === '>=';
-    return up ? value >= level.clear : value <= level.clear;
-  });
-  return next.length === latched.length && next.every((v, i) => v === latched[i])
-    ? (latched as boolean[])
-    : next;
+  let next: boolean[] | undefined;
+  for (let i = 0; i < levels.length; i++) {
+    const holds = levelHolds(levels[i]!, latched[i] === true, value);
+    if (next) next.push(holds);
+    else if (holds !== latched[i]) {
+      next = latched.slice(0, i);
+      next.push(holds);
+    }
+  }
+  if (next) return next;
+  // A state from a rule with more levels than now: drop the ones that are gone.
+  return latched.length === levels.length ? (latched as boolean[]) : latched.slice(0, levels.length);
+}
+
+function levelHolds(level: Level, wasLatched: boolean, value: number): boolean {
+  if (compare(value, level.op, level.value)) return true;
+  if (!wasLatched || level.clear === undefined) return false;
+  // Latched: holds until the value crosses the clear value the other way.
+  const up = level.op === '>' || level.op === '>=';
+  return up ? value >= level.clear : value <= level.clear;
+}
+
+/** No level latched. Built by push, so it has the same array shape as every later state. */
+export function unlatched(count: number): boolean[] {
+  const latched: boolean[] = [];
+  for (let i = 0; i < count; i++) latched.push(false);
+  return latched;
 }
 
 /** The most severe latched level, or undefined. */
@@ -67,7 +84,7 @@ export const thresholdKind: SensorRuleKind<ThresholdParams, ThresholdState> = {
     ],
   },
   metrics: (p) => [p.metric],
-  init: (ctx) => ({ latched: ctx.params.levels.map(() => false) }),
+  init: (ctx) => ({ latched: unlatched(ctx.params.levels.length) }),
   onSample(state, sample, ctx): Judged<ThresholdState> {
     const latched = latchLevels(ctx.params.levels, state.latched, sample.value);
     const severity = worstLevel(ctx.params.levels, latched);
