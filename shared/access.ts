@@ -47,6 +47,8 @@ export const PERMISSIONS = [
   'alerts:read',
   /** Acknowledge and close alerts, link them to work orders. */
   'alerts:handle',
+  /** Silence alerts (maintenance windows) and end silences. */
+  'alerts:silence',
   /** Rules, their versions and the rule kinds. */
   'rules:read',
   /** Create, change, enable/disable and delete rules; run backtests. */
@@ -67,6 +69,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'users:read',
     'alerts:read',
     'alerts:handle',
+    'alerts:silence',
     'rules:read',
   ],
   operator: [
@@ -76,6 +79,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'workers:read',
     'alerts:read',
     'alerts:handle',
+    'alerts:silence',
     'rules:read',
   ],
   worker: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
@@ -87,6 +91,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'readings:write',
     'devices:read',
     'alerts:read',
+    'alerts:silence',
     'rules:read',
     'rules:manage',
   ],

@@ -1,5 +1,6 @@
 import type { Role } from './access';
 import type { Alert } from './schemas/alert.schema';
+import type { Incident } from './schemas/incident.schema';
 import type { ApiErrorCode } from './schemas/errors.schema';
 import type { LiveStats, ReadingsBatch, ReadingsResync, Scope, Snapshot } from './schemas/live.schema';
 
@@ -18,6 +19,8 @@ export interface ServerToClientEvents {
   'stats:updated': (stats: LiveStats) => void;
   'alert:raised': (alert: Alert) => void;
   'alert:updated': (alert: Alert) => void;
+  'incident:opened': (incident: Incident) => void;
+  'incident:updated': (incident: Incident) => void;
 }
 
 /** Client → server commands (verbs). Payloads are parsed with the shared schemas on arrival. */

@@ -11,8 +11,12 @@ import { TokenBuckets } from './services/tokenBucket';
 import { devicesRoutes } from './http/devices.routes';
 import { alertsRoutes } from './http/alerts.routes';
 import { rulesRoutes } from './http/rules.routes';
+import { silencesRoutes } from './http/silences.routes';
+import type { IncidentService } from './services/incidents.service';
+import type { SuppressionService } from './services/suppression.service';
 import type { AlertingService } from './services/alerting.service';
 import type { RulesService } from './services/rules.service';
+import type { BacktestService } from './services/backtest.service';
 import { ApiError, errorHandler, notFound } from './http/errors';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
 import { buildOpenApi } from './http/openapi';
@@ -42,6 +46,9 @@ export interface AppDeps {
   devices: DeviceCredentialService;
   alerting: AlertingService;
   rules: RulesService;
+  backtest: BacktestService;
+  suppression: SuppressionService;
+  incidents: IncidentService;
   ingest: IngestService;
   history: HistoryService;
   latest: LatestValues;
@@ -127,7 +134,8 @@ export function createApp(deps: AppDeps): CityOpsApp {
   v1.use(devicesRoutes({ devices: deps.devices, audit: deps.audit }));
   v1.use(catalogRoutes(deps.catalog));
   v1.use(alertsRoutes({ alerting: deps.alerting, audit: deps.audit, catalog: deps.catalog }));
-  v1.use(rulesRoutes({ rules: deps.rules }));
+  v1.use(rulesRoutes({ rules: deps.rules, backtest: deps.backtest, catalog: deps.catalog }));
+  v1.use(silencesRoutes({ suppression: deps.suppression, incidents: deps.incidents, catalog: deps.catalog }));
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
     res.json(deps.counters.snapshot(deps.store.stats()));
   });

@@ -23,6 +23,8 @@ const ConfigSchema = z.object({
   RULE_STATE_PERSIST_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
   /** A red alert not acknowledged within this many seconds escalates to supervisors (rules may override). */
   ESCALATE_RED_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Alerts in the same or neighbouring grid cells within this many seconds group into one incident. */
+  INCIDENT_WINDOW_S: z.coerce.number().int().min(0).max(86_400).default(600),
   /** SQLite database file. Created with its folder when missing. */
   DATABASE_FILE: z.string().default('./data/cityops.db'),
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives a process crash. */

@@ -33,7 +33,14 @@ import { SqliteSessionRepository, SqliteUserRepository } from './persistence/sql
 import { SqliteRuleRepository, SqliteRuleStateRepository } from './persistence/sqlite/rules.repository';
 import { AlertingService } from './services/alerting.service';
 import { RulesService } from './services/rules.service';
+import { BacktestService } from './services/backtest.service';
 import { DEFAULT_RULES } from './domain/rules/defaultRules';
+import { DEFAULT_INHIBITIONS } from './domain/alerts/defaultInhibitions';
+import { cellNeighbours } from './domain/alerts/correlation';
+import { SqliteIncidentRepository } from './persistence/sqlite/incidents.repository';
+import { SqliteSuppressionRepository } from './persistence/sqlite/suppression.repository';
+import { IncidentService } from './services/incidents.service';
+import { SuppressionService } from './services/suppression.service';
 import { pointInPolygon } from './domain/geometry';
 
 const DAY_MS = 86_400_000;
@@ -172,12 +179,24 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   }
 
   const alertRepo = new SqliteAlertRepository(db);
+  const suppression = new SuppressionService({ repo: new SqliteSuppressionRepository(db), audit, clock });
+  await suppression.load(DEFAULT_INHIBITIONS);
+  const incidents = new IncidentService({
+    repo: new SqliteIncidentRepository(db),
+    events,
+    clock,
+    neighbours: cellNeighbours(catalog.listGridCells()),
+    windowMs: config.INCIDENT_WINDOW_S * 1000,
+  });
+  await incidents.load();
   const alerting = new AlertingService({
     alerts: alertRepo,
     ruleState: new SqliteRuleStateRepository(db),
     catalog,
     events,
     audit,
+    suppression,
+    incidents,
     clock,
     inPolygon: pointInPolygon,
     settings: {
@@ -194,6 +213,14 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     onChange: (current) => alerting.applyRules(current),
   });
   await alerting.start(await rules.load(DEFAULT_RULES));
+  const backtest = new BacktestService({
+    catalog,
+    store,
+    rules,
+    clock,
+    inPolygon: pointInPolygon,
+    settings: { rawRetentionMs: retentionMs.raw },
+  });
 
   let feed: Feed | null = null;
   let connections = () => 0;
@@ -201,6 +228,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     catalog,
     latest,
     alerts: alertRepo,
+    incidents,
     counters,
     clock,
     connections: () => connections(),
@@ -256,6 +284,9 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     devices,
     alerting,
     rules,
+    backtest,
+    suppression,
+    incidents,
     ingest,
     history,
     latest,

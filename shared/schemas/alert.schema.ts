@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EpochMsSchema, IdSchema, I18nNameSchema, LngLatSchema } from './common.schema';
+import { EpochMsSchema, IdSchema, I18nNameSchema, LngLatSchema, TimeQuerySchema } from './common.schema';
 
 /**
  * Early-warning level, China's four colours: 红 I 特别严重, 橙 II 严重,
@@ -93,17 +93,13 @@ const csv = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).max(50));
 
-const timeParam = z
-  .union([z.iso.datetime({ offset: true }), z.coerce.number().int().nonnegative()])
-  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
-
 /** Query of `GET /api/v1/alerts` (alert history). Lists are comma-separated or repeated. */
 export const AlertQuerySchema = z
   .object({
     /** Alerts that started at or after this time (ISO-8601 or epoch ms). */
-    from: timeParam.optional(),
+    from: TimeQuerySchema.optional(),
     /** Alerts that started before this time. */
-    to: timeParam.optional(),
+    to: TimeQuerySchema.optional(),
     severity: csv(SEVERITIES).optional(),
     state: csv(ALERT_STATES).optional(),
     ruleId: IdSchema.optional(),
@@ -117,6 +113,13 @@ export const AlertQuerySchema = z
       .optional(),
     /** A sensor id or area id. */
     subjectId: IdSchema.optional(),
+    /** Alerts grouped into this incident. */
+    incidentId: IdSchema.optional(),
+    /** Only muted (silenced or inhibited) alerts, or only announced ones. */
+    suppressed: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })
@@ -126,8 +129,8 @@ export type AlertQuery = z.output<typeof AlertQuerySchema>;
 /** Query of `GET /api/v1/alerts/stats`: counts and MTTA/MTTR per period. */
 export const AlertStatsQuerySchema = z
   .object({
-    from: timeParam.optional(),
-    to: timeParam.optional(),
+    from: TimeQuerySchema.optional(),
+    to: TimeQuerySchema.optional(),
     /** Period length; days and hours are Asia/Shanghai (UTC+8) calendar periods. */
     period: z.enum(['hour', 'day', 'week']).default('day'),
     districtId: z

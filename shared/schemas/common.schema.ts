@@ -30,6 +30,16 @@ export const MultiPolygonCoordsSchema = z.array(PolygonCoordsSchema).min(1);
 /** Milliseconds since the Unix epoch (UTC). */
 export const EpochMsSchema = z.number().int().nonnegative();
 
+/** A time in a JSON body: ISO-8601 with an offset, or epoch ms; parsed to epoch ms. */
+export const TimeInputSchema = z
+  .union([z.iso.datetime({ offset: true }), EpochMsSchema])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+
+/** A time in a query string: ISO-8601 with an offset, or epoch ms digits; parsed to epoch ms. */
+export const TimeQuerySchema = z
+  .union([z.iso.datetime({ offset: true }), z.coerce.number().int().nonnegative()])
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+
 /** Chinese first, English second: every user-facing name carries both. */
 export const I18nNameSchema = z.object({
   /** 中文名称 */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertSchema } from './alert.schema';
+import { IncidentSchema } from './incident.schema';
 import { DistrictIdSchema, EpochMsSchema, GridCellIdSchema } from './common.schema';
 import { LatestReadingSchema } from './reading.schema';
 import { SensorSchema } from './sensor.schema';
@@ -44,6 +45,8 @@ export const SnapshotSchema = z.object({
   sensors: z.array(SensorSchema),
   latest: z.array(LatestReadingSchema),
   openAlerts: z.array(AlertSchema),
+  /** Open incidents touching the scope (correlated alerts). */
+  openIncidents: z.array(IncidentSchema),
   stats: LiveStatsSchema,
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { isMetricId, METRICS } from '../metrics';
-import { SeveritySchema } from './alert.schema';
+import { AlertSubjectSchema, SeveritySchema } from './alert.schema';
 import {
   DistrictIdSchema,
   EpochMsSchema,
+  TimeInputSchema,
   GridCellIdSchema,
   I18nNameSchema,
   IdSchema,
@@ -221,3 +222,108 @@ export const RuleUpdateBodySchema = z
 export const RulePatchBodySchema = z.object({ enabled: z.boolean(), reason: ReasonSchema }).strict();
 /** Query of `DELETE /api/v1/rules/:id`. */
 export const RuleDeleteQuerySchema = z.object({ reason: ReasonSchema }).strict();
+
+/** Longest range one backtest replays (and the most sensors it may be narrowed to). */
+export const BACKTEST_MAX_RANGE_MS = 31 * 86_400_000;
+export const BACKTEST_MAX_SENSORS = 10_000;
+
+/**
+ * Body of `POST /api/v1/rules/backtest`: replay stored readings over [from, to) through a
+ * rule document (`rule`, checked like a new rule) or a stored rule (`ruleId`, its current
+ * version), enabled or not. `sensorIds` narrows the rule's scope further.
+ */
+export const RuleBacktestBodySchema = z
+  .object({
+    /** A rule document (RuleDraft), e.g. the one about to be created. */
+    rule: z.unknown().optional(),
+    /** A stored rule instead: its current version is replayed. */
+    ruleId: IdSchema.optional(),
+    /** Start of the range, ISO-8601 with offset or epoch ms (inclusive). */
+    from: TimeInputSchema,
+    /** End of the range (exclusive); at most 31 days after `from`. */
+    to: TimeInputSchema,
+    /** Replay only these sensors (of those in the rule's scope). */
+    sensorIds: z.array(IdSchema).min(1).max(BACKTEST_MAX_SENSORS).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.rule === undefined && body.ruleId === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rule'],
+        message: 'give a rule document (rule) or the id of a stored rule (ruleId)',
+      });
+    if (body.rule !== undefined && body.ruleId !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['ruleId'], message: 'give rule or ruleId, not both' });
+    // Compared only when both parsed (a refinement also runs after a field failed).
+    if (typeof body.from !== 'number' || typeof body.to !== 'number') return;
+    if (!(body.from < body.to))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: '"to" must be after "from"' });
+    else if (body.to - body.from > BACKTEST_MAX_RANGE_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `a backtest covers at most ${BACKTEST_MAX_RANGE_MS / 86_400_000} days`,
+      });
+  });
+export type RuleBacktestBody = z.output<typeof RuleBacktestBodySchema>;
+
+/** One alert a backtest says the rule would have raised. */
+export const BacktestAlertSchema = z.object({
+  subject: AlertSubjectSchema,
+  /** The sensor, for sensor subjects. */
+  sensorId: IdSchema.optional(),
+  /** Severity it was raised with. */
+  severity: SeveritySchema,
+  /** Most severe level it reached while open. */
+  maxSeverity: SeveritySchema,
+  /** When the condition began (start of pending), epoch ms. */
+  startsAt: EpochMsSchema,
+  /** When it started firing (was raised), epoch ms. */
+  firingAt: EpochMsSchema,
+  /** When it resolved; absent when still open at the end of the replay. */
+  resolvedAt: EpochMsSchema.optional(),
+  /** Value it was raised on, in the metric's unit. */
+  value: z.number().optional(),
+  /** Anomaly score it was raised on (anomaly rules), unitless. */
+  score: z.number().optional(),
+  /** It was marked flapping at some point. */
+  flapping: z.boolean(),
+});
+export type RuleBacktestAlert = z.infer<typeof BacktestAlertSchema>;
+
+/** Answer of `POST /api/v1/rules/backtest`. */
+export const RuleBacktestResultSchema = z.object({
+  /** The rule replayed; `version` for a stored rule. */
+  rule: z.object({ id: IdSchema, version: z.number().int().positive().optional() }),
+  /** The range asked for, epoch ms. */
+  from: EpochMsSchema,
+  to: EpochMsSchema,
+  /**
+   * The range actually replayed: from the later of `from` and the raw-retention horizon, to
+   * the earlier of `to`, now, and where a truncated replay stopped.
+   */
+  replayedFrom: EpochMsSchema,
+  replayedTo: EpochMsSchema,
+  /** Stored readings replayed. */
+  readings: z.number().int().nonnegative(),
+  /** Sensors replayed (in the rule's scope, the narrowing and the caller's area). */
+  sensors: z.number().int().nonnegative(),
+  /** The replay stopped early (reading cap or time budget) at `replayedTo`; see `warnings`. */
+  truncated: z.boolean(),
+  /** Virtual clock tick of the replay, ms (timers such as no data resolve to this). */
+  tickMs: z.number().int().positive(),
+  /** Raised alerts in the order they fired (the first 10,000). */
+  alerts: z.array(BacktestAlertSchema),
+  /** All raised alerts, listed or not. */
+  alertsTotal: z.number().int().nonnegative(),
+  /** Raised alerts by the most severe level each reached. */
+  bySeverity: z.record(SeveritySchema, z.number().int().nonnegative()),
+  /** Pending episodes that ended before the rule's `for` (never raised). */
+  cancelled: z.number().int().nonnegative(),
+  /** What the caller should know: readings gone to retention, sensors left out, truncation. */
+  warnings: z.array(z.string()),
+  /** Wall time the replay took, ms. */
+  durationMs: z.number().nonnegative(),
+});
+export type RuleBacktestResult = z.infer<typeof RuleBacktestResultSchema>;

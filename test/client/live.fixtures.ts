@@ -72,6 +72,7 @@ export function snapshot(overrides: Partial<Snapshot> = {}): Snapshot {
       { sensorId: 'a1', observedAt: T0 - 300_000, values: { pm25: 35 } },
     ],
     openAlerts: [alert('al1')],
+    openIncidents: [],
     stats: stats(),
     ...overrides,
   };

@@ -64,6 +64,8 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     'stats:updated': live.applyStats,
     'alert:raised': live.applyAlert,
     'alert:updated': live.applyAlert,
+    'incident:opened': live.applyIncident,
+    'incident:updated': live.applyIncident,
   } as const;
 
   const onConnect = (): void => {
@@ -99,6 +101,8 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   socket.on('stats:updated', server['stats:updated']);
   socket.on('alert:raised', server['alert:raised']);
   socket.on('alert:updated', server['alert:updated']);
+  socket.on('incident:opened', server['incident:opened']);
+  socket.on('incident:updated', server['incident:updated']);
   socket.on('connect', onConnect);
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', onConnectError);
@@ -115,6 +119,8 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     socket.off('stats:updated', server['stats:updated']);
     socket.off('alert:raised', server['alert:raised']);
     socket.off('alert:updated', server['alert:updated']);
+    socket.off('incident:opened', server['incident:opened']);
+    socket.off('incident:updated', server['incident:updated']);
     socket.off('connect', onConnect);
     socket.off('disconnect', onDisconnect);
     socket.off('connect_error', onConnectError);

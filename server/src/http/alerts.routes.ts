@@ -32,6 +32,13 @@ export function reachesAlert(reach: Reach, alert: Pick<Alert, 'districtId' | 'gr
   return reachesWholeCity(reach);
 }
 
+/** Districts the caller is limited to (undefined: no limit), intersected with a requested one. */
+export function districtFilter(reach: Reach, requested: string | undefined): string[] | undefined {
+  if (reach.districtIds === null) return requested ? [requested] : undefined;
+  if (requested) return reach.districtIds.includes(requested) ? [requested] : [];
+  return [...reach.districtIds];
+}
+
 function actionError(err: unknown): never {
   if (err instanceof AlertActionError)
     throw new ApiError(err.code === 'not_found' ? 404 : 409, err.code, err.message);
@@ -46,13 +53,6 @@ export function alertsRoutes(deps: {
 }): Router {
   const r = Router();
   const { alerting, audit, catalog } = deps;
-
-  /** Districts the caller is limited to (null: whole city), intersected with a requested one. */
-  const districtFilter = (reach: Reach, requested: string | undefined): string[] | undefined => {
-    if (reach.districtIds === null) return requested ? [requested] : undefined;
-    if (requested) return reach.districtIds.includes(requested) ? [requested] : [];
-    return [...reach.districtIds];
-  };
 
   const loadReached = async (id: string, res: Parameters<typeof requirePrincipal>[0]): Promise<Alert> => {
     const alert = await alerting.find(id);
@@ -74,6 +74,8 @@ export function alertsRoutes(deps: {
       districtIds: districtFilter(reach, q.districtId),
       gridCellId: q.gridCellId,
       subjectId: q.subjectId,
+      incidentId: q.incidentId,
+      suppressed: q.suppressed,
       limit: q.limit,
       offset: q.offset,
     });

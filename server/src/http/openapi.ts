@@ -35,6 +35,8 @@ import {
   AlertStatsResponseSchema,
 } from '@shared/schemas/alert.schema';
 import {
+  RuleBacktestBodySchema,
+  RuleBacktestResultSchema,
   RuleCreateBodySchema,
   RuleDeleteQuerySchema,
   RuleKindInfoSchema,
@@ -42,6 +44,14 @@ import {
   RuleSchema,
   RuleUpdateBodySchema,
 } from '@shared/schemas/rule.schema';
+import { IncidentDetailSchema, IncidentQuerySchema, IncidentSchema } from '@shared/schemas/incident.schema';
+import {
+  InhibitionDraftSchema,
+  InhibitionSchema,
+  SilenceDraftSchema,
+  SilenceQuerySchema,
+  SilenceSchema,
+} from '@shared/schemas/silence.schema';
 import { GridCellListQuerySchema, SensorListQuerySchema } from './catalog.routes';
 import { LatestQuerySchema } from './readings.routes';
 
@@ -390,6 +400,106 @@ export function buildOpenApi(version: string): JsonSchema {
           },
         },
       },
+      '/api/v1/silences': {
+        get: {
+          summary: '静默 — silences (maintenance windows), default scheduled and active (alerts:read)',
+          parameters: queryParams(SilenceQuerySchema),
+          responses: { '200': json(pageOf(SilenceSchema), 'silences'), '403': errorResponse('not allowed') },
+        },
+        post: {
+          summary:
+            'Silence alerts matching labels, once or weekly (alerts:silence); muted alerts stay stored and visible; audited',
+          requestBody: {
+            required: true,
+            ...json(SilenceDraftSchema, 'matchers, schedule, comment', 'input'),
+          },
+          responses: {
+            '201': json(SilenceSchema, 'created'),
+            '400': errorResponse('invalid silence; details name each field'),
+            '403': errorResponse('not allowed, or outside the part of the city you cover'),
+          },
+        },
+      },
+      '/api/v1/silences/{id}': {
+        get: {
+          summary: 'One silence (alerts:read)',
+          parameters: [idParam('id', 'silence id')],
+          responses: { '200': json(SilenceSchema, 'the silence'), '404': errorResponse('no such silence') },
+        },
+        put: {
+          summary: 'Change what or when a silence mutes (alerts:silence); audited',
+          parameters: [idParam('id', 'silence id')],
+          requestBody: {
+            required: true,
+            ...json(SilenceDraftSchema, 'matchers, schedule, comment', 'input'),
+          },
+          responses: {
+            '200': json(SilenceSchema, 'changed'),
+            '404': errorResponse('no such silence'),
+            '409': errorResponse('the silence has expired'),
+          },
+        },
+        delete: {
+          summary: 'End a silence now (alerts:silence); its open alerts are announced again; audited',
+          parameters: [idParam('id', 'silence id')],
+          responses: {
+            '200': json(SilenceSchema, 'expired'),
+            '404': errorResponse('no such silence'),
+            '409': errorResponse('already expired'),
+          },
+        },
+      },
+      '/api/v1/inhibitions': {
+        get: {
+          summary: '抑制 — inhibition rules (alerts:read)',
+          responses: {
+            '200': json(pageOf(InhibitionSchema), 'inhibition rules'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+        post: {
+          summary: 'Create an inhibition rule (rules:manage); applies live; audited',
+          requestBody: { required: true, ...json(InhibitionDraftSchema, 'source, target, equal', 'input') },
+          responses: {
+            '201': json(InhibitionSchema, 'created'),
+            '400': errorResponse('invalid rule'),
+            '409': errorResponse('the id is taken'),
+          },
+        },
+      },
+      '/api/v1/inhibitions/{id}': {
+        put: {
+          summary: 'Replace an inhibition rule (rules:manage); audited',
+          parameters: [idParam('id', 'inhibition rule id')],
+          requestBody: { required: true, ...json(InhibitionDraftSchema, 'source, target, equal', 'input') },
+          responses: { '200': json(InhibitionSchema, 'replaced'), '404': errorResponse('no such rule') },
+        },
+        delete: {
+          summary: 'Delete an inhibition rule (rules:manage); audited',
+          parameters: [idParam('id', 'inhibition rule id')],
+          responses: { '204': { description: 'deleted' }, '404': errorResponse('no such rule') },
+        },
+      },
+      '/api/v1/incidents': {
+        get: {
+          summary: '事件 — incidents (correlated alerts) in your area, newest first (alerts:read)',
+          parameters: queryParams(IncidentQuerySchema),
+          responses: {
+            '200': json(pageOf(IncidentSchema), 'a page of incidents'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/incidents/{id}': {
+        get: {
+          summary: 'One incident with its alerts (alerts:read)',
+          parameters: [idParam('id', 'incident id')],
+          responses: {
+            '200': json(IncidentDetailSchema, 'the incident'),
+            '404': errorResponse('no such incident in your area'),
+          },
+        },
+      },
       '/api/v1/rule-kinds': {
         get: {
           summary: 'Rule kinds with the JSON Schema of their params, for rule forms (rules:read)',
@@ -414,6 +524,23 @@ export function buildOpenApi(version: string): JsonSchema {
             '201': json(RuleSchema, 'created (version 1)'),
             '400': errorResponse('invalid rule; details name each field'),
             '409': errorResponse('the id is taken'),
+          },
+        },
+      },
+      '/api/v1/rules/backtest': {
+        post: {
+          summary:
+            'Backtest (rules:manage): replay stored raw readings over [from, to) (≤ 31 days, within raw retention) through a rule document or a stored rule, enabled or not, and list the alerts it would have raised. Bounded by a reading cap and a time budget (truncated answers say where they stopped)',
+          requestBody: {
+            required: true,
+            ...json(RuleBacktestBodySchema, '{ rule | ruleId, from, to, sensorIds? }', 'input'),
+          },
+          responses: {
+            '200': json(RuleBacktestResultSchema, 'the alerts the rule would have raised'),
+            '400': errorResponse('invalid rule or range; details name each field'),
+            '403': errorResponse('not allowed, or a sensor outside your area'),
+            '404': errorResponse('no such rule (ruleId)'),
+            '503': errorResponse('too many backtests running; retry after Retry-After seconds'),
           },
         },
       },

@@ -1,13 +1,17 @@
 import { Router, type Request, type Response } from 'express';
 import {
+  RuleBacktestBodySchema,
   RuleCreateBodySchema,
   RuleDeleteQuerySchema,
   RulePatchBodySchema,
   RuleUpdateBodySchema,
 } from '@shared/schemas/rule.schema';
 import { ruleKindInfos } from '../domain/rules/registry';
+import { BacktestError, type BacktestService } from '../services/backtest.service';
+import type { CatalogService } from '../services/catalog.service';
+import { reachOf } from '../services/reach';
 import { RuleError, type RuleChangeContext, type RulesService } from '../services/rules.service';
-import { auditActor, auditOrigin, guard } from './auth';
+import { auditActor, auditOrigin, guard, requirePrincipal } from './auth';
 import { ApiError, parseOr400 } from './errors';
 
 function ruleError(err: unknown): never {
@@ -23,14 +27,35 @@ function ruleError(err: unknown): never {
   throw err;
 }
 
+function backtestError(err: unknown): never {
+  if (err instanceof BacktestError) {
+    const status = { invalid_request: 400, not_found: 404, forbidden: 403, overloaded: 503 }[err.code];
+    throw new ApiError(
+      status,
+      err.code,
+      err.message,
+      err.details,
+      err.code === 'overloaded' ? { 'retry-after': '5' } : {},
+    );
+  }
+  throw err;
+}
+
 const context = (req: Request, res: Response, reason: string): RuleChangeContext => ({
   actor: auditActor(res),
   origin: auditOrigin(req),
   reason,
 });
 
-/** Rules as data: kinds (with parameter schemas for forms), CRUD with versions, enable/disable; changes apply live. */
-export function rulesRoutes(deps: { rules: RulesService }): Router {
+/**
+ * Rules as data: kinds (with parameter schemas for forms), CRUD with versions, enable/disable
+ * (changes apply live), and backtests of a rule against stored history.
+ */
+export function rulesRoutes(deps: {
+  rules: RulesService;
+  backtest: BacktestService;
+  catalog: CatalogService;
+}): Router {
   const r = Router();
   const { rules } = deps;
 
@@ -61,6 +86,12 @@ export function rulesRoutes(deps: { rules: RulesService }): Router {
     const body = parseOr400(RuleCreateBodySchema, req.body, 'body');
     const rule = await rules.create(body.rule, context(req, res, body.reason)).catch(ruleError);
     res.status(201).json(rule);
+  });
+
+  r.post('/rules/backtest', guard('POST /api/v1/rules/backtest'), async (req, res) => {
+    const body = parseOr400(RuleBacktestBodySchema, req.body, 'body');
+    const reach = reachOf(requirePrincipal(res), deps.catalog);
+    res.json(await deps.backtest.run(body, reach).catch(backtestError));
   });
 
   r.put('/rules/:id', guard('PUT /api/v1/rules/:id'), async (req, res) => {

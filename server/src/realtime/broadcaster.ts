@@ -1,4 +1,5 @@
 import type { Alert } from '@shared/schemas/alert.schema';
+import type { Incident } from '@shared/schemas/incident.schema';
 import type { LiveReading } from '@shared/schemas/live.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import type { CatalogService } from '../services/catalog.service';
@@ -46,6 +47,8 @@ export class Broadcaster {
       this.events.on('readings.accepted', (e) => this.onReadings(e.readings)),
       this.events.on('alert.raised', (e) => this.emitAlert('alert:raised', e.alert)),
       this.events.on('alert.updated', (e) => this.emitAlert('alert:updated', e.alert)),
+      this.events.on('incident.opened', (e) => this.emitIncident('incident:opened', e.incident)),
+      this.events.on('incident.updated', (e) => this.emitIncident('incident:updated', e.incident)),
     );
     this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
     // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a
@@ -119,5 +122,15 @@ export class Broadcaster {
     if (alert.districtId) rooms.push(`district:${alert.districtId}`);
     if (alert.gridCellId) rooms.push(`cell:${alert.gridCellId}`);
     this.io.to(rooms).emit(event, alert);
+  }
+
+  /** An incident goes to the city and to every district and cell it touches. */
+  private emitIncident(event: 'incident:opened' | 'incident:updated', incident: Incident): void {
+    const rooms = [
+      'city',
+      ...incident.districtIds.map((d) => `district:${d}`),
+      ...incident.gridCellIds.map((c) => `cell:${c}`),
+    ];
+    this.io.to(rooms).emit(event, incident);
   }
 }

@@ -17,6 +17,15 @@ import {
   type Outcome,
 } from '../domain/rules/engine';
 import type { PolygonTest, SensorInfo } from '../domain/rules/ruleKind';
+import {
+  buildInhibitionIndex,
+  matchesLabels,
+  sameSuppression,
+  suppressionOf,
+  type InhibitionIndex,
+} from '../domain/alerts/suppression';
+import type { IncidentService } from './incidents.service';
+import type { SuppressionService } from './suppression.service';
 import type { AuditService } from './audit.service';
 import type { CatalogService } from './catalog.service';
 import type { DomainEvents } from './events';
@@ -54,6 +63,10 @@ export interface AlertingDeps {
   catalog: CatalogService;
   events: DomainEvents;
   audit: AuditService;
+  /** Silences and inhibition rules: muted alerts are stored and shown as muted, never escalated. */
+  suppression: SuppressionService;
+  /** Correlation of firing alerts into incidents. */
+  incidents: IncidentService;
   clock: () => number;
   inPolygon: PolygonTest;
   settings: AlertingSettings;
@@ -90,6 +103,10 @@ export class AlertingService {
   /** Open alerts by id, mirrored from the store (escalation scans these). */
   private readonly open = new Map<string, Alert>();
   private chain: Promise<void> = Promise.resolve();
+  /** Open source alerts of the inhibition rules; rebuilt when one of them changes. */
+  private inhibitionIndex: InhibitionIndex | null = null;
+  private resuppressing = false;
+  private resuppressQueued = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -119,6 +136,12 @@ export class AlertingService {
         if (this.engine) upsertSensor(this.engine, sensorInfoOf(e.sensor));
       }),
     );
+    this.deps.suppression.onChange(() => {
+      this.inhibitionIndex = null;
+      this.chain = this.chain
+        .then(() => this.resuppress(this.deps.clock()))
+        .catch((err) => this.deps.onError('applying silences failed', err));
+    });
     this.timers.push(
       setInterval(() => this.tick(), this.deps.settings.tickMs),
       setInterval(() => void this.persist(), this.deps.settings.persistMs),
@@ -172,6 +195,7 @@ export class AlertingService {
     const now = this.deps.clock();
     this.enqueue(step(engine, { type: 'tick' }, now).outcomes);
     this.chain = this.chain
+      .then(() => this.resuppress(now))
       .then(() => this.escalate(now))
       .catch((err) => this.deps.onError('escalation failed', err));
   }
@@ -293,13 +317,21 @@ export class AlertingService {
       // restart or rule change while the alert was closed; open a fresh one.
       const state: AlertState = o.change === 'pending' ? 'pending' : 'firing';
       const fresh = this.newAlert(o, state, now);
-      const { alert, inserted } = await this.deps.alerts.insertOpen(
-        fresh,
+      const suppressed = this.suppressionFor(fresh, now);
+      const muted = suppressed ? { ...fresh, suppressed } : fresh;
+      const { alert, inserted } = await this.deps.alerts.insertOpen(muted, [
         event(fresh.id, state === 'pending' ? 'pending' : 'firing', { severity: o.severity, value: o.value }),
-      );
+        ...(suppressed ? [event(fresh.id, 'suppressed', { ...suppressed })] : []),
+      ]);
       if (inserted) {
-        this.open.set(alert.id, alert);
-        this.deps.events.emit('alert.raised', { alert });
+        // Grouping needs the alert stored first: a lost race must not leave an incident behind.
+        const grouped = await this.deps.incidents.track(alert, (id) => this.open.get(id), now);
+        if (grouped.incidentId !== alert.incidentId)
+          await this.deps.alerts.update(grouped, [
+            event(alert.id, 'correlated', { incidentId: grouped.incidentId }),
+          ]);
+        this.track(grouped);
+        this.deps.events.emit('alert.raised', { alert: grouped });
         return;
       }
       // Another writer opened it first: apply this change to theirs.
@@ -343,37 +375,137 @@ export class AlertingService {
       ...(o.score !== undefined && { score: o.score }),
       ...(o.detail && { detail: { ...o.detail } }),
     };
-    await this.save(next, {
-      alertId: alert.id,
-      at: now,
-      type: o.change,
-      actor: 'system',
-      data: { severity: next.severity, ...(o.value !== undefined && { value: o.value }) },
-    });
+    await this.save(
+      next,
+      {
+        alertId: alert.id,
+        at: now,
+        type: o.change,
+        actor: 'system',
+        data: { severity: next.severity, ...(o.value !== undefined && { value: o.value }) },
+      },
+      now,
+    );
   }
 
-  /** Store a changed alert with its event, keep the open-alert mirror, announce it. */
-  private async save(next: Alert, event: AlertEventRecord): Promise<void> {
-    await this.deps.alerts.update(next, event);
+  /**
+   * Store a changed alert with its event, after deciding whether it is muted and which
+   * incident it belongs to (each recorded as an event of its own); keep the open-alert
+   * mirror, announce it.
+   */
+  private async save(changed: Alert, event: AlertEventRecord | null, now: number): Promise<Alert> {
+    const events = event ? [event] : [];
+    let next = changed;
+    const suppressed = this.suppressionFor(next, now);
+    if (!sameSuppression(suppressed, next.suppressed)) {
+      events.push({
+        alertId: next.id,
+        at: now,
+        type: suppressed ? 'suppressed' : 'unsuppressed',
+        actor: 'system',
+        data: { ...(suppressed ?? next.suppressed) },
+      });
+      if (suppressed) next = { ...next, suppressed };
+      else {
+        const { suppressed: _dropped, ...rest } = next;
+        next = rest;
+      }
+    }
+    const grouped = await this.deps.incidents.track(next, (id) => this.open.get(id), now);
+    if (grouped.incidentId !== next.incidentId)
+      events.push({
+        alertId: next.id,
+        at: now,
+        type: 'correlated',
+        actor: 'system',
+        data: { incidentId: grouped.incidentId },
+      });
+    next = grouped;
+    await this.deps.alerts.update(next, events);
     this.track(next);
     this.deps.events.emit('alert.updated', { alert: next });
+    return next;
   }
 
   private track(alert: Alert): void {
+    const before = this.open.get(alert.id);
     if (alert.state === 'pending' || alert.state === 'firing' || alert.state === 'acknowledged')
       this.open.set(alert.id, alert);
     else this.open.delete(alert.id);
+    if (this.isInhibitionSource(alert) || (before && this.isInhibitionSource(before))) {
+      // A source fired, changed or ended: targets may be muted or announced now.
+      this.inhibitionIndex = null;
+      if (!this.resuppressing) this.resuppressLater();
+    }
+  }
+
+  private isInhibitionSource(alert: Alert): boolean {
+    const labels = alert.labels ?? {};
+    return this.deps.suppression.listInhibitions().some((r) => r.enabled && matchesLabels(r.source, labels));
+  }
+
+  /**
+   * Mute or announce open alerts right after the current write (outside it: no recursion),
+   * once however many inhibiting alerts changed meanwhile.
+   */
+  private resuppressLater(): void {
+    if (this.resuppressQueued) return;
+    this.resuppressQueued = true;
+    this.chain = this.chain
+      .then(() => {
+        this.resuppressQueued = false;
+        return this.resuppress(this.deps.clock());
+      })
+      .catch((err) => this.deps.onError('applying inhibition failed', err));
+  }
+
+  /** Why an open alert is muted at `now`, or undefined. */
+  private suppressionFor(alert: Alert, now: number) {
+    this.inhibitionIndex ??= buildInhibitionIndex(
+      this.deps.suppression.listInhibitions(),
+      this.open.values(),
+    );
+    return suppressionOf(alert, this.deps.suppression.activeSilences(now), this.inhibitionIndex);
+  }
+
+  /**
+   * Re-decide muting of every open alert: silence windows open and close with time,
+   * inhibiting alerts fire and resolve, silences and inhibition rules change.
+   */
+  private async resuppress(now: number): Promise<void> {
+    if (this.resuppressing) return;
+    this.resuppressing = true;
+    try {
+      this.inhibitionIndex = null;
+      const silences = this.deps.suppression.activeSilences(now);
+      for (const alert of [...this.open.values()]) {
+        this.inhibitionIndex ??= buildInhibitionIndex(
+          this.deps.suppression.listInhibitions(),
+          this.open.values(),
+        );
+        const current = this.open.get(alert.id);
+        if (!current) continue;
+        const suppressed = suppressionOf(current, silences, this.inhibitionIndex);
+        if (sameSuppression(suppressed, current.suppressed)) continue;
+        // save() decides again and writes the suppressed / unsuppressed event with the reason.
+        await this.save({ ...current, updatedAt: now }, null, now);
+      }
+    } finally {
+      this.resuppressing = false;
+    }
   }
 
   /** Red alerts not acknowledged within their rule's escalation time escalate (once). */
   private async escalate(now: number): Promise<void> {
     for (const alert of [...this.open.values()]) {
       if (alert.severity !== 'red' || alert.state !== 'firing' || alert.escalatedAt !== undefined) continue;
+      if (alert.suppressed) continue; // muted on purpose: nobody is expected to acknowledge it
       const after = this.rules.get(alert.ruleId)?.escalateAfter ?? this.deps.settings.escalateRedAfterS;
       if (now - (alert.firingAt ?? alert.startsAt) < after * 1000) continue;
       await this.save(
         { ...alert, escalatedAt: now, updatedAt: now },
         { alertId: alert.id, at: now, type: 'escalated', actor: 'system', data: { afterSeconds: after } },
+        now,
       );
       await this.deps.audit.record({
         actor: SYSTEM,
@@ -415,8 +547,7 @@ export class AlertingService {
       if (refused) throw new AlertActionError('conflict', `alert ${id} ${refused}`);
       const now = this.deps.clock();
       const next = { ...change(alert, now), updatedAt: now };
-      await this.save(next, { alertId: id, at: now, actor, ...event });
-      return next;
+      return this.save(next, { alertId: id, at: now, actor, ...event }, now);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Alert } from '@shared/schemas/alert.schema';
+import type { Incident } from '@shared/schemas/incident.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import type { Sensor } from '@shared/schemas/sensor.schema';
 
@@ -14,6 +15,8 @@ export interface DomainEventMap {
   'device.revoked': { credentialId: string };
   'alert.raised': { alert: Alert };
   'alert.updated': { alert: Alert };
+  'incident.opened': { incident: Incident };
+  'incident.updated': { incident: Incident };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;

@@ -1,4 +1,5 @@
 import { OPEN_ALERT_STATES, type Alert } from '@shared/schemas/alert.schema';
+import type { Incident } from '@shared/schemas/incident.schema';
 import type { LatestReading } from '@shared/schemas/reading.schema';
 import type { LiveStats, Scope, Snapshot } from '@shared/schemas/live.schema';
 import type { CatalogService } from './catalog.service';
@@ -13,6 +14,7 @@ export class LiveService {
       catalog: CatalogService;
       latest: LatestValues;
       alerts: AlertRepository;
+      incidents: { openIncidents(): Incident[] };
       counters: IngestCounters;
       clock: () => number;
       /** Open socket connections on this node. */
@@ -50,9 +52,15 @@ export class LiveService {
       sensors,
       latest: this.deps.latest.forSensors(sensors.map((s) => s.id)),
       openAlerts: open.filter((a) => OPEN_ALERT_STATES.includes(a.state) && inScope(a, scope)),
+      openIncidents: this.deps.incidents.openIncidents().filter((i) => incidentInScope(i, scope)),
       stats: this.stats(),
     };
   }
+}
+
+function incidentInScope(incident: Incident, scope: Scope): boolean {
+  if (scope.kind === 'city') return true;
+  return (scope.kind === 'district' ? incident.districtIds : incident.gridCellIds).includes(scope.id);
 }
 
 function inScope(alert: Alert, scope: Scope): boolean {

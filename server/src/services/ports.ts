@@ -11,6 +11,8 @@ import type { ChainHead } from '../domain/auditChain';
 import type { DerivedState } from '../domain/rules/derived';
 import type { SubjectSnapshot } from '../domain/rules/engine';
 import type { Rule } from '@shared/schemas/rule.schema';
+import type { Incident } from '@shared/schemas/incident.schema';
+import type { Inhibition, Silence } from '@shared/schemas/silence.schema';
 
 /**
  * Repository interfaces the services depend on. SQLite implements them today
@@ -61,6 +63,27 @@ export interface HistoryRange {
   bucketMs: number;
 }
 
+/** Stored raw readings of some sensors over a time range (backtests replay them). */
+export interface RawReadingScan {
+  sensorIds: readonly string[];
+  /** Start, epoch ms, inclusive. */
+  from: number;
+  /** End, epoch ms, exclusive. */
+  to: number;
+  /** Read at most this many readings; the scan then ends early and says where. */
+  maxReadings: number;
+}
+
+/** A page of a raw scan: readings ordered by observedAt, then sensor id. */
+export interface RawReadingPage {
+  readings: Reading[];
+  /**
+   * Set on the last page when more than `maxReadings` readings matched: the pages hold every
+   * reading before this time (epoch ms) and none from it on.
+   */
+  truncatedAt?: number;
+}
+
 /** A write the store could not commit (disk full, database busy, writer gone); nothing may be acknowledged. */
 export class StoreWriteError extends Error {
   constructor(
@@ -79,6 +102,12 @@ export interface ReadingStore {
    */
   write(readings: readonly Reading[]): Promise<WriteOutcome>;
   history(range: HistoryRange): Promise<HistoryPoint[]>;
+  /**
+   * Stored raw readings of `sensorIds` in [from, to), in time order, a page at a time (each
+   * page is a few primary-key range scans; the connection is free between pages). Readings
+   * older than the raw retention are gone: callers check the range against it.
+   */
+  scanRaw(scan: RawReadingScan): AsyncIterable<RawReadingPage>;
   /** Newest stored reading of every sensor (used to warm the in-memory latest values on start). */
   latestPerSensor(): Promise<LatestReading[]>;
   stats(): ReadingStoreStats;
@@ -100,6 +129,9 @@ export interface AlertFilter {
   districtIds?: readonly string[];
   gridCellId?: string;
   subjectId?: string;
+  incidentId?: string;
+  /** Only muted (true) or only announced (false) alerts. */
+  suppressed?: boolean;
   limit: number;
   offset: number;
 }
@@ -124,9 +156,9 @@ export interface AlertRepository {
    * unique index decides, so concurrent writers cannot duplicate. Returns the alert that is
    * open afterwards and whether it is the one passed in.
    */
-  insertOpen(alert: Alert, event: AlertEventRecord): Promise<{ alert: Alert; inserted: boolean }>;
-  /** Replace a stored alert (matched by id) and append an event, atomically. */
-  update(alert: Alert, event: AlertEventRecord): Promise<void>;
+  insertOpen(alert: Alert, events: readonly AlertEventRecord[]): Promise<{ alert: Alert; inserted: boolean }>;
+  /** Replace a stored alert (matched by id) and append its events, atomically. */
+  update(alert: Alert, events: readonly AlertEventRecord[]): Promise<void>;
   query(filter: AlertFilter): Promise<{ items: Alert[]; total: number }>;
   events(alertId: string): Promise<AlertEventRecord[]>;
   /** Counts and MTTA/MTTR per period of `periodMs`, periods aligned to UTC + `offsetMs`. */
@@ -140,6 +172,36 @@ export interface AlertStatsFilter {
   offsetMs: number;
   districtIds?: readonly string[];
   ruleId?: string;
+}
+
+/** Silences and inhibition rules (small sets: loaded whole). */
+export interface SuppressionRepository {
+  /** Every silence ever made (expired ones too), without the computed state. */
+  listSilences(): Promise<Array<Omit<Silence, 'state'>>>;
+  saveSilence(silence: Omit<Silence, 'state'>): Promise<void>;
+  countInhibitions(): Promise<number>;
+  listInhibitions(): Promise<Inhibition[]>;
+  saveInhibition(rule: Inhibition): Promise<void>;
+  deleteInhibition(id: string, at: number): Promise<void>;
+}
+
+export interface IncidentFilter {
+  state?: string;
+  from?: number;
+  to?: number;
+  districtIds?: readonly string[];
+  limit: number;
+  offset: number;
+}
+
+export interface IncidentRepository {
+  /** Open incidents and those active at or after `since` (candidates for correlation). */
+  listActive(since: number): Promise<Incident[]>;
+  find(id: string): Promise<Incident | null>;
+  save(incident: Incident): Promise<void>;
+  query(filter: IncidentFilter): Promise<{ items: Incident[]; total: number }>;
+  /** Alerts grouped into an incident, in order of start. */
+  alertsOf(incidentId: string): Promise<Alert[]>;
 }
 
 /** A rule version row. */

@@ -124,7 +124,7 @@ describe('alerting end to end', () => {
     const detail = await getJson<{ alert: Alert; events: Array<{ type: string; actor: string }> }>(
       `${server.url}/api/v1/alerts/${raised.alert.id}`,
     );
-    expect(detail.body.events.map((e) => e.type)).toEqual(['firing', 'acknowledged']);
+    expect(detail.body.events.map((e) => e.type)).toEqual(['firing', 'correlated', 'acknowledged']);
     const audit = await getJson<{ items: Array<{ action: string; target: { id: string } }> }>(
       `${server.url}/api/v1/audit?action=alert.acknowledge`,
     );

@@ -3,6 +3,7 @@ import { computed, markRaw, ref, shallowRef } from 'vue';
 import { OPEN_ALERT_STATES, SEVERITIES } from '@shared/schemas/alert.schema';
 import type { Alert, Severity } from '@shared/schemas/alert.schema';
 import type { I18nName } from '@shared/schemas/common.schema';
+import type { Incident } from '@shared/schemas/incident.schema';
 import { roomOf } from '@shared/schemas/live.schema';
 import type {
   LiveReading,
@@ -83,6 +84,8 @@ export const useLiveStore = defineStore('live', () => {
   const reportingCount = ref(0);
   /** Open alerts of the scope by id. */
   const openAlertsById = shallowRef<ReadonlyMap<string, Alert>>(markRaw(new Map()));
+  /** Open incidents (correlated alerts) touching the scope, by id. */
+  const openIncidentsById = shallowRef<ReadonlyMap<string, Incident>>(markRaw(new Map()));
   /** Bumped whenever latest values change; watch it to re-read {@link latestOf}. */
   const latestRevision = ref(0);
 
@@ -93,12 +96,21 @@ export const useLiveStore = defineStore('live', () => {
 
   /** Number of sensors in the scope. */
   const sensorCount = computed(() => sensorsById.value.size);
-  /** Number of open alerts in the scope. */
-  const openAlertCount = computed(() => openAlertsById.value.size);
-  /** Open alerts per warning colour, most severe first. */
+  /** Open alerts that are announced (not silenced or inhibited). */
+  const announcedAlerts = computed(() => [...openAlertsById.value.values()].filter((a) => !a.suppressed));
+  /** Number of announced open alerts in the scope (muted ones are counted apart). */
+  const openAlertCount = computed(() => announcedAlerts.value.length);
+  /** Open alerts muted by a silence or an inhibiting alert. */
+  const mutedAlertCount = computed(() => openAlertsById.value.size - announcedAlerts.value.length);
+  /** Red alerts escalated to supervisors and still not acknowledged. */
+  const escalatedAlertCount = computed(
+    () => announcedAlerts.value.filter((a) => a.escalatedAt !== undefined && a.state === 'firing').length,
+  );
+  const openIncidentCount = computed(() => openIncidentsById.value.size);
+  /** Announced open alerts per warning colour, most severe first. */
   const openAlertsBySeverity = computed(() => {
     const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-    for (const a of openAlertsById.value.values()) counts[a.severity] += 1;
+    for (const a of announcedAlerts.value) counts[a.severity] += 1;
     return counts;
   });
   /** True while a simulated feed drives the data (the screen must say so). */
@@ -177,6 +189,9 @@ export const useLiveStore = defineStore('live', () => {
         snapshot.openAlerts.filter((a) => OPEN_ALERT_STATES.includes(a.state)).map((a) => [a.id, a] as const),
       ),
     );
+    openIncidentsById.value = markRaw(
+      new Map(snapshot.openIncidents.filter((i) => i.state === 'open').map((i) => [i.id, i] as const)),
+    );
     // Seed the list so a scope switch does not leave it empty until the next batch.
     recent.value = [...snapshot.latest]
       .sort((a, b) => b.observedAt - a.observedAt)
@@ -232,6 +247,18 @@ export const useLiveStore = defineStore('live', () => {
     openAlertsById.value = markRaw(next);
   }
 
+  /** Take an opened or updated incident: kept while open. */
+  function applyIncident(incident: Incident): void {
+    const prev = openIncidentsById.value.get(incident.id);
+    if (prev && prev.updatedAt > incident.updatedAt) return;
+    const open = incident.state === 'open';
+    if (!open && !prev) return;
+    const next = new Map(openIncidentsById.value);
+    if (open) next.set(incident.id, incident);
+    else next.delete(incident.id);
+    openIncidentsById.value = markRaw(next);
+  }
+
   /** Forget everything (on sign-out): the next user must not see the previous one's data. */
   function clear(): void {
     scope.value = { kind: 'city' };
@@ -244,6 +271,7 @@ export const useLiveStore = defineStore('live', () => {
     recent.value = [];
     reportingCount.value = 0;
     openAlertsById.value = markRaw(new Map());
+    openIncidentsById.value = markRaw(new Map());
     latestById = new Map();
     latestRevision.value += 1;
   }
@@ -261,6 +289,10 @@ export const useLiveStore = defineStore('live', () => {
     latestRevision,
     sensorCount,
     openAlertCount,
+    mutedAlertCount,
+    escalatedAlertCount,
+    openIncidentsById,
+    openIncidentCount,
     openAlertsBySeverity,
     simulated,
     latestOf,
@@ -270,6 +302,7 @@ export const useLiveStore = defineStore('live', () => {
     applyResync,
     applyStats,
     applyAlert,
+    applyIncident,
     clear,
   };
 });

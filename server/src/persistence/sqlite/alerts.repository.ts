@@ -1,6 +1,7 @@
 import { OPEN_ALERT_STATES, type Alert, type AlertStatsRow } from '@shared/schemas/alert.schema';
 import type { AlertEventRecord, AlertFilter, AlertRepository, AlertStatsFilter } from '../../services/ports';
 import type { SqliteDatabase } from './database';
+import { SqlWhere } from './sqlWhere';
 
 const OPEN = OPEN_ALERT_STATES.map((s) => `'${s}'`).join(', ');
 
@@ -19,14 +20,15 @@ export class SqliteAlertRepository implements AlertRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.insertStmt = db.prepare(
       `INSERT INTO alerts (id, rule_id, subject_type, subject_id, state, severity, starts_at, updated_at,
-         district_id, grid_cell_id, firing_at, acknowledged_at, resolved_at, closed_at, data)
+         district_id, grid_cell_id, firing_at, acknowledged_at, resolved_at, closed_at, incident_id, data)
        VALUES (@id, @ruleId, @subjectType, @subjectId, @state, @severity, @startsAt, @updatedAt,
-         @districtId, @gridCellId, @firingAt, @acknowledgedAt, @resolvedAt, @closedAt, @data)
+         @districtId, @gridCellId, @firingAt, @acknowledgedAt, @resolvedAt, @closedAt, @incidentId, @data)
        ON CONFLICT DO NOTHING`,
     );
     this.updateStmt = db.prepare(
       `UPDATE alerts SET state = @state, severity = @severity, updated_at = @updatedAt, firing_at = @firingAt,
-         acknowledged_at = @acknowledgedAt, resolved_at = @resolvedAt, closed_at = @closedAt, data = @data
+         acknowledged_at = @acknowledgedAt, resolved_at = @resolvedAt, closed_at = @closedAt,
+         incident_id = @incidentId, data = @data
        WHERE id = @id`,
     );
     this.eventStmt = db.prepare(
@@ -54,6 +56,7 @@ export class SqliteAlertRepository implements AlertRepository {
       acknowledgedAt: alert.acknowledged?.at ?? null,
       resolvedAt: alert.resolvedAt ?? null,
       closedAt: alert.closed?.at ?? null,
+      incidentId: alert.incidentId ?? null,
       data: JSON.stringify(alert),
     };
   }
@@ -85,11 +88,14 @@ export class SqliteAlertRepository implements AlertRepository {
     return row ? (JSON.parse(row.data) as Alert) : null;
   }
 
-  async insertOpen(alert: Alert, event: AlertEventRecord): Promise<{ alert: Alert; inserted: boolean }> {
+  async insertOpen(
+    alert: Alert,
+    events: readonly AlertEventRecord[],
+  ): Promise<{ alert: Alert; inserted: boolean }> {
     return this.db.transaction(() => {
       const result = this.insertStmt.run(SqliteAlertRepository.row(alert));
       if (result.changes === 1) {
-        this.appendEvent(event);
+        for (const e of events) this.appendEvent(e);
         return { alert, inserted: true };
       }
       const row = this.findOpenStmt.get(alert.ruleId, alert.subject.type, alert.subject.id) as
@@ -99,52 +105,39 @@ export class SqliteAlertRepository implements AlertRepository {
     })();
   }
 
-  async update(alert: Alert, event: AlertEventRecord): Promise<void> {
+  async update(alert: Alert, events: readonly AlertEventRecord[]): Promise<void> {
     this.db.transaction(() => {
       const result = this.updateStmt.run(SqliteAlertRepository.row(alert));
       if (result.changes !== 1) throw new Error(`alert ${alert.id} not found`);
-      this.appendEvent(event);
+      for (const e of events) this.appendEvent(e);
     })();
   }
 
   async query(filter: AlertFilter): Promise<{ items: Alert[]; total: number }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.from !== undefined) {
-      where.push('starts_at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('starts_at < ?');
-      params.push(filter.to);
-    }
-    const inList = (column: string, values: readonly string[] | undefined) => {
-      if (!values || values.length === 0) return;
-      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-      params.push(...values);
-    };
-    inList('severity', filter.severities);
-    inList('state', filter.states);
-    inList('district_id', filter.districtIds);
-    if (filter.ruleId !== undefined) {
-      where.push('rule_id = ?');
-      params.push(filter.ruleId);
-    }
-    if (filter.gridCellId !== undefined) {
-      where.push('grid_cell_id = ?');
-      params.push(filter.gridCellId);
-    }
-    if (filter.subjectId !== undefined) {
-      where.push('subject_id = ?');
-      params.push(filter.subjectId);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const nonEmpty = (v: readonly string[] | undefined) => (v?.length ? v : undefined);
+    const where = new SqlWhere()
+      .range('starts_at', filter.from, filter.to)
+      .in('severity', nonEmpty(filter.severities))
+      .in('state', nonEmpty(filter.states))
+      // An empty district list is a caller who reaches none of the districts asked for: nothing.
+      .in('district_id', filter.districtIds)
+      .eq('rule_id', filter.ruleId)
+      .eq('grid_cell_id', filter.gridCellId)
+      .eq('subject_id', filter.subjectId)
+      .eq('incident_id', filter.incidentId)
+      .add(
+        `json_extract(data, '$.suppressed') IS ${filter.suppressed ? 'NOT NULL' : 'NULL'}`,
+        [],
+        filter.suppressed !== undefined,
+      );
     const total = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM alerts ${clause}`).get(...params) as { n: number }
+      this.db.prepare(`SELECT COUNT(*) AS n FROM alerts ${where.clause}`).get(...where.params) as {
+        n: number;
+      }
     ).n;
     const rows = this.db
-      .prepare(`SELECT data FROM alerts ${clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`)
-      .all(...params, filter.limit, filter.offset) as Array<{ data: string }>;
+      .prepare(`SELECT data FROM alerts ${where.clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`)
+      .all(...where.params, filter.limit, filter.offset) as Array<{ data: string }>;
     return { items: rows.map((r) => JSON.parse(r.data) as Alert), total };
   }
 

@@ -247,4 +247,38 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_events_alert ON alert_events (alert_id, seq);
     `,
   },
+  {
+    version: 6,
+    name: 'silences, inhibition rules, incidents',
+    sql: `
+      -- Silences (maintenance windows); expired ones stay for history.
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expired_at INTEGER,
+        data TEXT NOT NULL
+      );
+      CREATE TABLE inhibitions (
+        id TEXT PRIMARY KEY,
+        updated_at INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        data TEXT NOT NULL
+      );
+      -- Correlated groups of alerts (the JSON is the source of truth).
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_active_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX incidents_starts_at ON incidents (starts_at);
+      CREATE INDEX incidents_active ON incidents (state, last_active_at);
+      ALTER TABLE alerts ADD COLUMN incident_id TEXT;
+      CREATE INDEX alerts_incident ON alerts (incident_id);
+    `,
+  },
 ];

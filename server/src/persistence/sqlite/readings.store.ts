@@ -6,12 +6,19 @@ import type { HistoryPoint, LatestReading, Reading } from '@shared/schemas/readi
 import {
   StoreWriteError,
   type HistoryRange,
+  type RawReadingPage,
+  type RawReadingScan,
   type ReadingStore,
   type ReadingStoreStats,
   type WriteOutcome,
 } from '../../services/ports';
 import type { SqliteDatabase } from './database';
 import type { FromWriter, ToWriter, WriterSettings } from './readingWriter.protocol';
+
+/** Rows a raw-scan page may hold (windows aim at half of it). */
+const SCAN_PAGE_ROWS = 20_000;
+const SCAN_FIRST_WINDOW_MS = 60_000;
+const SCAN_MAX_WINDOW_MS = 86_400_000;
 
 interface Segment {
   readings: readonly Reading[];
@@ -69,6 +76,7 @@ export class SqliteReadingStore implements ReadingStore {
     failures: 0,
   };
   private readonly latestStmt;
+  private scanStmt: ReturnType<SqliteDatabase['prepare']> | undefined;
 
   private constructor(
     private readonly db: SqliteDatabase,
@@ -230,6 +238,58 @@ export class SqliteReadingStore implements ReadingStore {
       rows = this.db.prepare(sql).all(params) as Row[];
     }
     return rows.map((r) => ({ t: r.t, min: r.min, max: r.max, avg: r.sum / r.count, count: r.count }));
+  }
+
+  /**
+   * Raw readings of some sensors in time order, a page at a time. The table is keyed
+   * (sensor_id, ts) without a time index, so each page is one range scan per sensor over a
+   * time window, sorted; the window adapts to the density of readings so a page holds about
+   * SCAN_PAGE_ROWS / 2 of them (a window that overflows is halved and read again). Nothing
+   * is held open between pages: other queries on this connection run in between.
+   */
+  async *scanRaw(scan: RawReadingScan): AsyncGenerator<RawReadingPage> {
+    const { from, to, maxReadings } = scan;
+    if (scan.sensorIds.length === 0 || !(from < to)) return;
+    this.scanStmt ??= this.db.prepare(
+      `SELECT sensor_id AS sensorId, ts AS observedAt, values_json AS valuesJson, quality FROM readings
+       WHERE sensor_id IN (SELECT value FROM json_each(@ids)) AND ts >= @from AND ts < @to
+       ORDER BY ts, sensor_id LIMIT @limit`,
+    );
+    const stmt = this.scanStmt;
+    const ids = JSON.stringify(scan.sensorIds);
+    type Row = { sensorId: string; observedAt: number; valuesJson: string; quality: string | null };
+    const toReading = (r: Row): Reading => ({
+      sensorId: r.sensorId,
+      observedAt: r.observedAt,
+      values: JSON.parse(r.valuesJson) as Record<string, number>,
+      ...(r.quality ? { quality: r.quality as Reading['quality'] } : {}),
+    });
+    let start = from;
+    let windowMs = SCAN_FIRST_WINDOW_MS;
+    let read = 0;
+    while (start < to) {
+      const end = Math.min(to, start + windowMs);
+      // One millisecond cannot be split further: read all of it (at most one row per sensor).
+      const limit = end - start > 1 ? SCAN_PAGE_ROWS + 1 : -1;
+      let rows = stmt.all({ ids, from: start, to: end, limit }) as Row[];
+      if (limit > 0 && rows.length > SCAN_PAGE_ROWS) {
+        windowMs = Math.max(1, Math.floor((end - start) / 2));
+        continue;
+      }
+      if (read + rows.length > maxReadings) {
+        // Stop at a whole millisecond, so the pages cover [from, truncatedAt) completely.
+        const truncatedAt = rows[maxReadings - read]!.observedAt;
+        rows = rows.filter((r) => r.observedAt < truncatedAt);
+        yield { readings: rows.map(toReading), truncatedAt };
+        return;
+      }
+      read += rows.length;
+      if (rows.length > 0) yield { readings: rows.map(toReading) };
+      const target = SCAN_PAGE_ROWS / 2;
+      const next = rows.length === 0 ? windowMs * 4 : ((end - start) * target) / rows.length;
+      windowMs = Math.min(SCAN_MAX_WINDOW_MS, Math.max(1, Math.floor(next)));
+      start = end;
+    }
   }
 
   async latestPerSensor(): Promise<LatestReading[]> {

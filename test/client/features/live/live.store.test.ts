@@ -31,6 +31,66 @@ describe('useLiveStore', () => {
     expect(live.recent[0]).toMatchObject({ kind: 'traffic', name: { zh: '传感器t1', en: 'Sensor t1' } });
   });
 
+  it('counts muted alerts apart, and escalated red alerts until they are acknowledged', () => {
+    const live = useLiveStore();
+    live.applySnapshot(
+      snapshot({
+        openAlerts: [
+          alert('al1'),
+          alert('al2', { severity: 'red', suppressed: { by: 'silence', id: 'sil1', reason: '维护' } }),
+          alert('al3', { severity: 'red', escalatedAt: T0 - 1000 }),
+        ],
+      }),
+    );
+    expect(live.openAlertCount).toBe(2);
+    expect(live.mutedAlertCount).toBe(1);
+    expect(live.openAlertsBySeverity).toEqual({ red: 1, orange: 1, yellow: 0, blue: 0 });
+    expect(live.escalatedAlertCount).toBe(1);
+    live.applyAlert(
+      alert('al3', {
+        severity: 'red',
+        escalatedAt: T0 - 1000,
+        state: 'acknowledged',
+        updatedAt: T0,
+        acknowledged: { at: T0, by: 'u1', byName: '值班员', comment: '已派人' },
+      }),
+    );
+    expect(live.escalatedAlertCount).toBe(0);
+    // The silence ends: the alert is announced and counted.
+    live.applyAlert(alert('al2', { severity: 'red', updatedAt: T0 }));
+    expect(live.mutedAlertCount).toBe(0);
+    expect(live.openAlertsBySeverity.red).toBe(2);
+  });
+
+  it('keeps open incidents from the snapshot and the pushed changes, dropping resolved ones', () => {
+    const live = useLiveStore();
+    const incident = {
+      id: 'inc1',
+      state: 'open' as const,
+      severity: 'red' as const,
+      peakSeverity: 'red' as const,
+      title: { zh: '烟感报警 等 2 条告警', en: 'Smoke (+1 more)' },
+      districtIds: ['330102'],
+      gridCellIds: ['330102001001001'],
+      subjects: ['sensor:s1', 'sensor:s2'],
+      alertIds: ['al1', 'al2'],
+      openAlertIds: ['al1', 'al2'],
+      ruleIds: ['grid-smoke'],
+      startsAt: T0 - 60_000,
+      updatedAt: T0 - 60_000,
+      lastActiveAt: T0 - 60_000,
+    };
+    live.applySnapshot(snapshot({ openIncidents: [incident] }));
+    expect(live.openIncidentCount).toBe(1);
+    live.applyIncident({ ...incident, id: 'inc2', updatedAt: T0 });
+    expect(live.openIncidentCount).toBe(2);
+    // A replayed older copy changes nothing; the resolution removes it.
+    live.applyIncident({ ...incident, state: 'resolved', updatedAt: T0 - 120_000 });
+    expect(live.openIncidentCount).toBe(2);
+    live.applyIncident({ ...incident, state: 'resolved', openAlertIds: [], updatedAt: T0 });
+    expect([...live.openIncidentsById.keys()]).toEqual(['inc2']);
+  });
+
   it('counts the sensors that reported within two minutes', () => {
     const live = useLiveStore();
     live.applySnapshot(snapshot());
