@@ -563,7 +563,7 @@ function applySample(
     if (kind.subject === 'sensor') {
       const rec = binding as SubjectRecord; // see bindingsFor
       const judged = kind.onSample(rec.kindState, sample, compiled.ctx, sensor);
-      if (judged.state !== rec.kindState) {
+      if (judged.state !== rec.kindState || judged.changed === true) {
         rec.kindState = judged.state;
         rec.dirty = true;
       }

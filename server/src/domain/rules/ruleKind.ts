@@ -58,8 +58,15 @@ export interface Verdict {
 }
 
 export interface Judged<S> {
+  /**
+   * The next state. The engine owns kind states, so a kind may update the one it was given
+   * in place and return it, saying so with `changed` (large states, e.g. a detector's daily
+   * profile, would otherwise be copied on every sample).
+   */
   state: S;
   verdict: Verdict | null;
+  /** The state was updated in place (same object, new content): it must be saved. */
+  changed?: boolean;
 }
 
 /** Everything a kind may look at besides its own state. */

@@ -62,7 +62,8 @@ function feed(
   points: readonly { t: number; value: number }[],
   from?: AnomalyState,
 ) {
-  let state = from ?? anomalyKind.init(ctx, SENSOR, points[0]!.t);
+  // The kind updates its state in place (the engine owns it): never touch the caller's.
+  let state = from ? structuredClone(from) : anomalyKind.init(ctx, SENSOR, points[0]!.t);
   const verdicts: (Verdict | null)[] = [];
   for (const p of points) {
     const judged: Judged<AnomalyState> = anomalyKind.onSample(
@@ -231,12 +232,18 @@ describe('anomaly rule kind: judging samples', () => {
 
   it('raises yellow on an anomaly, orange from twice the threshold, the levels it is given', () => {
     const at = FIXTURE_START + 2 * DAY + 14 * 60 * MINUTE;
-    const normal = anomalyKind.onSample(TWO_DAYS.state, sample(55, at), SPEED, SENSOR).verdict!;
+    const normal = anomalyKind.onSample(
+      structuredClone(TWO_DAYS.state),
+      sample(55, at),
+      SPEED,
+      SENSOR,
+    ).verdict!;
     const expected = normal.detail!['expected'] as number;
     const scale = normal.detail!['scale'] as number;
     expect(normal).toMatchObject({ active: false, severity: undefined });
     const judge = (score: number, ctx = SPEED) =>
-      anomalyKind.onSample(TWO_DAYS.state, sample(expected - score * scale, at), ctx, SENSOR).verdict!;
+      anomalyKind.onSample(structuredClone(TWO_DAYS.state), sample(expected - score * scale, at), ctx, SENSOR)
+        .verdict!;
     expect(judge(6)).toMatchObject({ active: true, severity: 'yellow' });
     expect(judge(6).score).toBeCloseTo(6, 9);
     expect(judge(12)).toMatchObject({ active: true, severity: 'orange' });
@@ -255,7 +262,7 @@ describe('anomaly rule kind: judging samples', () => {
     // Watching drops only: a rise is scored, not raised.
     const down = ctxOf({ metric: 'speed', direction: 'down' });
     const rise = anomalyKind.onSample(
-      TWO_DAYS.state,
+      structuredClone(TWO_DAYS.state),
       sample(expected + 10 * scale, at),
       down,
       SENSOR,
@@ -266,8 +273,10 @@ describe('anomaly rule kind: judging samples', () => {
 
   it('ignores a sample older than the last one seen', () => {
     const last = TWO_DAYS.state.lastAt!;
-    const judged = anomalyKind.onSample(TWO_DAYS.state, sample(5, last - MINUTE), SPEED, SENSOR);
-    expect(judged.state).toBe(TWO_DAYS.state);
+    const state = structuredClone(TWO_DAYS.state);
+    const judged = anomalyKind.onSample(state, sample(5, last - MINUTE), SPEED, SENSOR);
+    expect(judged.state).toBe(state);
+    expect(judged.state).toEqual(TWO_DAYS.state);
     expect(judged.verdict).toBeNull();
   });
 
@@ -280,11 +289,27 @@ describe('anomaly rule kind: judging samples', () => {
     expect(JSON.stringify(restarted.state)).toBe(JSON.stringify(live.state));
   });
 
+  it('updates the engine-owned state in place and says so, instead of copying the daily profile', () => {
+    const at = FIXTURE_START + 2 * DAY + 3 * 60 * MINUTE;
+    const state = structuredClone(TWO_DAYS.state);
+    const n = state.n;
+    const slots = state.slots;
+    const judged = anomalyKind.onSample(state, sample(40, at), SPEED, SENSOR);
+    expect(judged.state).toBe(state);
+    expect(judged.changed).toBe(true);
+    expect(judged.state.n).toBe(n + 1);
+    expect(judged.state.slots).toBe(slots);
+    expect(judged.state.lastAt).toBe(at);
+    // An out-of-order sample changes nothing.
+    const stale = anomalyKind.onSample(state, sample(40, at - MINUTE), SPEED, SENSOR);
+    expect(stale).toEqual({ state, verdict: null });
+  });
+
   it('keeps a learnt baseline when the sensitivity changes', () => {
     const at = FIXTURE_START + 2 * DAY + 3 * 60 * MINUTE;
     const high = ctxOf({ metric: 'speed', sensitivity: 'high' });
-    const a = anomalyKind.onSample(TWO_DAYS.state, sample(40, at), SPEED, SENSOR).verdict!;
-    const b = anomalyKind.onSample(TWO_DAYS.state, sample(40, at), high, SENSOR).verdict!;
+    const a = anomalyKind.onSample(structuredClone(TWO_DAYS.state), sample(40, at), SPEED, SENSOR).verdict!;
+    const b = anomalyKind.onSample(structuredClone(TWO_DAYS.state), sample(40, at), high, SENSOR).verdict!;
     expect(b.score).toBe(a.score);
     expect(b.detail).toMatchObject({ threshold: 4.5 });
   });

@@ -206,6 +206,8 @@ export function stepDetector(
 /**
  * `stepDetector` for the hot path: writes the result into `out` (the caller's, reused) and
  * returns the next state, or null where stepDetector's result is null (`out` untouched).
+ * With `inPlace` the given state itself is updated and returned (no copy of the daily
+ * profile): for an owner that keeps no other reference to the old state.
  */
 export function advanceDetector(
   state: DetectorState,
@@ -213,6 +215,7 @@ export function advanceDetector(
   value: number,
   config: DetectorConfig,
   out: DetectorResult,
+  inPlace = false,
 ): DetectorState | null {
   if (!Number.isFinite(value) || !Number.isFinite(at) || (state.lastAt !== null && at < state.lastAt)) {
     return null;
@@ -295,8 +298,16 @@ export function advanceDetector(
     const offset1 = offset + weight * Math.max(1 / count1, slotRate) * (value - level - offset);
     const sdevN1 = ready ? sdevN + 1 : sdevN;
     const sdev1 = ready ? sdev + outlierWeight * Math.max(1 / sdevN1, slotRate) * (absRes - sdev) : sdev;
-    nextSlots = slots.slice();
-    nextSlots[home] = [offset1, count1, sdev1, sdevN1];
+    const slot = slots[home];
+    if (inPlace && slot) {
+      slot[0] = offset1;
+      slot[1] = count1;
+      slot[2] = sdev1;
+      slot[3] = sdevN1;
+    } else {
+      nextSlots = slots.slice();
+      nextSlots[home] = [offset1, count1, sdev1, sdevN1];
+    }
   }
 
   out.ready = ready;
@@ -305,6 +316,15 @@ export function advanceDetector(
   out.score = score;
   out.deviation = deviation;
   out.active = active;
+  if (inPlace) {
+    // `prior` is the given state, or a fresh one after a layout change: ours either way.
+    prior.firstAt = firstAt;
+    prior.lastAt = at;
+    prior.n = n1;
+    prior.level = level;
+    prior.dev = dev;
+    return prior;
+  }
   return { firstAt, lastAt: at, n: n1, level, dev, slots: nextSlots };
 }
 

@@ -173,12 +173,14 @@ export const anomalyKind: SensorRuleKind<AnomalyParams, AnomalyState> = {
   onSample(state, sample, ctx): Judged<AnomalyState> {
     const params = ctx.params;
     const result = scratch;
-    const next = advanceDetector(state, sample.at, sample.value, params, result);
+    // The engine owns the state: update it in place rather than copy the daily profile.
+    const next = advanceDetector(state, sample.at, sample.value, params, result, true);
     if (next === null) return { state, verdict: null };
-    if (!result.ready) return { state: next, verdict: null };
+    if (!result.ready) return { state: next, verdict: null, changed: true };
     const threshold = thresholdOf(params.sensitivity);
     return {
       state: next,
+      changed: true,
       verdict: {
         active: result.active,
         severity: result.active ? severityForScore(result.score, threshold, params.levels) : undefined,
