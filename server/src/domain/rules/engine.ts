@@ -349,7 +349,8 @@ export function createEngine(
  * Replaces the rule set live. Rules whose id and version are unchanged keep their state;
  * a changed rule of the same kind keeps its state too (a new sensitivity must not throw
  * away a learnt baseline), re-judged from the next sample. Rules removed, disabled or
- * changed to another kind resolve their open alerts (outcomes returned).
+ * changed to another kind resolve their open alerts (outcomes returned), and so do the
+ * sensors a changed rule's scope no longer covers.
  */
 export function setRules(state: EngineState, rules: readonly Rule[], now: number): EngineStep {
   const outcomes: Outcome[] = [];
@@ -364,6 +365,15 @@ export function setRules(state: EngineState, rules: readonly Rule[], now: number
     const compiled = compileRule(rule, state.options, now);
     if (old && old.rule.kind === rule.kind) {
       for (const [key, rec] of old.subjects) {
+        // A sensor the changed rule no longer covers leaves it: its alert ends now.
+        const info = rec.subject.type === 'sensor' ? state.sensors.get(rec.subject.id)?.info : undefined;
+        if (rec.subject.type === 'sensor' && (!info || !compiled.inScope(info))) {
+          if (rec.life.phase !== 'inactive') {
+            const change = rec.life.phase === 'pending' ? 'cancelled' : 'resolved';
+            outcomes.push(outcomeOf(state, compiled, rec, rec.life, change, now, { reason: 'out-of-scope' }));
+          }
+          continue;
+        }
         compiled.subjects.set(
           key,
           record(compiled, key, rec.subject, rec.area, rec.kindState, rec.life, true),

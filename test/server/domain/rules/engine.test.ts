@@ -450,6 +450,21 @@ describe('engine: live rule changes', () => {
     expect(read(e, 'TRF-1', m(3), { speed: 5 })).toEqual([]);
   });
 
+  it('ends the alert of a sensor a changed rule no longer covers, and keeps the others', () => {
+    const wide = slowRule('slow', { scope: { sensorIds: ['TRF-1', 'TRF-2'] } });
+    const e = engine([wide], [sensor('TRF-1'), sensor('TRF-2')]);
+    read(e, 'TRF-1', m(0), { speed: 5 });
+    read(e, 'TRF-2', m(0), { speed: 5 });
+    const narrow = slowRule('slow', { version: 2, scope: { sensorIds: ['TRF-2'] } });
+    const { outcomes } = setRules(e, [narrow], m(1));
+    expect(changesOf(outcomes)).toEqual(['slow:TRF-1:resolved@1m']);
+    expect(alertsOf(outcomes)[0]!.detail).toEqual({ reason: 'out-of-scope' });
+    expect(activeSubjects(e).map((a) => a.subject.id)).toEqual(['TRF-2']);
+    // TRF-1 is no longer judged by the rule; TRF-2 goes on from where it was.
+    expect(read(e, 'TRF-1', m(2), { speed: 5 })).toEqual([]);
+    expect(changesOf(read(e, 'TRF-2', m(2), { speed: 50 }))).toEqual(['slow:TRF-2:resolved@2m']);
+  });
+
   it('cancels the pending alert of a removed rule', () => {
     const e = engine([pendingSlow], [sensor('TRF-1')]);
     read(e, 'TRF-1', m(0), { speed: 5 });
