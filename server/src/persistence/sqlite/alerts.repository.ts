@@ -1,7 +1,7 @@
 import { OPEN_ALERT_STATES, type Alert, type AlertStatsRow } from '@shared/schemas/alert.schema';
 import type { AlertEventRecord, AlertFilter, AlertRepository, AlertStatsFilter } from '../../services/ports';
 import type { SqliteDatabase } from './database';
-import { SqlWhere } from './sqlWhere';
+import { documentPage, SqlWhere } from './sqlWhere';
 
 const OPEN = OPEN_ALERT_STATES.map((s) => `'${s}'`).join(', ');
 
@@ -130,15 +130,7 @@ export class SqliteAlertRepository implements AlertRepository {
         [],
         filter.suppressed !== undefined,
       );
-    const total = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM alerts ${where.clause}`).get(...where.params) as {
-        n: number;
-      }
-    ).n;
-    const rows = this.db
-      .prepare(`SELECT data FROM alerts ${where.clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`)
-      .all(...where.params, filter.limit, filter.offset) as Array<{ data: string }>;
-    return { items: rows.map((r) => JSON.parse(r.data) as Alert), total };
+    return documentPage<Alert>(this.db, 'alerts', where, filter.limit, filter.offset);
   }
 
   async events(alertId: string): Promise<AlertEventRecord[]> {

@@ -2,7 +2,7 @@ import type { Alert } from '@shared/schemas/alert.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
 import type { IncidentFilter, IncidentRepository } from '../../services/ports';
 import type { SqliteDatabase } from './database';
-import { SqlWhere } from './sqlWhere';
+import { documentPage, SqlWhere } from './sqlWhere';
 
 /** Incidents in SQLite; the JSON document is the source of truth, columns serve the queries. */
 export class SqliteIncidentRepository implements IncidentRepository {
@@ -53,15 +53,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
         filter.districtIds,
       );
     }
-    const total = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM incidents ${where.clause}`).get(...where.params) as {
-        n: number;
-      }
-    ).n;
-    const rows = this.db
-      .prepare(`SELECT data FROM incidents ${where.clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`)
-      .all(...where.params, filter.limit, filter.offset) as Array<{ data: string }>;
-    return { items: rows.map((r) => JSON.parse(r.data) as Incident), total };
+    return documentPage<Incident>(this.db, 'incidents', where, filter.limit, filter.offset);
   }
 
   async alertsOf(incidentId: string): Promise<Alert[]> {

@@ -1,3 +1,5 @@
+import type { SqliteDatabase } from './database';
+
 /**
  * A WHERE clause built from optional filters: each condition is added only when its
  * value is given, with `?` placeholders (never values pasted into SQL).
@@ -39,4 +41,21 @@ export class SqlWhere {
   get clause(): string {
     return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
   }
+}
+
+/** One page of JSON documents (`data` column) of a table matching `where`, newest `starts_at` first, with the total. */
+export function documentPage<T>(
+  db: SqliteDatabase,
+  table: string,
+  where: SqlWhere,
+  limit: number,
+  offset: number,
+): { items: T[]; total: number } {
+  const total = (
+    db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where.clause}`).get(...where.params) as { n: number }
+  ).n;
+  const rows = db
+    .prepare(`SELECT data FROM ${table} ${where.clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`)
+    .all(...where.params, limit, offset) as Array<{ data: string }>;
+  return { items: rows.map((r) => JSON.parse(r.data) as T), total };
 }

@@ -191,16 +191,14 @@ export function stepDetector(
   value: number,
   config: DetectorConfig,
 ): DetectorStep {
-  const result: DetectorResult = {
-    ready: false,
-    expected: 0,
-    scale: 0,
-    score: 0,
-    deviation: 0,
-    active: false,
-  };
+  const result = emptyResult();
   const next = advanceDetector(state, at, value, config, result);
   return next === null ? { state, result: null } : { state: next, result };
+}
+
+/** A result to fill (advanceDetector writes into it). */
+export function emptyResult(): DetectorResult {
+  return { ready: false, expected: 0, scale: 0, score: 0, deviation: 0, active: false };
 }
 
 /**

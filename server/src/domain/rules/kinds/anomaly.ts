@@ -4,6 +4,7 @@ import { SEVERITIES, SeveritySchema } from '@shared/schemas/alert.schema';
 import { DurationSchema, RuleMetricSchema, type DerivedMetricId } from '@shared/schemas/rule.schema';
 import {
   advanceDetector,
+  emptyResult,
   initDetector,
   SENSITIVITIES,
   severityForScore,
@@ -149,14 +150,7 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<Omit<AnomalyParams, 'metric' | 'mi
 })();
 
 /** The detector's result of the sample being judged: read at once, reused for the next one. */
-const scratch: DetectorResult = {
-  ready: false,
-  expected: 0,
-  scale: 0,
-  score: 0,
-  deviation: 0,
-  active: false,
-};
+const scratch: DetectorResult = emptyResult();
 
 export const anomalyKind: SensorRuleKind<AnomalyParams, AnomalyState> = {
   id: 'anomaly',
