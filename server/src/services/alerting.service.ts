@@ -88,6 +88,14 @@ export function sensorInfoOf(sensor: Sensor): SensorInfo {
 
 const SYSTEM: AuditActor = { type: 'system', id: 'alerting' };
 
+/** An alert event of the engine or a timer (not of a user). */
+const systemEvent = (
+  alertId: string,
+  at: number,
+  type: string,
+  data?: Record<string, unknown>,
+): AlertEventRecord => ({ alertId, at, type, actor: 'system', ...(data && { data }) });
+
 /**
  * 告警 — runs the rule engine over accepted readings and clock ticks, and turns its
  * outcomes into stored alerts with a lifecycle: pending → firing → acknowledged →
@@ -297,14 +305,6 @@ export class AlertingService {
   private async apply(o: AlertOutcome): Promise<void> {
     const now = this.deps.clock();
     const existing = await this.deps.alerts.findOpen(o.ruleId, o.subject.type, o.subject.id);
-    const event = (alertId: string, type: string, data?: Record<string, unknown>): AlertEventRecord => ({
-      alertId,
-      at: now,
-      type,
-      actor: 'system',
-      ...(data && { data }),
-    });
-
     if (!existing) {
       if (
         o.change !== 'pending' &&
@@ -320,18 +320,12 @@ export class AlertingService {
       const suppressed = this.suppressionFor(fresh, now);
       const muted = suppressed ? { ...fresh, suppressed } : fresh;
       const { alert, inserted } = await this.deps.alerts.insertOpen(muted, [
-        event(fresh.id, state === 'pending' ? 'pending' : 'firing', { severity: o.severity, value: o.value }),
-        ...(suppressed ? [event(fresh.id, 'suppressed', { ...suppressed })] : []),
+        systemEvent(fresh.id, now, state, { severity: o.severity, value: o.value }),
+        ...(suppressed ? [systemEvent(fresh.id, now, 'suppressed', { ...suppressed })] : []),
       ]);
       if (inserted) {
         // Grouping needs the alert stored first: a lost race must not leave an incident behind.
-        const grouped = await this.deps.incidents.track(alert, (id) => this.open.get(id), now);
-        if (grouped.incidentId !== alert.incidentId)
-          await this.deps.alerts.update(grouped, [
-            event(alert.id, 'correlated', { incidentId: grouped.incidentId }),
-          ]);
-        this.track(grouped);
-        this.deps.events.emit('alert.raised', { alert: grouped });
+        await this.save(alert, null, now, 'alert.raised');
         return;
       }
       // Another writer opened it first: apply this change to theirs.
@@ -377,13 +371,10 @@ export class AlertingService {
     };
     await this.save(
       next,
-      {
-        alertId: alert.id,
-        at: now,
-        type: o.change,
-        actor: 'system',
-        data: { severity: next.severity, ...(o.value !== undefined && { value: o.value }) },
-      },
+      systemEvent(alert.id, now, o.change, {
+        severity: next.severity,
+        ...(o.value !== undefined && { value: o.value }),
+      }),
       now,
     );
   }
@@ -393,18 +384,21 @@ export class AlertingService {
    * incident it belongs to (each recorded as an event of its own); keep the open-alert
    * mirror, announce it.
    */
-  private async save(changed: Alert, event: AlertEventRecord | null, now: number): Promise<Alert> {
+  private async save(
+    changed: Alert,
+    event: AlertEventRecord | null,
+    now: number,
+    announce: 'alert.raised' | 'alert.updated' = 'alert.updated',
+  ): Promise<Alert> {
     const events = event ? [event] : [];
     let next = changed;
     const suppressed = this.suppressionFor(next, now);
     if (!sameSuppression(suppressed, next.suppressed)) {
-      events.push({
-        alertId: next.id,
-        at: now,
-        type: suppressed ? 'suppressed' : 'unsuppressed',
-        actor: 'system',
-        data: { ...(suppressed ?? next.suppressed) },
-      });
+      events.push(
+        systemEvent(next.id, now, suppressed ? 'suppressed' : 'unsuppressed', {
+          ...(suppressed ?? next.suppressed),
+        }),
+      );
       if (suppressed) next = { ...next, suppressed };
       else {
         const { suppressed: _dropped, ...rest } = next;
@@ -413,17 +407,12 @@ export class AlertingService {
     }
     const grouped = await this.deps.incidents.track(next, (id) => this.open.get(id), now);
     if (grouped.incidentId !== next.incidentId)
-      events.push({
-        alertId: next.id,
-        at: now,
-        type: 'correlated',
-        actor: 'system',
-        data: { incidentId: grouped.incidentId },
-      });
+      events.push(systemEvent(next.id, now, 'correlated', { incidentId: grouped.incidentId }));
     next = grouped;
-    await this.deps.alerts.update(next, events);
+    // Nothing new to store (a fresh alert neither muted again nor grouped): no write.
+    if (events.length > 0) await this.deps.alerts.update(next, events);
     this.track(next);
-    this.deps.events.emit('alert.updated', { alert: next });
+    this.deps.events.emit(announce, { alert: next });
     return next;
   }
 
@@ -504,7 +493,7 @@ export class AlertingService {
       if (now - (alert.firingAt ?? alert.startsAt) < after * 1000) continue;
       await this.save(
         { ...alert, escalatedAt: now, updatedAt: now },
-        { alertId: alert.id, at: now, type: 'escalated', actor: 'system', data: { afterSeconds: after } },
+        systemEvent(alert.id, now, 'escalated', { afterSeconds: after }),
         now,
       );
       await this.deps.audit.record({

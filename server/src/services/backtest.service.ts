@@ -160,18 +160,9 @@ export class BacktestService {
         sensors: sensors.length,
         truncated: stoppedAt !== undefined,
         tickMs,
-        alerts: result.alerts.slice(0, settings.maxListedAlerts).map((a) => ({
-          subject: a.subject,
-          ...(a.sensorId !== undefined ? { sensorId: a.sensorId } : {}),
-          severity: a.severity,
-          maxSeverity: a.maxSeverity,
-          startsAt: a.startsAt,
-          firingAt: a.firingAt,
-          ...(a.resolvedAt !== undefined ? { resolvedAt: a.resolvedAt } : {}),
-          ...(a.value !== undefined ? { value: a.value } : {}),
-          ...(a.score !== undefined ? { score: a.score } : {}),
-          flapping: a.flapping,
-        })),
+        alerts: result.alerts
+          .slice(0, settings.maxListedAlerts)
+          .map(({ ruleId: _rule, readingIndex: _reading, ...alert }) => alert),
         alertsTotal: result.alerts.length,
         bySeverity: countBySeverity(result.alerts),
         cancelled: result.cancelled,

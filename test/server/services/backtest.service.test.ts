@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestReadingStore } from '../../helpers/readingStore';
 import type { Reading } from '../../../shared/schemas/reading.schema';
 import { RuleBacktestBodySchema, type Rule } from '../../../shared/schemas/rule.schema';
 import type { Sensor } from '../../../shared/schemas/sensor.schema';
@@ -9,8 +10,8 @@ import type { Reach } from '../../../server/src/domain/access';
 import { pointInPolygon } from '../../../server/src/domain/geometry';
 import { loadCityPack, resolveCityPackDir } from '../../../server/src/cityPack/cityPack.loader';
 import { SqliteCatalogRepository } from '../../../server/src/persistence/sqlite/catalog.repository';
-import { migrate, openDatabase, type SqliteDatabase } from '../../../server/src/persistence/sqlite/database';
-import { SqliteReadingStore } from '../../../server/src/persistence/sqlite/readings.store';
+import type { SqliteDatabase } from '../../../server/src/persistence/sqlite/database';
+import type { SqliteReadingStore } from '../../../server/src/persistence/sqlite/readings.store';
 import {
   BacktestError,
   BacktestService,
@@ -70,24 +71,11 @@ describe('BacktestService', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cityops-backtest-svc-'));
-    const file = join(dir, 'cityops.db');
-    db = openDatabase(file, { synchronous: 'NORMAL' });
-    migrate(db);
+    ({ db, store } = await openTestReadingStore(dir));
     const repo = new SqliteCatalogRepository(db);
     await repo.importCityPack(loadCityPack(resolveCityPackDir('hangzhou')));
     catalog = new CatalogService(repo, new DomainEvents(), () => {});
     await catalog.load();
-    store = await SqliteReadingStore.open(db, {
-      file,
-      synchronous: 'NORMAL',
-      flushMs: 2,
-      maxBatch: 5000,
-      rollupFlushMs: 60_000,
-      retentionEveryMs: 0,
-      rawRetentionMs: 1e12,
-      rollup1mRetentionMs: 1e12,
-      rollup1hRetentionMs: 1e12,
-    });
     gauges = catalog.listSensors().filter((s) => s.subtype === 'waterlogging');
     const readings: Reading[] = [];
     for (let i = 0; i < 120; i++)

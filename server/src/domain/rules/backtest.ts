@@ -1,6 +1,13 @@
-import type { AlertSubject, Severity } from '@shared/schemas/alert.schema';
-import type { Rule } from '@shared/schemas/rule.schema';
-import { compileScope, createEngine, step, type EngineState, type Outcome } from './engine';
+import type { Severity } from '@shared/schemas/alert.schema';
+import type { Rule, RuleBacktestAlert } from '@shared/schemas/rule.schema';
+import {
+  compileScope,
+  createEngine,
+  step,
+  type EngineState,
+  type Outcome,
+  type ScoreOutcome,
+} from './engine';
 import { SEVERITY_RANK, type PolygonTest, type SensorInfo } from './ruleKind';
 
 /**
@@ -37,42 +44,15 @@ export interface BacktestOptions {
   scores?: boolean;
 }
 
-/** One alert the rules would have raised. */
-export interface BacktestAlert {
-  ruleId: string;
-  subject: AlertSubject;
-  /** The sensor, for sensor subjects. */
-  sensorId?: string;
-  /** Severity it was raised with. */
-  severity: Severity;
-  /** Most severe level it reached while open. */
-  maxSeverity: Severity;
-  /** When the condition began (start of pending), epoch ms. */
-  startsAt: number;
-  /** When it started firing (was raised), epoch ms. */
-  firingAt: number;
-  /** When it resolved, epoch ms; absent when still open at the end of the replay. */
-  resolvedAt?: number;
-  /** Value it was raised on, in the metric's unit (or the kind's: silence seconds, completeness…). */
-  value?: number;
-  /** Anomaly score it was raised on (anomaly rules). */
-  score?: number;
-  /** It was marked flapping at some point. */
-  flapping: boolean;
-  /** Position (0-based, in feeding order) of the reading that raised it; absent when a clock tick did (no data). */
-  readingIndex?: number;
-}
+/**
+ * One alert the rules would have raised: what the API answers (RuleBacktestAlert), plus
+ * its rule and the position (0-based, in feeding order) of the reading that raised it
+ * (absent when a clock tick did: no data).
+ */
+export type BacktestAlert = RuleBacktestAlert & { ruleId: string; readingIndex?: number };
 
 /** The anomaly score of one reading under one rule. */
-export interface BacktestScore {
-  readingIndex: number;
-  ruleId: string;
-  sensorId: string;
-  metric: string;
-  at: number;
-  value: number;
-  score: number;
-}
+export type BacktestScore = Omit<ScoreOutcome, 'type' | 'detail'> & { readingIndex: number };
 
 export interface BacktestResult {
   /** Raised alerts, in the order they were raised. */

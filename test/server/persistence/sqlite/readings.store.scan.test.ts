@@ -2,13 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestReadingStore } from '../../../helpers/readingStore';
 import type { Reading } from '../../../../shared/schemas/reading.schema';
-import {
-  migrate,
-  openDatabase,
-  type SqliteDatabase,
-} from '../../../../server/src/persistence/sqlite/database';
-import { SqliteReadingStore } from '../../../../server/src/persistence/sqlite/readings.store';
+import type { SqliteDatabase } from '../../../../server/src/persistence/sqlite/database';
+import type { SqliteReadingStore } from '../../../../server/src/persistence/sqlite/readings.store';
 import type { RawReadingPage, RawReadingScan } from '../../../../server/src/services/ports';
 
 /** scanRaw: stored raw readings of some sensors, in time order, a page at a time, capped. */
@@ -43,20 +40,7 @@ describe('SqliteReadingStore.scanRaw', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cityops-scan-'));
-    const file = join(dir, 'cityops.db');
-    db = openDatabase(file, { synchronous: 'NORMAL' });
-    migrate(db);
-    store = await SqliteReadingStore.open(db, {
-      file,
-      synchronous: 'NORMAL',
-      flushMs: 2,
-      maxBatch: 5000,
-      rollupFlushMs: 60_000,
-      retentionEveryMs: 0,
-      rawRetentionMs: 1e12,
-      rollup1mRetentionMs: 1e12,
-      rollup1hRetentionMs: 1e12,
-    });
+    ({ db, store } = await openTestReadingStore(dir));
     // A and B report every minute at the same instants for two days; C only in the burst.
     for (let i = 0; i < 2 * DAY_MINUTES; i++) {
       const t = START + i * MINUTE;
