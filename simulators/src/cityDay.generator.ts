@@ -38,11 +38,17 @@ export function trafficDemand(t: number): number {
 export interface GeneratorContext {
   /** Seed of the run: another seed gives another (equally plausible) day. */
   seed: number;
+  /** Scale of traffic demand (default 1, an ordinary day). */
+  trafficScale?: number;
+  /** Scale of background air pollution (default 1). */
+  airScale?: number;
 }
 
 /** Values of one reading of `sensor` observed at `t` (epoch ms). */
 export function cityDayValues(sensor: Sensor, t: number, ctx: GeneratorContext): Record<string, number> {
   const key = hashString(sensor.id) ^ ctx.seed;
+  const trafficScale = ctx.trafficScale ?? 1;
+  const air = ctx.airScale ?? 1;
   const step = Math.floor(t / 1000);
   const n = (k: number) => gauss(key + k, step);
   const h = shanghaiHour(t);
@@ -52,18 +58,19 @@ export function cityDayValues(sensor: Sensor, t: number, ctx: GeneratorContext):
       const free = sensor.road?.freeFlowKmh ?? 40;
       const capacity =
         sensor.road?.class === 'expressway' ? 4200 : sensor.road?.class === 'arterial' ? 2400 : 1200;
-      // Some detectors sit on bottlenecks: their peaks are worse.
-      const bottleneck = 0.7 + 0.6 * unit(key, 7);
-      const d = clamp(trafficDemand(t) * bottleneck, 0, 1.2);
-      const congestion = clamp(d ** 3, 0, 0.85);
+      // Demand relative to this spot's capacity varies; about one detector in twelve sits on a
+      // real bottleneck whose rush hour reaches 中度/严重拥堵 (the others stay at most 轻度).
+      const bottleneck = 0.7 + 0.35 * unit(key, 7) + (unit(key, 8) < 0.08 ? 0.4 : 0);
+      const d = clamp(trafficDemand(t) * bottleneck * trafficScale, 0, 1.2);
+      const congestion = clamp(0.5 * d ** 3, 0, 0.8);
       values['speed'] = round(clamp(free * (1 - congestion) + n(1) * 3, 3, 140), 1);
       values['volume'] = Math.round(clamp(capacity * d * (1 - congestion * 0.4) + n(2) * 60, 0, 9000));
       values['occupancy'] = round(clamp(0.04 + 0.6 * congestion + d * 0.1 + n(3) * 0.01, 0, 0.98), 3);
       break;
     }
     case 'aq-station': {
-      const traffic = trafficDemand(t);
-      const site = 0.8 + 0.4 * unit(key, 11);
+      const traffic = trafficDemand(t) * trafficScale;
+      const site = (0.8 + 0.4 * unit(key, 11)) * air;
       const pm25 = clamp((28 + 12 * bump(h, 8, 3) + 10 * bump(h, 21, 3)) * site + n(1) * 3, 2, 500);
       values['pm25'] = round(pm25, 1);
       values['pm10'] = round(clamp(pm25 * (1.5 + 0.2 * unit(key, 12)) + n(2) * 4, 3, 800), 1);

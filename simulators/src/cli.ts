@@ -1,93 +1,248 @@
 /**
- * `npm run simulate -- [options]`: stream a simulated city day into a running
- * CityOps over MQTT, as an external gateway would. The sensors come from the
- * server's own catalog (GET /api/v1/sensors), so the feed matches its city pack.
+ * `npm run simulate -- [options]`
  *
- *   --server URL        CityOps HTTP base URL            (default http://127.0.0.1:8080)
- *   --mqtt URL          broker to publish to             (default mqtt://127.0.0.1:1883)
- *   --backfill-hours N  start N hours in the past        (default 0)
- *   --speed X           clock speed while catching up    (default 60)
- *   --seed N            another seed, another day        (default 20261121)
- *   --duration S        stop after S seconds (0 = run until Ctrl-C) (default 0)
- *   --gateway ID        gateway id in the topic          (default simulator)
+ * Scenario mode (default; without --scenario the built-in city day):
+ *   --scenario FILE     scenario file (YAML or JSON)         (default simulators/scenarios/city-day.yaml)
+ *   --speed N           simulated seconds per real second    (default: the scenario's `speed`)
+ *   --seed S            another seed, another run            (default: the scenario's `seed`)
+ *   --target URL        mqtt://host:port or http://host:port (default mqtt://127.0.0.1:1883)
+ *   --out FILE.ndjson   write the messages to a file instead of sending (as fast as possible,
+ *                       scenario timestamps); the labels go beside it unless --labels is given
+ *   --labels FILE       write the ground-truth labels (NDJSON) here
+ *   --align day|now     live only: shift timestamps by whole days (default; keeps the time of
+ *                       day) or so that the scenario starts now
  *   --key ID.SECRET     the gateway's device key (default: env CITYOPS_DEVICE_KEY); an admin
  *                       issues it with POST /api/v1/devices {"kind":"gateway","subjectId":"<ID>","sensorIds":"all"}
+ *   --gateway ID        gateway id (MQTT topic cityops/v1/gateways/{ID}/readings) (default simulator)
+ *
+ * Load mode (the benchmarks' load generator):
+ *   --load --sensors N --rate R/s --duration D [--mode batched|single] [--batch 500] --target mqtt://… --key …
  */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { SensorSchema } from '@shared/schemas/sensor.schema';
-import { startFeed } from './feed';
+import { loadCityPack, resolveCityPackDir } from '../../server/src/cityPack/cityPack.loader';
+import { runLoad } from './load/loadGenerator';
+import { compileScenario } from './scenario/generate';
+import { labelsNdjson } from './scenario/labels';
+import { loadScenarioFile, ScenarioError } from './scenario/loadScenario';
+import { fileSink, httpSink, mqttSink, splitDeviceKey, type Sink } from './scenario/sinks';
+import { liveShiftMs, streamScenario, type StreamProgress } from './scenario/stream';
+import { durationSec, formatDuration, isoInOffset } from './scenario/time';
+
+export const DEFAULT_SCENARIO = fileURLToPath(new URL('../scenarios/city-day.yaml', import.meta.url));
 
 const { values } = parseArgs({
   options: {
-    server: { type: 'string', default: 'http://127.0.0.1:8080' },
-    mqtt: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-    'backfill-hours': { type: 'string', default: '0' },
-    speed: { type: 'string', default: '60' },
-    seed: { type: 'string', default: '20261121' },
-    duration: { type: 'string', default: '0' },
-    gateway: { type: 'string', default: 'simulator' },
+    scenario: { type: 'string', default: DEFAULT_SCENARIO },
+    speed: { type: 'string' },
+    seed: { type: 'string' },
+    target: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+    out: { type: 'string' },
+    labels: { type: 'string' },
+    align: { type: 'string', default: 'day' },
     key: { type: 'string', default: process.env['CITYOPS_DEVICE_KEY'] ?? '' },
-    token: { type: 'string', default: process.env['CITYOPS_TOKEN'] ?? '' },
+    gateway: { type: 'string', default: 'simulator' },
+    load: { type: 'boolean', default: false },
+    sensors: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '1000/s' },
+    duration: { type: 'string', default: '60s' },
+    mode: { type: 'string', default: 'batched' },
+    batch: { type: 'string', default: '500' },
+    'city-pack': { type: 'string', default: 'hangzhou' },
   },
 });
 
-const Args = z.object({
-  server: z.url(),
-  mqtt: z.string().regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL'),
-  'backfill-hours': z.coerce.number().min(0).max(48),
-  speed: z.coerce.number().positive().max(3600),
-  seed: z.coerce.number().int(),
-  duration: z.coerce.number().min(0),
+const DeviceKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9_-]+$/, 'a device key <id>.<secret> (--key or CITYOPS_DEVICE_KEY)');
+const Target = z
+  .string()
+  .regex(/^(mqtts?|https?):\/\/[^/]+/, 'mqtt://host:port or http://host:port')
+  .transform((v) => new URL(v));
+
+const ScenarioArgs = z.object({
+  scenario: z.string(),
+  speed: z.coerce.number().positive().max(3600).optional(),
+  seed: z.coerce.number().int().optional(),
+  target: Target,
+  out: z.string().optional(),
+  labels: z.string().optional(),
+  align: z.enum(['day', 'now']),
   gateway: z.string().regex(/^[A-Za-z0-9._-]+$/),
-  key: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+\.[A-Za-z0-9_-]+$/, 'a device key <id>.<secret> (--key or CITYOPS_DEVICE_KEY)'),
-  /** A session token to read the catalog (GET /api/v1/sensors needs sensors:read). */
-  token: z.string(),
 });
 
-async function main(): Promise<void> {
-  const parsed = Args.safeParse(values);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) process.stderr.write(`--${i.path.join('.')}: ${i.message}\n`);
-    process.exit(2);
-  }
-  const args = parsed.data;
-  const res = await fetch(`${args.server}/api/v1/sensors?limit=5000`, {
-    headers: args.token ? { authorization: `Bearer ${args.token}` } : {},
-  });
-  if (!res.ok) throw new Error(`GET ${args.server}/api/v1/sensors answered ${res.status}`);
-  const sensors = z.object({ items: z.array(SensorSchema) }).parse(await res.json()).items;
-  const dot = args.key.indexOf('.');
-  const feed = await startFeed({
-    mqttUrl: args.mqtt,
-    username: args.key.slice(0, dot),
-    password: args.key.slice(dot + 1),
-    sensors,
-    seed: args.seed,
-    gatewayId: args.gateway,
-    backfillMs: args['backfill-hours'] * 3_600_000,
-    catchUpSpeed: args.speed,
-    onError: (err) => process.stderr.write(`publish failed: ${err.message}\n`),
-  });
-  process.stdout.write(`simulating ${sensors.length} sensors → ${args.mqtt} (Ctrl-C to stop)\n`);
-  const report = setInterval(() => {
-    const s = feed.stats();
-    process.stdout.write(
-      `  ${s.published} readings in ${s.messages} messages; simulated time ${new Date(s.simTime).toISOString()}\n`,
-    );
-  }, 10_000);
-  const stop = async () => {
-    clearInterval(report);
-    await feed.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  if (args.duration > 0) setTimeout(() => void stop(), args.duration * 1000);
+const LoadArgs = z.object({
+  sensors: z.coerce.number().int().positive(),
+  rate: z
+    .string()
+    .regex(/^\d+(\.\d+)?(\/s)?$/, 'readings per second, e.g. 10000/s')
+    .transform((v) => Number(v.replace('/s', '')))
+    .pipe(z.number().positive()),
+  duration: z.string().transform((v, ctx) => {
+    try {
+      return durationSec(/^\d+$/.test(v) ? Number(v) : v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'a duration such as 60s, 10m' });
+      return z.NEVER;
+    }
+  }),
+  mode: z.enum(['batched', 'single']),
+  batch: z.coerce.number().int().min(1).max(5000),
+  target: Target,
+  key: DeviceKey,
+  gateway: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  'city-pack': z.string(),
+});
+
+function fail(error: z.ZodError): never {
+  for (const i of error.issues) process.stderr.write(`--${i.path.join('.')}: ${i.message}\n`);
+  process.exit(2);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`simulate failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function bar(fraction: number, width = 24): string {
+  const n = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+async function runScenarioMode(): Promise<void> {
+  const parsed = ScenarioArgs.safeParse(values);
+  if (!parsed.success) fail(parsed.error);
+  const args = parsed.data;
+  const scenario = loadScenarioFile(args.scenario);
+  const pack = loadCityPack(resolveCityPackDir(scenario.cityPack));
+  const compiled = compileScenario(scenario, pack, { seed: args.seed ?? scenario.seed, file: args.scenario });
+  const speed = args.speed ?? scenario.speed;
+  const local = (t: number) => isoInOffset(t, compiled.offsetMin).replace('T', ' ').slice(0, 19);
+
+  let sink: Sink;
+  let shiftMs = 0;
+  let labelsFile = args.labels;
+  if (args.out) {
+    sink = fileSink(args.out);
+    labelsFile ??= args.out.replace(/(\.ndjson|\.jsonl|\.json)?$/, '.labels.ndjson');
+  } else {
+    const key = DeviceKey.safeParse(values.key);
+    if (!key.success) fail(new z.ZodError(key.error.issues.map((i) => ({ ...i, path: ['key'] }))));
+    const { id, secret } = splitDeviceKey(key.data);
+    sink = args.target.protocol.startsWith('mqtt')
+      ? await mqttSink({ url: args.target.toString(), username: id, password: secret, gateway: args.gateway })
+      : httpSink({ url: args.target.toString(), key: key.data });
+    shiftMs = liveShiftMs(compiled, Date.now(), speed, args.align);
+  }
+  if (labelsFile) writeFileSync(labelsFile, labelsNdjson(compiled));
+
+  const tty = process.stdout.isTTY;
+  process.stdout.write(
+    `${scenario.name.zh} / ${scenario.name.en} — seed ${compiled.seed}, ${compiled.world.sensors.length} sensors, ` +
+      `${formatDuration(compiled.end - compiled.start)} from ${local(compiled.start)}\n` +
+      (args.out
+        ? `  → ${args.out}${labelsFile ? ` (labels: ${labelsFile})` : ''}\n`
+        : `  → ${args.target.toString()} at ${speed}×${shiftMs ? `, timestamps shifted by ${formatDuration(shiftMs)}` : ''} (Ctrl-C to stop)\n`),
+  );
+  const wallStart = Date.now();
+  let last = 0;
+  let lastSent = 0;
+  let lastAt = wallStart;
+  let rate = 0;
+  const show = (p: StreamProgress, final = false) => {
+    const now = Date.now();
+    if (!final && now - last < (tty ? 200 : 10_000)) return;
+    if (now - lastAt >= 1000) {
+      rate = ((p.sent - lastSent) * 1000) / (now - lastAt);
+      lastSent = p.sent;
+      lastAt = now;
+    }
+    last = now;
+    const line =
+      `${bar(p.fraction)} ${Math.round(p.fraction * 100)
+        .toString()
+        .padStart(3)}% ${local(p.simTime + 1).slice(11)}` +
+      `${p.loop ? ` loop ${p.loop + 1}` : ''}  sent ${int(p.sent)}  rejected ${int(p.rejected)}  ${int(rate)}/s`;
+    process.stdout.write(tty && !final ? `\r${line}\x1b[K` : `${line}\n`);
+  };
+  const stream = streamScenario({
+    pack,
+    compiled,
+    sink,
+    speed,
+    shiftMs,
+    loop: scenario.loop && !args.out,
+    unpaced: Boolean(args.out),
+    onProgress: (p) => show(p),
+    onError: (err) => process.stderr.write(`\nsend failed: ${err.message}\n`),
+  });
+  let interrupted = false;
+  // `on`, not `once`: one Ctrl-C reaches this process twice (the terminal signals the
+  // whole process group and tsx relays it too); the second must not kill the process
+  // mid-shutdown with the default handler.
+  process.on('SIGINT', () => {
+    if (interrupted) return;
+    interrupted = true;
+    void stream.stop();
+  });
+  await stream.done;
+  // Give the server a moment to report the last refusals before the summary.
+  if (!args.out) await new Promise((r) => setTimeout(r, 300));
+  show(stream.progress(), true);
+  const s = sink.stats();
+  await sink.close();
+  process.stdout.write(
+    `${interrupted ? 'stopped' : 'done'}: ${int(s.readings)} readings in ${int(s.messages)} messages, ` +
+      `${int(s.rejected)} rejected, ${formatDuration(Date.now() - wallStart)}\n`,
+  );
+}
+
+async function runLoadMode(): Promise<void> {
+  const parsed = LoadArgs.safeParse(values);
+  if (!parsed.success) fail(parsed.error);
+  const args = parsed.data;
+  if (!args.target.protocol.startsWith('mqtt')) {
+    process.stderr.write('--target: the load generator publishes over MQTT (mqtt://host:port)\n');
+    process.exit(2);
+  }
+  const pack = loadCityPack(resolveCityPackDir(args['city-pack']));
+  const sensors = pack.sensors.filter((s) => !s.autoRegistered);
+  if (args.sensors > sensors.length) {
+    process.stderr.write(
+      `--sensors: at most ${sensors.length} (the sensors of city pack ${args['city-pack']})\n`,
+    );
+    process.exit(2);
+  }
+  process.stdout.write(
+    `load: ${int(args.rate)} readings/s from ${args.sensors} sensors for ${args.duration} s, ${args.mode}` +
+      `${args.mode === 'batched' ? ` (${args.batch} per message)` : ''} → ${args.target.toString()}\n`,
+  );
+  const stats = await runLoad({
+    url: args.target.toString(),
+    key: args.key,
+    gateway: args.gateway,
+    sensors: sensors.slice(0, args.sensors),
+    rate: args.rate,
+    durationSec: args.duration,
+    mode: args.mode,
+    batch: args.batch,
+    onProgress: (p) =>
+      process.stdout.write(
+        `  ${(p.elapsedMs / 1000).toFixed(0)} s: offered ${int(p.offered)}, acknowledged ${int(p.acknowledged)}, behind ${int(p.behind)}\n`,
+      ),
+  });
+  const secs = stats.elapsedMs / 1000;
+  process.stdout.write(
+    `offered ${int(stats.offered)} · sent ${int(stats.sent)} in ${int(stats.messages)} messages · acknowledged ` +
+      `${int(stats.acknowledged)} (${int(stats.acknowledged / secs)}/s) · behind ${int(stats.behind)} · failed ${int(stats.failed)}\n`,
+  );
+}
+
+(values.load ? runLoadMode() : runScenarioMode()).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `${err instanceof ScenarioError ? err.message : `simulate failed: ${(err as Error).message}`}\n`,
+    );
+    process.exit(err instanceof ScenarioError ? 2 : 1);
+  },
+);

@@ -1,107 +1,97 @@
-import mqtt, { type MqttClient } from 'mqtt';
-import type { ReadingInput } from '@shared/schemas/reading.schema';
-import type { Sensor } from '@shared/schemas/sensor.schema';
-import { gatewayTopic } from '@shared/version';
-import { cityDayValues } from './cityDay.generator';
-import { hashString } from './noise';
+import { fileURLToPath } from 'node:url';
+import type { CityPack } from '@shared/schemas/cityPack.schema';
+import { compileScenario } from './scenario/generate';
+import { loadScenarioFile } from './scenario/loadScenario';
+import { mqttSink } from './scenario/sinks';
+import { streamScenario } from './scenario/stream';
+
+const DAY_MS = 86_400_000;
+
+/** The scenario `npm start` plays: a looping city day with a few incidents. */
+export const CITY_DAY_SCENARIO = new URL('../scenarios/city-day.yaml', import.meta.url);
 
 export interface FeedOptions {
   /** Broker to publish to, e.g. mqtt://127.0.0.1:1883. */
   mqttUrl: string;
-  /** Device credential id (MQTT username) of the gateway the feed publishes as. */
-  username?: string;
-  /** Its secret (MQTT password). */
-  password?: string;
-  sensors: readonly Sensor[];
-  seed?: number;
+  /** Device credential id (MQTT username) of the gateway the feed publishes as, and its secret. */
+  username: string;
+  password: string;
   /** Gateway id the feed publishes as (topic cityops/v1/gateways/{id}/readings). */
-  gatewayId?: string;
+  gatewayId: string;
+  pack: CityPack;
+  /** Scenario file to loop (default: the city day). It should last whole days and start at local midnight. */
+  scenarioFile?: string | URL;
   /** Start the simulated clock this far in the past and run faster until it reaches now, ms. */
   backfillMs?: number;
   /** Speed of the simulated clock while it is behind real time (1 = real time). */
   catchUpSpeed?: number;
-  /** How often the feed wakes up to publish what became due, ms. */
-  tickMs?: number;
-  /** Most readings per MQTT message. */
-  maxBatch?: number;
   clock?: () => number;
   onError?: (err: Error) => void;
 }
 
 export interface Feed {
   stats(): { published: number; messages: number; simTime: number };
+  /** Resolves once the feed has replayed its backfill and reached real time. */
+  caughtUp: Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * The built-in simulated feed: every sensor reports at its own interval
- * (staggered so they do not all report at once) with plain city-day values,
- * published through MQTT like any gateway — the platform's real ingest path.
+ * The built-in simulated feed: a looping scenario played against real time through MQTT,
+ * like any gateway — the platform's real ingest path. The scenario's time of day follows
+ * the wall clock (its timestamps are moved by whole days), so the morning rush happens in
+ * the morning; each new day plays with the next seed.
  */
 export async function startFeed(options: FeedOptions): Promise<Feed> {
   const clock = options.clock ?? Date.now;
-  const seed = options.seed ?? 20261121;
-  const tickMs = options.tickMs ?? 250;
-  const maxBatch = options.maxBatch ?? 1000;
-  const speed = options.catchUpSpeed ?? 1;
-  const topic = gatewayTopic(options.gatewayId ?? 'simulator');
-  const realStart = clock();
-  const simStart = realStart - (options.backfillMs ?? 0);
-  const simNow = () => Math.min(simStart + (clock() - realStart) * speed, clock());
-
-  // Next due observation time per sensor; phases spread by a hash of the id.
-  const next = options.sensors.map((s) => {
-    const period = s.reportIntervalSec * 1000;
-    const phase = hashString(s.id) % period;
-    const first = simStart - (simStart % period) + phase;
-    return first < simStart ? first + period : first;
+  const file = options.scenarioFile ?? CITY_DAY_SCENARIO;
+  const scenario = loadScenarioFile(file instanceof URL ? fileURLToPath(file) : file);
+  const compiled = compileScenario(scenario, options.pack);
+  const sink = await mqttSink({
+    url: options.mqttUrl,
+    username: options.username,
+    password: options.password,
+    gateway: options.gatewayId,
   });
-
-  const client: MqttClient = await mqtt.connectAsync(options.mqttUrl, {
-    clientId: `cityops-sim-${process.pid}-${seed}`,
-    reconnectPeriod: 1000,
-    ...(options.username !== undefined ? { username: options.username } : {}),
-    ...(options.password !== undefined ? { password: options.password } : {}),
+  const firstAt = clock() - (options.backfillMs ?? 0);
+  const shiftMs = Math.floor((firstAt - compiled.start) / DAY_MS) * DAY_MS;
+  const stream = streamScenario({
+    pack: options.pack,
+    compiled,
+    sink,
+    speed: options.catchUpSpeed ?? 1,
+    shiftMs,
+    from: firstAt - shiftMs,
+    followRealTime: true,
+    loop: true,
+    clock,
+    ...(options.onError && { onError: options.onError }),
   });
-  let published = 0;
-  let messages = 0;
-  let stopped = false;
-
-  const tick = () => {
-    if (stopped) return;
-    const now = simNow();
-    let batch: ReadingInput[] = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      const payload = JSON.stringify(batch);
-      published += batch.length;
-      messages += 1;
-      batch = [];
-      client.publish(topic, payload, { qos: 1 }, (err) => {
-        if (err && !stopped) options.onError?.(err);
-      });
-    };
-    for (let i = 0; i < options.sensors.length; i++) {
-      const sensor = options.sensors[i]!;
-      const period = sensor.reportIntervalSec * 1000;
-      while (next[i]! <= now) {
-        const t = next[i]!;
-        batch.push({ sensorId: sensor.id, observedAt: t, values: cityDayValues(sensor, t, { seed }) });
-        next[i] = t + period;
-        if (batch.length >= maxBatch) flush();
-      }
+  let reached: () => void = () => {};
+  const caughtUp = new Promise<void>((resolve) => (reached = resolve));
+  const watch = setInterval(() => {
+    if (stream.progress().simTime + shiftMs >= clock() - 2000) {
+      clearInterval(watch);
+      reached();
     }
-    flush();
-  };
-  const timer = setInterval(tick, tickMs);
-  tick();
-
+  }, 100);
+  void stream.done.finally(() => {
+    clearInterval(watch);
+    reached();
+  });
   return {
-    stats: () => ({ published, messages, simTime: simNow() }),
+    caughtUp,
+    stats: () => {
+      const p = stream.progress();
+      return {
+        published: p.sent,
+        messages: p.messages,
+        simTime: p.simTime + shiftMs + p.loop * (compiled.end - compiled.start),
+      };
+    },
     stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await client.endAsync(true);
+      await stream.stop();
+      await sink.close();
     },
   };
 }

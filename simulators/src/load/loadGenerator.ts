@@ -1,0 +1,113 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Sensor } from '@shared/schemas/sensor.schema';
+import { gatewayTopic, readingsTopic } from '@shared/version';
+import { splitDeviceKey } from '../scenario/sinks';
+import { ReadingFactory } from './readingFactory';
+
+export interface LoadOptions {
+  /** Broker URL (the server's embedded broker or the external one it subscribes to). */
+  url: string;
+  /** Gateway device key `<id>.<secret>` covering the sensors. */
+  key: string;
+  gateway: string;
+  /** Sensors to report for (round robin). */
+  sensors: readonly Sensor[];
+  /** Offered readings per second. */
+  rate: number;
+  durationSec: number;
+  /** `batched`: arrays of `batch` readings on the gateway topic; `single`: one reading per message on its sensor's topic. */
+  mode: 'batched' | 'single';
+  batch: number;
+  /** Most unacknowledged QoS 1 messages; beyond it the generator records that it fell behind. */
+  maxInFlight?: number;
+  tickMs?: number;
+  onProgress?: (p: LoadStats) => void;
+}
+
+export interface LoadStats {
+  elapsedMs: number;
+  offered: number;
+  sent: number;
+  acknowledged: number;
+  messages: number;
+  /** Readings not sent because too many messages were unacknowledged (the receiver is slower than the rate). */
+  behind: number;
+  failed: number;
+}
+
+/**
+ * Open-loop load at a fixed offered rate (readings per second): every tick sends what became
+ * due, as batched gateway messages or single-reading messages, QoS 1. It never queues more
+ * than `maxInFlight` unacknowledged messages: what it could not send is counted as `behind`,
+ * so an overloaded receiver shows as a gap between offered and acknowledged.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadStats> {
+  const { id, secret } = splitDeviceKey(options.key);
+  const client: MqttClient = await mqtt.connectAsync(options.url, {
+    clientId: `cityops-load-${process.pid}`,
+    username: id,
+    password: secret,
+    reconnectPeriod: 0,
+  });
+  const factory = new ReadingFactory(options.sensors);
+  const tickMs = options.tickMs ?? 50;
+  const maxInFlight = options.maxInFlight ?? (options.mode === 'single' ? 2000 : 64);
+  const perMessage = options.mode === 'single' ? 1 : Math.max(1, options.batch);
+  const gateway = gatewayTopic(options.gateway);
+  const stats: LoadStats = {
+    elapsedMs: 0,
+    offered: 0,
+    sent: 0,
+    acknowledged: 0,
+    messages: 0,
+    behind: 0,
+    failed: 0,
+  };
+  let inFlight = 0;
+  const start = Date.now();
+  const endAt = start + options.durationSec * 1000;
+  let lastProgress = start;
+  try {
+    for (;;) {
+      const now = Math.min(Date.now(), endAt);
+      const due = Math.floor(((now - start) / 1000) * options.rate);
+      while (stats.offered < due) {
+        const n = Math.min(perMessage, due - stats.offered);
+        stats.offered += n;
+        if (inFlight >= maxInFlight) {
+          stats.behind += n;
+          continue;
+        }
+        let topic = gateway;
+        let payload: string;
+        if (n === 1 && options.mode === 'single') {
+          const r = factory.next();
+          topic = readingsTopic(r.sensorId);
+          payload = r.json;
+        } else payload = factory.batch(n).json;
+        inFlight++;
+        stats.messages++;
+        stats.sent += n;
+        client.publish(topic, payload, { qos: 1 }, (err) => {
+          inFlight--;
+          if (err) stats.failed += n;
+          else stats.acknowledged += n;
+        });
+      }
+      stats.elapsedMs = Date.now() - start;
+      if (options.onProgress && Date.now() - lastProgress >= 1000) {
+        lastProgress = Date.now();
+        options.onProgress({ ...stats });
+      }
+      if (now >= endAt) break;
+      await new Promise((r) => setTimeout(r, tickMs));
+    }
+    // Let the last messages be acknowledged (at most 10 s).
+    const drainUntil = Date.now() + 10_000;
+    while (inFlight > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+    stats.elapsedMs = Date.now() - start;
+    return { ...stats };
+  } finally {
+    await client.endAsync();
+  }
+}
