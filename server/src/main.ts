@@ -42,6 +42,7 @@ import { SqliteSuppressionRepository } from './persistence/sqlite/suppression.re
 import { IncidentService } from './services/incidents.service';
 import { SuppressionService } from './services/suppression.service';
 import { pointInPolygon } from './domain/geometry';
+import type { AlertRepository } from './services/ports';
 
 const DAY_MS = 86_400_000;
 
@@ -55,6 +56,7 @@ export interface CityOpsHandle {
   logger: Logger;
   store: SqliteReadingStore;
   feed: Feed | null;
+  services: CityOpsServices;
   /** The first administrator, when this start created it (its password is shown once, never stored). */
   firstAdmin: { username: string; password: string } | null;
   /** Demo accounts (demo mode only), with this start's passwords. */
@@ -77,6 +79,22 @@ export interface StartOptions {
    * banner say which port was used.
    */
   portFallback?: boolean;
+  /**
+   * Run in virtual time (the scenario runner): every service reads this clock, the engine
+   * ticks only when the caller calls `services.alerting.tick()`, and no real-time timer
+   * deletes or rewrites data by wall-clock age (raw retention is off).
+   */
+  virtualClock?: () => number;
+}
+
+/** Services an in-process tool drives directly (the scenario runner); not for request handlers. */
+export interface CityOpsServices {
+  alerting: AlertingService;
+  alerts: AlertRepository;
+  incidents: IncidentService;
+  devices: DeviceCredentialService;
+  counters: IngestCounters;
+  store: SqliteReadingStore;
 }
 
 function isAddressInUse(err: unknown): boolean {
@@ -85,7 +103,8 @@ function isAddressInUse(err: unknown): boolean {
 
 export async function startCityOps(config: Config, options: StartOptions = {}): Promise<CityOpsHandle> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const clock = Date.now;
+  const clock = options.virtualClock ?? Date.now;
+  const virtual = options.virtualClock !== undefined;
   const startedAt = clock();
   const version = packageVersion();
 
@@ -111,7 +130,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     flushMs: config.WRITE_FLUSH_MS,
     maxBatch: 5000,
     rollupFlushMs: 5000,
-    retentionEveryMs: 60_000,
+    retentionEveryMs: virtual ? 0 : 60_000,
     rawRetentionMs: retentionMs.raw,
     rollup1mRetentionMs: retentionMs['1m'],
     rollup1hRetentionMs: retentionMs['1h'],
@@ -200,8 +219,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     clock,
     inPolygon: pointInPolygon,
     settings: {
-      tickMs: config.RULE_TICK_MS,
-      persistMs: config.RULE_STATE_PERSIST_MS,
+      tickMs: virtual ? 0 : config.RULE_TICK_MS,
+      persistMs: virtual ? 0 : config.RULE_STATE_PERSIST_MS,
       escalateRedAfterS: config.ESCALATE_RED_AFTER_S,
     },
     onError: (message, err) => logger.error({ err, component: 'alerting' }, message),
@@ -325,7 +344,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 
-  if (config.DEMO_FEED) {
+  if (config.DEMO_FEED && !virtual) {
     // The built-in feed is a gateway like any other: it publishes with the simulator's credential,
     // whose secret is rotated at every start (nobody needs to know it).
     const existing = devices
@@ -351,11 +370,13 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       username: issued.credential.id,
       password: issued.secret,
       gatewayId: 'simulator',
-      sensors: catalog.listSensors().filter((s) => !s.autoRegistered),
+      pack,
       backfillMs: config.DEMO_FEED_BACKFILL_HOURS * 3_600_000,
       catchUpSpeed: config.DEMO_FEED_SPEED,
       onError: (err) => logger.warn({ err: err.message }, 'simulated feed publish failed'),
     });
+    // While the backfill replays the past at speed, the wall clock would find every sensor silent.
+    alerting.holdTicks(feed.caughtUp);
   }
 
   let closing: Promise<void> | null = null;
@@ -375,7 +396,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       db.close();
     })());
 
-  return { config, url, port, mqttUrl, logger, store, feed, firstAdmin, demoAccounts, close };
+  const services: CityOpsServices = { alerting, alerts: alertRepo, incidents, devices, counters, store };
+  return { config, url, port, mqttUrl, logger, store, feed, services, firstAdmin, demoAccounts, close };
 }
 
 async function runFromCommandLine(): Promise<void> {

@@ -49,9 +49,9 @@ export class AlertActionError extends Error {
 }
 
 export interface AlertingSettings {
-  /** How often the engine's clock-driven rules run, ms. */
+  /** How often the engine's clock-driven rules run, ms (0: never by itself — the caller ticks, as in virtual time). */
   tickMs: number;
-  /** How often changed engine state is written to the store, ms. */
+  /** How often changed engine state is written to the store, ms (0: only on stop). */
   persistMs: number;
   /** Default escalation time of red alerts not acknowledged, seconds. */
   escalateRedAfterS: number;
@@ -114,6 +114,7 @@ export class AlertingService {
   /** Open source alerts of the inhibition rules; rebuilt when one of them changes. */
   private inhibitionIndex: InhibitionIndex | null = null;
   private resuppressing = false;
+  private held = false;
   private resuppressQueued = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: Array<() => void> = [];
@@ -150,10 +151,9 @@ export class AlertingService {
         .then(() => this.resuppress(this.deps.clock()))
         .catch((err) => this.deps.onError('applying silences failed', err));
     });
-    this.timers.push(
-      setInterval(() => this.tick(), this.deps.settings.tickMs),
-      setInterval(() => void this.persist(), this.deps.settings.persistMs),
-    );
+    const { tickMs, persistMs } = this.deps.settings;
+    if (tickMs > 0) this.timers.push(setInterval(() => this.tick(), tickMs));
+    if (persistMs > 0) this.timers.push(setInterval(() => void this.persist(), persistMs));
     for (const t of this.timers) t.unref();
   }
 
@@ -196,10 +196,22 @@ export class AlertingService {
     this.enqueue(outcomes);
   }
 
+  /**
+   * Skip clock-driven work until `until` settles: while a feed replays the past faster than
+   * real time (the demo's backfill), every sensor's newest reading is old by the wall clock,
+   * and no-data and completeness rules would call the whole city offline for a few seconds.
+   */
+  holdTicks(until: Promise<unknown>): void {
+    this.held = true;
+    void until.finally(() => {
+      this.held = false;
+    });
+  }
+
   /** Clock-driven work: no-data and completeness rules, hysteresis timers, escalation. */
   tick(): void {
     const engine = this.engine;
-    if (!engine) return;
+    if (!engine || this.held) return;
     const now = this.deps.clock();
     this.enqueue(step(engine, { type: 'tick' }, now).outcomes);
     this.chain = this.chain

@@ -1,36 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../simulators/src/noise';
+import { REPO_ROOT, runProcess, type ProcessRun } from '../../helpers/process';
 
 /** `npm run backtest` as engineers run it: the script in its own process, on files. */
-const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
 const MINUTE = 60_000;
 const START = Date.UTC(2026, 10, 2);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function backtest(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['server/scripts/backtest.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TZ: 'Asia/Shanghai' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function backtest(...args: string[]): Promise<ProcessRun> {
+  return runProcess(TSX, ['server/scripts/backtest.ts', ...args], { env: { TZ: 'Asia/Shanghai' } });
 }
 
 const jsonLines = (out: string) =>

@@ -45,6 +45,29 @@ export const DEFAULT_RULES: readonly RuleDraftInput[] = [
     labels: { domain: 'air' },
   },
   {
+    id: 'air-regional-emergency',
+    name: { zh: '区域重污染应急', en: 'Regional heavy-pollution emergency' },
+    description:
+      'Heavy pollution across the region (联防联治): ≥ 8 stations above AQI 200 within the hour for 30 minutes ' +
+      'orange, ≥ 14 stations red — start the heavy-pollution emergency plan.',
+    kind: 'area',
+    scope: { kinds: ['air'] },
+    params: {
+      area: 'city',
+      metric: 'aqi',
+      aggregate: 'count',
+      sensorCondition: { op: '>', value: 200 },
+      window: '1h',
+      levels: [
+        { severity: 'orange', op: '>=', value: 8, clear: 6 },
+        { severity: 'red', op: '>=', value: 14, clear: 11 },
+      ],
+    },
+    for: '30m',
+    keepFiringFor: '30m',
+    labels: { domain: 'air', event: 'heavy-pollution' },
+  },
+  {
     id: 'air-pm25-anomaly',
     name: { zh: 'PM2.5 异常波动', en: 'PM2.5 anomaly' },
     description: 'Learns each station’s daily PM2.5 profile and flags unusual readings.',

@@ -1,0 +1,38 @@
+import { firingSpans } from '../../../simulators/src/scenario/expectations';
+import { formatDuration } from '../../../simulators/src/scenario/time';
+import type { ScenarioRunResult } from './runScenario';
+
+const int = (n: number) => n.toLocaleString('en-US');
+const pct = (v: number | null) => (v === null ? '—' : v.toFixed(2));
+
+/** The pass/fail report of one scenario run, one block of text. */
+export function formatRunReport(file: string, run: ScenarioRunResult): string {
+  const { compiled: cs, ingest, sent, score } = run;
+  const s = cs.scenario;
+  const fired = run.alerts.filter((h) => firingSpans(h).length > 0).length;
+  const reasons = Object.entries(ingest.rejectedByReason)
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${r} ${int(n)}`)
+    .join(', ');
+  const lines = [
+    `${run.passed ? 'PASS' : 'FAIL'} ${s.name.zh} / ${s.name.en}  (${file}, seed ${cs.seed})`,
+    `  simulated ${formatDuration(cs.end - cs.start)} in ${(run.wallMs / 1000).toFixed(1)} s · sent ${int(sent.readings)} readings` +
+      `${sent.malformed ? ` + ${int(sent.malformed)} malformed payloads` : ''} in ${int(sent.messages)} messages · ` +
+      `accepted ${int(ingest.accepted)} · rejected ${int(ingest.rejected)}${reasons ? ` (${reasons})` : ''} · ${int(fired)} alerts fired` +
+      (run.alerts.length > fired ? ` (+${int(run.alerts.length - fired)} pending that never fired)` : ''),
+  ];
+  const width = Math.max(...run.results.map((r) => r.id.length), 4);
+  for (const r of run.results) {
+    lines.push(`  ${r.passed ? '✓' : '✗'} ${r.id.padEnd(width)}  ${r.expected}`);
+    lines.push(`    ${' '.repeat(width)}  → ${r.observed}`);
+  }
+  if (run.results.length === 0) lines.push('  (no expectations)');
+  lines.push(
+    `  detection vs labels: ${score.detected}/${score.labels} labels found (recall ${pct(score.recall)}), ` +
+      `${score.matchedAlerts}/${score.firing} firing alerts on a labelled subject (precision ${pct(score.precision)})` +
+      (score.delayP50Ms !== null
+        ? `, delay p50 ${formatDuration(score.delayP50Ms)} / p90 ${formatDuration(score.delayP90Ms ?? 0)}`
+        : ''),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCityPack, resolveCityPackDir } from '../../../server/src/cityPack/cityPack.loader';
+import { formatRunReport } from '../../../server/scripts/scenario/report';
+import { runScenario } from '../../../server/scripts/scenario/runScenario';
+import { compileScenario } from '../../../simulators/src/scenario/generate';
+import { parseScenario } from '../../../simulators/src/scenario/loadScenario';
+import { runProcess } from '../../helpers/process';
+
+const pack = loadCityPack(resolveCityPackDir('hangzhou'));
+
+/** 80 minutes of night: two covers lifted, one malformed-payload fault; one expectation met, one not. */
+const SCENARIO = `name: { zh: 井盖测试, en: Covers test }
+start: '2026-11-26T22:00:00+08:00'
+duration: 80m
+seed: 5
+incidents:
+  - { id: covers, type: grid-events, event: manhole-displaced, at: '22:20', duration: 20m, count: 2, where: { districts: ['330103'] } }
+  - { id: garbled, type: sensor-faults, fault: malformed, at: '22:10', duration: 30m, where: { subtypes: [feeder] }, share: 0.1, probability: 0.5 }
+expect:
+  - { id: covers-seen, type: alert, rule: grid-manhole-tilt, severity: orange, incident: covers, atLeast: 2, within: 30m }
+  - { id: fire-expected, type: alert, rule: grid-smoke, incident: covers, within: 30m }
+  - { id: quiet-start, type: no-alert, rule: grid-manhole-tilt, to: '22:20' }
+`;
+
+describe('scenario runner (in-process server, virtual time)', () => {
+  it('runs a scenario through the real ingest and rule engine and reports each expectation', async () => {
+    const cs = compileScenario(parseScenario(SCENARIO), pack);
+    const run = await runScenario(cs, { stepMs: 30_000 });
+
+    const [seen, fire, quiet] = run.results;
+    expect(seen).toMatchObject({ id: 'covers-seen', passed: true });
+    const covers = cs.incidents.find((i) => i.id === 'covers')!;
+    // Each cover reports every 5 minutes: it is seen within one report interval (+ one step) of its onset.
+    for (const label of cs.labels.filter((l) => l.incident === 'covers')) {
+      const alert = run.alerts.find(
+        (h) => h.alert.ruleId === 'grid-manhole-tilt' && h.alert.subject.id === label.subject.id,
+      );
+      expect(alert, label.subject.id).toBeDefined();
+      expect(alert!.alert.firingAt!).toBeGreaterThanOrEqual(label.start);
+      expect(alert!.alert.firingAt! - label.start).toBeLessThanOrEqual(330_000);
+    }
+    expect(seen!.firstAt!).toBeGreaterThanOrEqual(covers.start);
+    expect(fire).toMatchObject({ id: 'fire-expected', passed: false, observed: 'no matching alert' });
+    expect(quiet).toMatchObject({ id: 'quiet-start', passed: true });
+    expect(run.passed).toBe(false);
+
+    // Every message was either stored or refused and counted; the malformed ones were refused.
+    expect(run.sent.malformed).toBeGreaterThan(0);
+    expect(run.ingest.accepted).toBe(run.sent.readings);
+    // (A malformed array of two items is refused item by item: at least one refusal per payload.)
+    expect(run.ingest.rejected).toBeGreaterThanOrEqual(run.sent.malformed);
+    const reasons = Object.entries(run.ingest.rejectedByReason)
+      .filter(([, n]) => n > 0)
+      .map(([r]) => r);
+    expect(reasons.sort()).toEqual(
+      expect.arrayContaining(['malformed_json', 'invalid_field', 'invalid_timestamp', 'invalid_shape']),
+    );
+    expect(reasons).not.toContain('out_of_range');
+    expect(run.score).toMatchObject({ labels: cs.labels.length });
+    expect(run.score.detected).toBeGreaterThanOrEqual(2);
+
+    const report = formatRunReport('covers.yaml', run);
+    expect(report).toMatch(/^FAIL /);
+    expect(report).toContain('✓ covers-seen');
+    expect(report).toContain('✗ fire-expected');
+    expect(report).toMatch(/rejected \d+ \(malformed_json \d+/);
+  }, 120_000);
+
+  it('exits 1 with a failing expectation, 0 when all pass and 2 for an invalid file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cityops-scenario-cli-'));
+    const failing = join(dir, 'failing.yaml');
+    writeFileSync(failing, SCENARIO.replace('duration: 80m', 'duration: 45m'));
+    const passing = join(dir, 'passing.yaml');
+    writeFileSync(
+      passing,
+      SCENARIO.replace('duration: 80m', 'duration: 45m').replace(/ {2}- \{ id: fire-expected.*\n/, ''),
+    );
+    const invalid = join(dir, 'invalid.yaml');
+    writeFileSync(invalid, SCENARIO.replace('count: 2', 'count: -2'));
+
+    const fail = await runProcess('node_modules/.bin/tsx', ['server/scripts/scenarioTest.ts', failing], {
+      timeoutMs: 90_000,
+    });
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toContain('✗ fire-expected');
+    expect(fail.stdout).toContain('1 scenario(s): 0 passed, 1 failed');
+
+    const pass = await runProcess(
+      'node_modules/.bin/tsx',
+      ['server/scripts/scenarioTest.ts', passing, '--labels', dir],
+      {
+        timeoutMs: 90_000,
+      },
+    );
+    expect(pass.code).toBe(0);
+    expect(pass.stdout).toContain('✓ covers-seen');
+    expect(pass.stdout).toContain('1 scenario(s): 1 passed, 0 failed');
+
+    const bad = await runProcess('node_modules/.bin/tsx', ['server/scripts/scenarioTest.ts', invalid], {
+      timeoutMs: 60_000,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('incidents[0].count');
+  }, 240_000);
+});
