@@ -26,7 +26,7 @@ import {
   runEngineThroughput,
   type EngineThroughputRow,
 } from './engineThroughput';
-import { ReadingFactory } from './readings';
+import { ReadingFactory } from '../../simulators/src/load/readingFactory';
 import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf } from './report';
 import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
 import { num } from './table';

@@ -1,7 +1,7 @@
 import type { ReadingsBatch } from '../../shared/schemas/live.schema';
 import { connectClient, type TestSocket as LiveSocket } from '../helpers/socket';
 import { connectPublisher } from './mqttLoad';
-import type { ReadingFactory } from './readings';
+import type { ReadingFactory } from '../../simulators/src/load/readingFactory';
 import { distribution, Samples, type Distribution } from './stats';
 import { testGatewayTopic } from '../helpers/auth';
 

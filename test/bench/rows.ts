@@ -5,7 +5,7 @@ import { runHttpLoad } from './httpLoad';
 import { runWindowedLoad } from './mqttLoad';
 import { startProbe, waitStoreIdle, type ProbeReport } from './probe';
 import { procDelta, sampleProc, type ProcDelta } from './procStats';
-import type { ReadingFactory } from './readings';
+import type { ReadingFactory } from '../../simulators/src/load/readingFactory';
 import type { ServerProcess } from './serverProcess';
 import { num } from './table';
 import { testGatewayTopic } from '../helpers/auth';
