@@ -1,4 +1,5 @@
 import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
+import distance from '@turf/distance';
 import type { LngLat } from '@shared/schemas/common.schema';
 
 /**
@@ -11,4 +12,9 @@ export function pointInPolygon(point: LngLat, rings: readonly (readonly LngLat[]
     type: 'Polygon',
     coordinates: rings as [number, number][][],
   });
+}
+
+/** Great-circle distance between two [lng, lat] points, metres. */
+export function distanceM(a: LngLat, b: LngLat): number {
+  return distance(a as [number, number], b as [number, number], { units: 'meters' });
 }
