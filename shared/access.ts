@@ -53,6 +53,20 @@ export const PERMISSIONS = [
   'rules:read',
   /** Create, change, enable/disable and delete rules; run backtests. */
   'rules:manage',
+  /** Work orders (案卷) in the caller's reach, their timelines and photos; the dispatch policy. */
+  'workOrders:read',
+  /** Register a case (立案, a worker's 巡查上报), upload photos, report, add notes. */
+  'workOrders:report',
+  /** Dispatch, reassign, verify, evaluate, escalate and cancel cases; dispatch alerts and incidents; suggestions. */
+  'workOrders:dispatch',
+  /** A grid worker's own tasks: accept, return, check in; report their position. */
+  'workOrders:work',
+  /** Change the dispatch policy (time limits, auto-dispatch, check-in radius). */
+  'workOrders:policy',
+  /** Work-order KPIs (结案率, 按期结案率, …) per worker, cell, district, category and period. */
+  'kpis:read',
+  /** Issue and revoke Open311 API keys (12345 hotline and other citizen-report clients). */
+  'open311:manage',
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -71,6 +85,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'alerts:handle',
     'alerts:silence',
     'rules:read',
+    'workOrders:read',
+    'workOrders:report',
+    'workOrders:dispatch',
+    'workOrders:policy',
+    'kpis:read',
   ],
   operator: [
     'city:read',
@@ -81,8 +100,20 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'alerts:handle',
     'alerts:silence',
     'rules:read',
+    'workOrders:read',
+    'workOrders:report',
+    'workOrders:dispatch',
+    'kpis:read',
   ],
-  worker: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read'],
+  worker: [
+    'city:read',
+    'sensors:read',
+    'live:subscribe',
+    'workers:read',
+    'workOrders:read',
+    'workOrders:report',
+    'workOrders:work',
+  ],
   engineer: [
     'city:read',
     'sensors:read',
@@ -95,7 +126,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'rules:read',
     'rules:manage',
   ],
-  viewer: ['city:read', 'sensors:read', 'live:subscribe', 'workers:read', 'alerts:read'],
+  viewer: [
+    'city:read',
+    'sensors:read',
+    'live:subscribe',
+    'workers:read',
+    'alerts:read',
+    'workOrders:read',
+    'kpis:read',
+  ],
 };
 
 export function hasPermission(role: Role, permission: Permission): boolean {

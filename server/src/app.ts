@@ -34,6 +34,10 @@ import type { IngestCounters } from './services/ingestStats';
 import type { LatestValues } from './services/latest.service';
 import type { LiveService } from './services/live.service';
 import type { ReadingStore } from './services/ports';
+import type { WorkOrderService } from './services/workOrders.service';
+import { workOrdersRoutes } from './http/workOrders.routes';
+import { open311KeysRoutes, open311Routes } from './http/open311.routes';
+import type { Open311Service } from './services/open311.service';
 
 export interface AppDeps {
   version: string;
@@ -49,6 +53,8 @@ export interface AppDeps {
   backtest: BacktestService;
   suppression: SuppressionService;
   incidents: IncidentService;
+  workOrders: WorkOrderService;
+  open311: Open311Service;
   ingest: IngestService;
   history: HistoryService;
   latest: LatestValues;
@@ -69,6 +75,8 @@ export interface AppDeps {
     loginAttemptsPerMinute: number;
     /** HTTP ingest requests allowed per client (device, user or address) per second. */
     ingestRequestsPerSec: number;
+    /** Largest work-order photo accepted, bytes. */
+    maxPhotoBytes: number;
   };
 }
 
@@ -119,7 +127,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
       maxPayloadBytes: deps.settings.maxPayloadBytes,
     }),
   );
-  // JSON bodies of the management API (ingest reads its own raw body with its own limit).
+  // JSON bodies of the management API (ingest reads its own raw body with its own limit; so do photos).
   v1.use(express.json({ limit: '64kb' }));
   v1.use(
     authRoutes({
@@ -136,12 +144,28 @@ export function createApp(deps: AppDeps): CityOpsApp {
   v1.use(alertsRoutes({ alerting: deps.alerting, audit: deps.audit, catalog: deps.catalog }));
   v1.use(rulesRoutes({ rules: deps.rules, backtest: deps.backtest, catalog: deps.catalog }));
   v1.use(silencesRoutes({ suppression: deps.suppression, incidents: deps.incidents, catalog: deps.catalog }));
+  v1.use(
+    workOrdersRoutes({
+      workOrders: deps.workOrders,
+      catalog: deps.catalog,
+      maxPhotoBytes: deps.settings.maxPhotoBytes,
+    }),
+  );
+  v1.use(open311KeysRoutes({ open311: deps.open311 }));
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
     res.json(deps.counters.snapshot(deps.store.stats()));
   });
   api.use('/v1', v1);
   api.use(notFound);
   app.use('/api', api);
+  // Citizens' reports (Open311 GeoReport v2): its own wire format and errors, no session.
+  app.use(
+    '/open311/v2',
+    open311Routes({
+      open311: deps.open311,
+      onError: (err, req) => deps.logger.error({ err, method: req.method, url: req.url }, 'request failed'),
+    }),
+  );
 
   const clientDir = resolve(deps.settings.clientDir);
   if (existsSync(join(clientDir, 'index.html'))) {
@@ -171,6 +195,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
     catalog: deps.catalog,
     identity: deps.identity,
     events: deps.events,
+    workOrders: deps.workOrders,
     recoveryWindowMs: deps.settings.recoveryWindowMs,
     onError: (message, err) => deps.logger.error({ err }, message),
   });

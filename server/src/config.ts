@@ -90,6 +90,17 @@ const ConfigSchema = z.object({
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   /** HTTP ingest requests allowed per client (device key, user or address) per second; bursts to twice that. */
   INGEST_HTTP_REQUESTS_PER_SEC: z.coerce.number().positive().max(100_000).default(200),
+  /** How often work-order stage deadlines are checked (overdue flags), ms. */
+  WORK_ORDER_TICK_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** Work-order KPIs are pushed to the wall at most this often after a change, ms. */
+  KPI_PUSH_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
+  /** Largest work-order photo accepted, bytes (phones send 2–5 MB JPEGs). */
+  MAX_PHOTO_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   /** Serve the built client from this folder (empty: do not serve a client). */
   CLIENT_DIR: z.string().default('./dist/client'),
 });

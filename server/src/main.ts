@@ -43,6 +43,15 @@ import { IncidentService } from './services/incidents.service';
 import { SuppressionService } from './services/suppression.service';
 import { pointInPolygon } from './domain/geometry';
 import type { AlertRepository } from './services/ports';
+import { WorkOrderService } from './services/workOrders.service';
+import { SqliteWorkOrderRepository } from './persistence/sqlite/workOrders.repository';
+import { SqlitePhotoRepository } from './persistence/sqlite/photos.repository';
+import { SqliteOpen311Repository } from './persistence/sqlite/open311.repository';
+import { Open311Service } from './services/open311.service';
+import {
+  SqliteSettingsRepository,
+  SqliteWorkerPositionRepository,
+} from './persistence/sqlite/settings.repository';
 
 const DAY_MS = 86_400_000;
 
@@ -92,6 +101,8 @@ export interface CityOpsServices {
   alerting: AlertingService;
   alerts: AlertRepository;
   incidents: IncidentService;
+  workOrders: WorkOrderService;
+  open311: Open311Service;
   devices: DeviceCredentialService;
   counters: IngestCounters;
   store: SqliteReadingStore;
@@ -200,11 +211,12 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const alertRepo = new SqliteAlertRepository(db);
   const suppression = new SuppressionService({ repo: new SqliteSuppressionRepository(db), audit, clock });
   await suppression.load(DEFAULT_INHIBITIONS);
+  const neighbours = cellNeighbours(catalog.listGridCells());
   const incidents = new IncidentService({
     repo: new SqliteIncidentRepository(db),
     events,
     clock,
-    neighbours: cellNeighbours(catalog.listGridCells()),
+    neighbours,
     windowMs: config.INCIDENT_WINDOW_S * 1000,
   });
   await incidents.load();
@@ -239,6 +251,34 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     clock,
     inPolygon: pointInPolygon,
     settings: { rawRetentionMs: retentionMs.raw },
+  });
+
+  const workOrders = new WorkOrderService({
+    orders: new SqliteWorkOrderRepository(db),
+    photos: new SqlitePhotoRepository(db),
+    positions: new SqliteWorkerPositionRepository(db),
+    settingsRepo: new SqliteSettingsRepository(db),
+    catalog,
+    alerting,
+    incidents,
+    audit,
+    events,
+    neighbours,
+    clock,
+    settings: {
+      tickMs: virtual ? 0 : config.WORK_ORDER_TICK_MS,
+      maxPhotoBytes: config.MAX_PHOTO_BYTES,
+      kpiPushMs: virtual ? 0 : config.KPI_PUSH_MS,
+    },
+    onError: (message, err) => logger.error({ err, component: 'workOrders' }, message),
+  });
+  await workOrders.start();
+  const open311 = new Open311Service({
+    repo: new SqliteOpen311Repository(db),
+    workOrders,
+    catalog,
+    audit,
+    clock,
   });
 
   let feed: Feed | null = null;
@@ -306,6 +346,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     backtest,
     suppression,
     incidents,
+    workOrders,
+    open311,
     ingest,
     history,
     latest,
@@ -322,6 +364,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       secureCookie: config.COOKIE_SECURE,
       loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
       ingestRequestsPerSec: config.INGEST_HTTP_REQUESTS_PER_SEC,
+      maxPhotoBytes: config.MAX_PHOTO_BYTES,
     },
   });
   connections = () => io.engine.clientsCount;
@@ -383,6 +426,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const close = () =>
     (closing ??= (async () => {
       broadcaster.stop();
+      workOrders.stop();
       if (feed) await feed.stop();
       // Stop taking readings, then let the store commit what it acknowledged.
       if (broker) await broker.close();
@@ -396,7 +440,16 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       db.close();
     })());
 
-  const services: CityOpsServices = { alerting, alerts: alertRepo, incidents, devices, counters, store };
+  const services: CityOpsServices = {
+    alerting,
+    alerts: alertRepo,
+    incidents,
+    workOrders,
+    open311,
+    devices,
+    counters,
+    store,
+  };
   return { config, url, port, mqttUrl, logger, store, feed, services, firstAdmin, demoAccounts, close };
 }
 

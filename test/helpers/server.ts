@@ -25,7 +25,11 @@ export interface TestServer extends CityOpsHandle {
  */
 const adminPasswords = new Map<string, string>();
 
-export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dir?: string,
+  options: { virtualClock?: () => number } = {},
+): Promise<TestServer> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'cityops-test-'));
   // One admin password per database folder: a restart on the same folder signs in with it again.
   const adminPassword = adminPasswords.get(folder) ?? testPassword();
@@ -47,7 +51,10 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     INGEST_HTTP_REQUESTS_PER_SEC: '100000',
     ...env,
   });
-  const handle = await startCityOps(config);
+  const handle = await startCityOps(
+    config,
+    options.virtualClock ? { virtualClock: options.virtualClock } : {},
+  );
   const token = await signIn(handle.url, 'admin', adminPassword);
   registerToken(handle.url, token);
   // Devices need a credential; the embedded broker's tests publish as a gateway covering every sensor.

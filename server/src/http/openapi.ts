@@ -52,8 +52,36 @@ import {
   SilenceQuerySchema,
   SilenceSchema,
 } from '@shared/schemas/silence.schema';
+import {
+  DispatchFromSchema,
+  DispatchSuggestionSchema,
+  KpiQuerySchema,
+  KpiResponseSchema,
+  PhotoSchema,
+  PositionReportSchema,
+  WorkerPositionSchema,
+  WorkOrderCommandSchemas,
+  WorkOrderCreateSchema,
+  WorkOrderDetailSchema,
+  WorkOrderPolicySchema,
+  WorkOrderQuerySchema,
+  WorkOrderSchema,
+  type WorkOrderCommandName,
+} from '@shared/schemas/workOrder.schema';
 import { GridCellListQuerySchema, SensorListQuerySchema } from './catalog.routes';
+import {
+  GeoReportServiceSchema,
+  IssuedOpen311KeySchema,
+  Open311CreatedSchema,
+  Open311KeySchema,
+  Open311SearchSchema,
+  Open311ServiceRequestSchema,
+  Open311SubmitSchema,
+} from '../services/open311.service';
+import { Open311KeyCreateSchema } from './open311.routes';
 import { LatestQuerySchema } from './readings.routes';
+import { ROUTE_ACCESS, type RouteKey } from './routeAccess';
+import { PhotoQuerySchema, SuggestQuerySchema } from './workOrders.routes';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -86,6 +114,60 @@ const idParam = (name: string, description: string) => ({
   schema: { type: 'string' },
   description,
 });
+
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+const binary = (description: string) => ({
+  description,
+  content: Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+});
+
+/** What each state-machine command of `POST /api/v1/work-orders/{id}/{action}` does. */
+const COMMAND_SUMMARIES: Record<WorkOrderCommandName, string> = {
+  dispatch: '派遣 — dispatch a registered or returned case to a grid worker',
+  reassign: '改派 — hand a case to another grid worker, with a reason',
+  accept: '接单 — the assigned worker takes the case',
+  return: '退回 — the assigned worker says the case is not theirs',
+  checkIn: '签到 — the assigned worker checks in on site by QR code or proximity',
+  report: '反馈 — report the case handled, with photos',
+  verify: '核实 — pass (结案 closed) or fail (返工 back to handling) a reported case',
+  evaluate: '评价 — rate a closed case 1–5',
+  escalate: '转办 — hand a case to a department',
+  cancel: '作废 — cancel a case (false alarm, duplicate, not a case)',
+  note: '备注 — add a note to the timeline',
+};
+
+/** The work-order commands, one path each, with the permission from the access table. */
+function workOrderCommandPaths(): Record<string, JsonSchema> {
+  return Object.fromEntries(
+    (Object.keys(WorkOrderCommandSchemas) as WorkOrderCommandName[]).map((name) => {
+      const need = ROUTE_ACCESS[`POST /api/v1/work-orders/:id/${name}` as RouteKey];
+      return [
+        `/api/v1/work-orders/{id}/${name}`,
+        {
+          post: {
+            summary: `${COMMAND_SUMMARIES[name]} (${need}); audited, pushed live`,
+            parameters: [idParam('id', 'work order id')],
+            requestBody: {
+              required: true,
+              ...json(
+                WorkOrderCommandSchemas[name],
+                'the command; expectedVersion, actionId (idempotency) and doneAt (offline) are optional',
+                'input',
+              ),
+            },
+            responses: {
+              '200': json(WorkOrderSchema, 'the case after the command'),
+              '400': errorResponse('invalid command; details name each field and the reason'),
+              '403': errorResponse('not allowed, or not your case'),
+              '404': errorResponse('no such work order in your area'),
+              '409': errorResponse('the case is not in a state that takes this command, or changed since'),
+            },
+          },
+        },
+      ];
+    }),
+  );
+}
 
 /**
  * The OpenAPI 3 document of the HTTP API, generated from the zod schemas that
@@ -330,6 +412,100 @@ export function buildOpenApi(version: string): JsonSchema {
             '200': json(DeviceCredentialSchema, 'revoked'),
             '404': errorResponse('no such credential'),
             '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/open311/keys': {
+        get: {
+          summary: 'Open311 API keys, never their secrets (open311:manage)',
+          responses: {
+            '200': json(pageOf(Open311KeySchema), 'all keys, revoked ones too'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+        post: {
+          summary:
+            'Issue an Open311 API key to a client app (open311:manage); the secret is in this response only',
+          requestBody: { required: true, ...json(Open311KeyCreateSchema, 'who the key is for', 'input') },
+          responses: {
+            '201': json(IssuedOpen311KeySchema, 'issued'),
+            '400': errorResponse('invalid name'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/open311/keys/{id}/revoke': {
+        post: {
+          summary: 'Revoke an Open311 API key; requests with it get 403 from now on (open311:manage)',
+          parameters: [idParam('id', 'key id')],
+          responses: {
+            '200': json(Open311KeySchema, 'revoked'),
+            '404': errorResponse('no such key'),
+            '409': errorResponse('already revoked'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      // Open311 GeoReport v2 (docs/OPEN311.md): JSON only; its errors are Open311's own array
+      // `[{ code, description }]`, described in words here because they are not our error body.
+      '/open311/v2/services.json': {
+        get: {
+          summary: 'Open311: the services citizens can report under (the case categories)',
+          responses: { '200': json(z.array(GeoReportServiceSchema), 'every service') },
+        },
+      },
+      '/open311/v2/requests.json': {
+        get: {
+          summary:
+            "Open311: citizens' requests, newest first, at most 1000; the last 90 days unless start_date/end_date say otherwise (at most 90 days)",
+          parameters: queryParams(Open311SearchSchema),
+          responses: {
+            '200': json(z.array(Open311ServiceRequestSchema), 'matching requests'),
+            '400': {
+              description:
+                'Open311 error [{ code: 400, description }]: a bad parameter or a range over 90 days',
+            },
+          },
+        },
+        post: {
+          summary:
+            'Open311: report a problem; it becomes a case (案卷) at once, its id is the service_request_id',
+          requestBody: {
+            required: true,
+            description:
+              'application/x-www-form-urlencoded (or application/json); api_key is required, lat/long too (no geocoder offline)',
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: schema(Open311SubmitSchema.extend({ api_key: z.string() }), 'input'),
+              },
+              'application/json': {
+                schema: schema(Open311SubmitSchema.extend({ api_key: z.string() }), 'input'),
+              },
+            },
+          },
+          responses: {
+            '201': json(z.array(Open311CreatedSchema), 'created: one element'),
+            '400': {
+              description:
+                'Open311 error [{ code: 400, description }] naming the field: api_key or service_code missing, unknown service_code, lat/long missing or outside the city, description over 4000 characters',
+            },
+            '403': { description: 'Open311 error [{ code: 403, description }]: api_key unknown or revoked' },
+            '413': { description: 'Open311 error [{ code: 413, description }]: body over 64 KB' },
+            '415': {
+              description: 'Open311 error [{ code: 415, description }]: neither form-encoded nor JSON',
+            },
+          },
+        },
+      },
+      '/open311/v2/requests/{id}.json': {
+        get: {
+          summary: "Open311: one citizen's request",
+          parameters: [idParam('id', 'service_request_id (the work order id)')],
+          responses: {
+            '200': json(z.array(Open311ServiceRequestSchema), 'an array holding the request'),
+            '404': {
+              description: 'Open311 error [{ code: 404, description }]: unknown, or not a citizen report',
+            },
           },
         },
       },
@@ -581,6 +757,206 @@ export function buildOpenApi(version: string): JsonSchema {
           summary: 'Every version of a rule, newest first, with who and why (rules:read)',
           parameters: [idParam('id', 'rule id')],
           responses: { '200': json(pageOf(RuleSchema), 'versions'), '404': errorResponse('no such rule') },
+        },
+      },
+      '/api/v1/case-categories': {
+        get: {
+          summary:
+            '案卷类别 — case categories with their skill, urgency and Open311 service code (city:read)',
+          responses: {
+            '200': { description: '{ items: CaseCategory[] }' },
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/work-orders': {
+        get: {
+          summary:
+            '案卷 — work orders in your area, newest first; filters combine with AND (workOrders:read)',
+          parameters: queryParams(WorkOrderQuerySchema),
+          responses: {
+            '200': json(pageOf(WorkOrderSchema), 'a page of work orders'),
+            '400': errorResponse('bad query'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+        post: {
+          summary:
+            '立案 — register a case; from a grid worker it is a 巡查上报 (patrol report) (workOrders:report); audited',
+          requestBody: { required: true, ...json(WorkOrderCreateSchema, 'the case', 'input') },
+          responses: {
+            '201': json(
+              WorkOrderSchema,
+              'registered (dispatched too if assigneeId was given or auto-dispatch applies)',
+            ),
+            '400': errorResponse('invalid case; details name each field'),
+            '403': errorResponse('not allowed, or outside the part of the city you cover'),
+          },
+        },
+      },
+      '/api/v1/work-orders/kpis': {
+        get: {
+          summary:
+            '考核 — KPIs (结案率, 按期结案率, 返工率, response and handling times) per worker, cell, district, category or period; default the last 30 days (kpis:read)',
+          parameters: queryParams(KpiQuerySchema),
+          responses: {
+            '200': json(KpiResponseSchema, 'one row per group'),
+            '400': errorResponse('bad query'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/work-orders/{id}': {
+        get: {
+          summary:
+            '案卷详情 — one work order with its timeline, linked alert, whether the sensor still breaches, and photos (workOrders:read)',
+          parameters: [idParam('id', 'work order id')],
+          responses: {
+            '200': json(WorkOrderDetailSchema, 'the case'),
+            '404': errorResponse('no such work order in your area'),
+          },
+        },
+      },
+      '/api/v1/work-orders/{id}/suggestions': {
+        get: {
+          summary:
+            '派遣建议 — grid workers for a case, best first, with the reasons (coverage, duty, skill, distance, load) (workOrders:dispatch)',
+          parameters: [idParam('id', 'work order id'), ...queryParams(SuggestQuerySchema)],
+          responses: {
+            '200': json(z.object({ items: z.array(DispatchSuggestionSchema) }), 'ranked workers'),
+            '400': errorResponse('bad query'),
+            '404': errorResponse('no such work order in your area'),
+          },
+        },
+      },
+      ...workOrderCommandPaths(),
+      '/api/v1/alerts/{id}/dispatch': {
+        post: {
+          summary:
+            '告警派单 — register a case for an alert and dispatch it in one action; without assigneeId to the best-ranked worker (workOrders:dispatch); audited',
+          parameters: [idParam('id', 'alert id')],
+          requestBody: {
+            required: false,
+            ...json(DispatchFromSchema, 'worker, category, urgency, note', 'input'),
+          },
+          responses: {
+            '201': json(
+              WorkOrderSchema,
+              'the case, dispatched (or registered and waiting when no worker fits)',
+            ),
+            '400': errorResponse('invalid body'),
+            '404': errorResponse('no such alert in your area'),
+            '409': errorResponse('the alert is closed, or already handled as an open case'),
+          },
+        },
+      },
+      '/api/v1/incidents/{id}/dispatch': {
+        post: {
+          summary:
+            '事件派单 — register a case for an incident and dispatch it in one action; without assigneeId to the best-ranked worker (workOrders:dispatch); audited',
+          parameters: [idParam('id', 'incident id')],
+          requestBody: {
+            required: false,
+            ...json(DispatchFromSchema, 'worker, category, urgency, note', 'input'),
+          },
+          responses: {
+            '201': json(
+              WorkOrderSchema,
+              'the case, dispatched (or registered and waiting when no worker fits)',
+            ),
+            '400': errorResponse('invalid body'),
+            '404': errorResponse('no such incident in your area'),
+            '409': errorResponse(
+              'the incident is resolved, or one of its alerts is already handled as an open case',
+            ),
+          },
+        },
+      },
+      '/api/v1/photos': {
+        post: {
+          summary:
+            '照片 — upload a photo as the raw image body (JPEG, PNG or WEBP, type checked from the bytes); EXIF position and time are kept, else the lng/lat/takenAt sent with it; X-Client-Key makes a retry return the same photo (workOrders:report)',
+          parameters: [
+            ...queryParams(PhotoQuerySchema),
+            {
+              name: 'X-Client-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+              description: 'idempotency key chosen by the client (its offline-queue entry id)',
+            },
+          ],
+          requestBody: { required: true, ...binary('the image') },
+          responses: {
+            '201': json(PhotoSchema, 'stored (or the photo stored before under the same X-Client-Key)'),
+            '400': errorResponse('bad query or header, or not a readable image'),
+            '413': errorResponse('the image is too large'),
+            '415': errorResponse('not a JPEG, PNG or WEBP image'),
+          },
+        },
+      },
+      '/api/v1/photos/{id}': {
+        get: {
+          summary: 'One photo: the image itself (workOrders:read); yours, or of a case in your area',
+          parameters: [idParam('id', 'photo id')],
+          responses: {
+            '200': binary('the image, with its content type'),
+            '404': errorResponse('no such photo you may see'),
+          },
+        },
+      },
+      '/api/v1/work-order-policy': {
+        get: {
+          summary:
+            '派遣策略 — time limits per stage and urgency, auto-dispatch, check-in radius (workOrders:read)',
+          responses: {
+            '200': json(WorkOrderPolicySchema, 'the policy'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+        put: {
+          summary: 'Replace the dispatch policy (workOrders:policy); applies to new stages at once; audited',
+          requestBody: { required: true, ...json(WorkOrderPolicySchema, 'the whole policy', 'input') },
+          responses: {
+            '200': json(WorkOrderPolicySchema, 'the new policy'),
+            '400': errorResponse('invalid policy; details name each field'),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/worker-positions': {
+        get: {
+          summary: '网格员位置 — live positions of on-duty grid workers in your area (workers:read)',
+          responses: {
+            '200': json(
+              z.object({ items: z.array(WorkerPositionSchema) }),
+              'the latest position of each worker',
+            ),
+            '403': errorResponse('not allowed'),
+          },
+        },
+      },
+      '/api/v1/me/position': {
+        post: {
+          summary:
+            '上报位置 — a grid worker reports where they are, kept only while on duty (workOrders:work)',
+          requestBody: { required: true, ...json(PositionReportSchema, 'location and accuracy', 'input') },
+          responses: {
+            '200': json(WorkerPositionSchema, 'recorded'),
+            '400': errorResponse('invalid position'),
+            '404': errorResponse('your roster entry is gone'),
+            '409': errorResponse('off duty, or you are not a grid worker on the roster'),
+          },
+        },
+      },
+      '/api/v1/me/work-orders': {
+        get: {
+          summary:
+            '我的任务 — a grid worker’s tasks: open cases assigned to them, soonest due first, then those closed in the last 7 days (workOrders:work)',
+          responses: {
+            '200': json(z.object({ items: z.array(WorkOrderSchema) }), 'the tasks'),
+            '409': errorResponse('you are not a grid worker on the roster'),
+          },
         },
       },
       '/api/v1/ingest/stats': {

@@ -2,6 +2,7 @@ import type { Alert } from '@shared/schemas/alert.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
 import type { LiveReading } from '@shared/schemas/live.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
+import type { TimelineEntry, WorkOrder } from '@shared/schemas/workOrder.schema';
 import type { CatalogService } from '../services/catalog.service';
 import type { DomainEvents } from '../services/events';
 import type { LiveService } from '../services/live.service';
@@ -49,6 +50,16 @@ export class Broadcaster {
       this.events.on('alert.updated', (e) => this.emitAlert('alert:updated', e.alert)),
       this.events.on('incident.opened', (e) => this.emitIncident('incident:opened', e.incident)),
       this.events.on('incident.updated', (e) => this.emitIncident('incident:updated', e.incident)),
+      this.events.on('workOrder.created', (e) =>
+        this.io.to(this.orderRooms(e.order)).emit('workOrder:created', e.order),
+      ),
+      this.events.on('workOrder.updated', (e) =>
+        this.emitOrderChange(e.order, e.entry, e.previousAssigneeId),
+      ),
+      this.events.on('worker.moved', (e) =>
+        this.io.to(['city', `district:${e.districtId}`]).emit('worker:moved', e.position),
+      ),
+      this.events.on('kpis.updated', (e) => this.io.to('city').emit('kpis:updated', e)),
     );
     this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
     // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a
@@ -122,6 +133,27 @@ export class Broadcaster {
     if (alert.districtId) rooms.push(`district:${alert.districtId}`);
     if (alert.gridCellId) rooms.push(`cell:${alert.gridCellId}`);
     this.io.to(rooms).emit(event, alert);
+  }
+
+  private orderRooms(order: WorkOrder): string[] {
+    return ['city', `district:${order.districtId}`, `cell:${order.gridCellId}`];
+  }
+
+  /**
+   * A case change goes to its city/district/cell rooms and to its worker's own room; a worker
+   * who just got it is told separately (the phone rings), and one who lost it learns why.
+   */
+  private emitOrderChange(order: WorkOrder, entry: TimelineEntry, previousAssigneeId?: string): void {
+    const rooms = this.orderRooms(order);
+    if (order.assigneeId) rooms.push(`worker:${order.assigneeId}`);
+    this.io.to(rooms).emit('workOrder:updated', { order, entry });
+    const handedOver = entry.action === 'dispatch' || entry.action === 'reassign';
+    if (handedOver && order.assigneeId)
+      this.io.to(`worker:${order.assigneeId}`).emit('workOrder:assigned', order);
+    if (previousAssigneeId)
+      this.io.to(`worker:${previousAssigneeId}`).emit('workOrder:withdrawn', { order, entry });
+    else if (entry.action === 'cancel' && order.assigneeId)
+      this.io.to(`worker:${order.assigneeId}`).emit('workOrder:withdrawn', { order, entry });
   }
 
   /** An incident goes to the city and to every district and cell it touches. */

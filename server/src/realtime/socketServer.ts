@@ -16,6 +16,8 @@ import type { CatalogService } from '../services/catalog.service';
 import type { DomainEvents } from '../services/events';
 import type { IdentityService } from '../services/identity.service';
 import type { LiveService } from '../services/live.service';
+import { WorkOrderError, type WorkOrderService } from '../services/workOrders.service';
+import { PositionReportSchema } from '@shared/schemas/workOrder.schema';
 
 export type CityOpsIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -24,6 +26,7 @@ export interface SocketServerDeps {
   catalog: CatalogService;
   identity: IdentityService;
   events: DomainEvents;
+  workOrders: Pick<WorkOrderService, 'reportPosition'>;
   /** Disconnections shorter than this are recovered (rooms kept, alerts replayed), ms. */
   recoveryWindowMs: number;
   onError: (message: string, err: unknown) => void;
@@ -98,6 +101,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
         socket.data.role = principal.user.role;
         socket.data.districtIds = reach.districtIds ? [...reach.districtIds] : null;
         socket.data.cellIds = reach.cellIds ? [...reach.cellIds] : null;
+        socket.data.workerId = principal.user.role === 'worker' ? principal.user.workerId : null;
         socket.data.connectedAt = Date.now();
         next();
       },
@@ -151,6 +155,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       socket.emit('readings:resynced', { v: 'v1', latest: deps.live.latestInScope(socket.data.scope) });
     } else {
       void socket.join(roomOf(socket.data.scope));
+      // A grid worker's own room: their tasks are pushed there wherever the case is.
+      if (socket.data.workerId) void socket.join(`worker:${socket.data.workerId}`);
       deps.live.snapshot(socket.data.scope).then(
         (s) => socket.emit('snapshot', s),
         (err: unknown) => deps.onError('snapshot failed', err),
@@ -196,6 +202,42 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
         (err: unknown) => {
           deps.onError('snapshot failed', err);
           ack({ ok: false, error: { code: 'internal', message: 'snapshot failed' } });
+        },
+      );
+    });
+    socket.on('worker:position', (raw, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!hasPermission(socket.data.role, SOCKET_ACCESS['worker:position'])) {
+        ack({
+          ok: false,
+          error: { code: 'forbidden', message: `role ${socket.data.role} may not workOrders:work` },
+        });
+        return;
+      }
+      if (!socket.data.workerId) {
+        ack({
+          ok: false,
+          error: { code: 'conflict', message: 'only a grid worker on the roster reports a position' },
+        });
+        return;
+      }
+      const parsed = PositionReportSchema.safeParse(raw);
+      if (!parsed.success) {
+        ack({ ok: false, error: { code: 'invalid_request', message: describe(parsed.error) } });
+        return;
+      }
+      deps.workOrders.reportPosition(socket.data.workerId, parsed.data).then(
+        (position) => ack({ ok: true, data: position }),
+        (err: unknown) => {
+          if (err instanceof WorkOrderError)
+            ack({
+              ok: false,
+              error: { code: err.code === 'not_found' ? 'not_found' : 'conflict', message: err.message },
+            });
+          else {
+            deps.onError('position report failed', err);
+            ack({ ok: false, error: { code: 'internal', message: 'position report failed' } });
+          }
         },
       );
     });

@@ -589,6 +589,24 @@ export class AlertingService {
     );
   }
 
+  /**
+   * 结案 — the work order dispatched for the alert was verified and closed: the alert closes
+   * with it, even if its condition still holds (the verifier was shown that it did).
+   */
+  closeByWorkOrder(id: string, workOrderId: string, by: { id: string }): Promise<Alert> {
+    return this.operate(
+      id,
+      by.id,
+      { type: 'closed', data: { workOrderId, reason: 'work-order' } },
+      (a) => (a.state === 'closed' ? 'is closed' : null),
+      (a, now) => ({
+        ...a,
+        state: 'closed',
+        closed: { at: now, by: by.id, reason: 'work-order', comment: `work order ${workOrderId} closed` },
+      }),
+    );
+  }
+
   find(id: string): Promise<Alert | null> {
     return this.deps.alerts.find(id);
   }

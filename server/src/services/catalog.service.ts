@@ -1,9 +1,11 @@
 import { METRICS, isMetricId } from '@shared/metrics';
 import type { CityPackMeta } from '@shared/schemas/cityPack.schema';
+import type { LngLat } from '@shared/schemas/common.schema';
 import type { District, GridCell } from '@shared/schemas/geo.schema';
 import type { Scope } from '@shared/schemas/live.schema';
 import type { Sensor, SensorKind } from '@shared/schemas/sensor.schema';
 import type { Worker } from '@shared/schemas/worker.schema';
+import { pointInPolygon } from '../domain/geometry';
 import type { KnownSensor } from '../domain/readingValidation';
 import { inferSensorType } from '../domain/sensorInference';
 import type { DomainEvents } from './events';
@@ -28,6 +30,7 @@ export class CatalogService {
   private sensors = new Map<string, Sensor>();
   private known = new Map<string, KnownSensor>();
   private workers: Worker[] = [];
+  private readonly cellBoxes = new Map<string, readonly [number, number, number, number]>();
 
   constructor(
     private readonly repo: CatalogRepository,
@@ -47,6 +50,7 @@ export class CatalogService {
     this.meta = meta;
     this.districts = new Map(districts.map((d) => [d.id, d]));
     this.cells = new Map(cells.map((c) => [c.id, c]));
+    this.cellBoxes.clear();
     this.sensors = new Map();
     this.known = new Map();
     for (const s of sensors) this.index(s);
@@ -80,6 +84,28 @@ export class CatalogService {
 
   gridCell(id: string): GridCell | undefined {
     return this.cells.get(id);
+  }
+
+  /** The grid cell containing a point (bounding boxes first, then the polygon), if any. */
+  cellAt(point: LngLat): GridCell | undefined {
+    for (const cell of this.cells.values()) {
+      const [minLng, minLat, maxLng, maxLat] = this.cellBox(cell);
+      const inBox = point[0] >= minLng && point[0] <= maxLng && point[1] >= minLat && point[1] <= maxLat;
+      if (inBox && pointInPolygon(point, cell.polygon)) return cell;
+    }
+    return undefined;
+  }
+
+  private cellBox(cell: GridCell): readonly [number, number, number, number] {
+    let box = this.cellBoxes.get(cell.id);
+    if (!box) {
+      const ring = cell.polygon[0] ?? [];
+      const lngs = ring.map((p) => p[0]);
+      const lats = ring.map((p) => p[1]);
+      box = [Math.min(...lngs), Math.min(...lats), Math.max(...lngs), Math.max(...lats)];
+      this.cellBoxes.set(cell.id, box);
+    }
+    return box;
   }
 
   listDistricts(): District[] {

@@ -2,6 +2,7 @@ import type { Alert } from '@shared/schemas/alert.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import type { Sensor } from '@shared/schemas/sensor.schema';
+import type { KpiRow, TimelineEntry, WorkerPosition, WorkOrder } from '@shared/schemas/workOrder.schema';
 
 /** Typed domain events the services raise; realtime (and later the rule engine) listen. */
 export interface DomainEventMap {
@@ -17,6 +18,14 @@ export interface DomainEventMap {
   'alert.updated': { alert: Alert };
   'incident.opened': { incident: Incident };
   'incident.updated': { incident: Incident };
+  /** 立案: a new case. */
+  'workOrder.created': { order: WorkOrder };
+  /** A case changed (the entry says how); `previousAssigneeId` when it left a worker. */
+  'workOrder.updated': { order: WorkOrder; entry: TimelineEntry; previousAssigneeId?: string };
+  /** A grid worker's phone reported its position (on duty). */
+  'worker.moved': { position: WorkerPosition; districtId: string };
+  /** Today's KPIs, city-wide and per district (Asia/Shanghai day so far). */
+  'kpis.updated': { from: number; to: number; city: KpiRow; districts: KpiRow[] };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;

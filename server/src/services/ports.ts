@@ -13,6 +13,7 @@ import type { SubjectSnapshot } from '../domain/rules/engine';
 import type { Rule } from '@shared/schemas/rule.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
 import type { Inhibition, Silence } from '@shared/schemas/silence.schema';
+import type { Photo, WorkerPosition, WorkOrder } from '@shared/schemas/workOrder.schema';
 
 /**
  * Repository interfaces the services depend on. SQLite implements them today
@@ -332,4 +333,105 @@ export interface DeviceCredentialRepository {
   list(): Promise<DeviceCredentialRecord[]>;
   insert(record: DeviceCredentialRecord): Promise<void>;
   save(record: DeviceCredentialRecord): Promise<void>;
+}
+
+export interface WorkOrderFilter {
+  states?: readonly string[];
+  category?: string;
+  source?: string;
+  /** Districts the caller is limited to (undefined: no limit). */
+  districtIds?: readonly string[];
+  /** A grid worker sees the cases in their cells and those assigned to them. */
+  workerView?: { cellIds: readonly string[]; workerId: string };
+  gridCellId?: string;
+  assigneeId?: string;
+  /** Only cases whose current stage is overdue. */
+  overdue?: boolean;
+  /** Registered at or after, epoch ms. */
+  from?: number;
+  /** Registered strictly before, epoch ms. */
+  to?: number;
+  limit: number;
+  offset: number;
+}
+
+/** 案卷 store. Changes are optimistic: a write names the version it replaces, so two nodes never overwrite each other. */
+export interface WorkOrderRepository {
+  /** The next case number of an Asia/Shanghai day (`20261121`): 1, 2, 3… */
+  nextNumber(day: string): Promise<number>;
+  /**
+   * Store a new case. With a `createKey` (creator + client action id) a repeated create returns
+   * the case the first one made instead of a second case.
+   */
+  insert(order: WorkOrder, createKey?: string): Promise<{ order: WorkOrder; inserted: boolean }>;
+  /** Replace the case if its stored version is still `order.version - 1`; false when it changed meanwhile. */
+  update(order: WorkOrder): Promise<boolean>;
+  find(id: string): Promise<WorkOrder | null>;
+  query(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
+  /** Every case not closed, evaluated or cancelled. */
+  listOpen(): Promise<WorkOrder[]>;
+  /** The cases a KPI window needs: registered before `to`, and still open or changed at or after `from`. */
+  forKpis(from: number, to: number): Promise<WorkOrder[]>;
+}
+
+export interface PhotoRepository {
+  /** Store a photo; with a `clientKey` (uploader + client key) a repeated upload returns the first one. */
+  insert(photo: Photo, bytes: Buffer, clientKey?: string): Promise<{ photo: Photo; inserted: boolean }>;
+  find(id: string): Promise<Photo | null>;
+  bytes(id: string): Promise<Buffer | null>;
+  /** Attach uploaded photos to a case. */
+  attach(ids: readonly string[], workOrderId: string): Promise<void>;
+}
+
+export interface WorkerPositionRepository {
+  save(position: WorkerPosition): Promise<void>;
+  list(): Promise<WorkerPosition[]>;
+}
+
+export interface SettingRecord<T> {
+  data: T;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** Small named settings documents (the dispatch policy). */
+export interface SettingsRepository {
+  get<T>(key: string): Promise<SettingRecord<T> | null>;
+  put<T>(key: string, record: SettingRecord<T>): Promise<void>;
+}
+
+export interface Open311KeyRecord {
+  id: string;
+  name: string;
+  keyHash: string;
+  createdAt: number;
+  createdBy: string;
+  revokedAt: number | null;
+}
+
+/** What a citizen gave with a request: personal data, kept apart from the case and never pushed. */
+export interface Open311RequestRecord {
+  workOrderId: string;
+  keyId: string;
+  serviceCode: string;
+  requestedAt: number;
+  reporter: {
+    email?: string;
+    deviceId?: string;
+    accountId?: string;
+    firstName?: string;
+    lastName?: string;
+    phone?: string;
+  };
+  mediaUrl?: string;
+  addressString?: string;
+}
+
+export interface Open311Repository {
+  listKeys(): Promise<Open311KeyRecord[]>;
+  findKeyByHash(hash: string): Promise<Open311KeyRecord | null>;
+  insertKey(key: Open311KeyRecord): Promise<void>;
+  revokeKey(id: string, at: number): Promise<boolean>;
+  insertRequest(record: Open311RequestRecord): Promise<void>;
+  findRequest(workOrderId: string): Promise<Open311RequestRecord | null>;
 }

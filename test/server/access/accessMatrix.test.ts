@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPermission, ROLES, type Role } from '../../../shared/access';
 import type { User } from '../../../shared/schemas/auth.schema';
+import type { WorkOrderCommandName } from '../../../shared/schemas/workOrder.schema';
 import { ROUTE_ACCESS, SOCKET_ACCESS, type RouteKey } from '../../../server/src/http/routeAccess';
+import { DEFAULT_POLICY } from '../../../server/src/domain/workOrders/sla';
 import { deviceFor, rawFetch, signIn, testPassword } from '../../helpers/auth';
+import { tinyPng } from '../../fixtures/jpegWithExif';
 import { connectClient, startTestServer, type TestServer } from '../../helpers/server';
 
 /**
@@ -12,6 +15,24 @@ import { connectClient, startTestServer, type TestServer } from '../../helpers/s
 /** The grid worker of the matrix covers cells of W-0001; records are picked inside them so
  * that every role's answer is about its permission, not its area (area tests: scoping.test.ts). */
 const WORKER_ID = 'W-0001';
+/** Work-order routes name a case that does not exist: a 404 shows the caller got past the
+ * permission guard, where a real case would answer 403 to anyone but its assignee. */
+const NO_WORK_ORDER = 'WO-20990101-0001';
+
+/** Valid bodies of the work-order commands, so that an allowed caller reaches the (missing) case. */
+const COMMAND_BODIES: Record<WorkOrderCommandName, unknown> = {
+  dispatch: { assigneeId: WORKER_ID },
+  reassign: { assigneeId: WORKER_ID, reason: 'closer to the site' },
+  accept: {},
+  return: { reason: 'wrong-location' },
+  checkIn: { method: 'qr', code: 'TRF-0001' },
+  report: { note: 'cleared' },
+  verify: { result: 'pass' },
+  evaluate: { stars: 5, by: 'supervisor' },
+  escalate: { department: 'Water authority', reason: 'a main burst' },
+  cancel: { reason: 'duplicate' },
+  note: { note: 'called the citizen back' },
+};
 
 interface Actor {
   role: Role;
@@ -25,6 +46,8 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
   const actors = new Map<Role, Actor>();
   let districtId: string;
   let cellId: string;
+  /** A point inside `cellId` (new cases, position reports). */
+  let site: [number, number];
   let sensorId: string;
   let metric: string;
   /** Target of the user-management routes (revoking its sessions must not touch the actors). */
@@ -63,7 +86,11 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
       .replace('/grid-cells/:id', `/grid-cells/${cellId}`)
       .replace('/sensors/:id', `/sensors/${sensorId}`)
       .replace('/users/:id', `/users/${target.user.id}`)
-      .replace('/devices/:id', `/devices/${deviceId}`);
+      .replace('/devices/:id', `/devices/${deviceId}`)
+      .replace('/work-orders/:id', `/work-orders/${NO_WORK_ORDER}`)
+      .replace('/alerts/:id/dispatch', '/alerts/A-none/dispatch')
+      .replace('/incidents/:id/dispatch', '/incidents/I-none/dispatch')
+      .replace('/photos/:id', '/photos/PH-none');
     const query = key === 'GET /api/v1/sensors/:id/history' ? `?metric=${metric}` : '';
     let body: unknown;
     if (key === 'POST /api/v1/auth/login')
@@ -73,9 +100,25 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
     if (key === 'PATCH /api/v1/users/:id') body = { displayName: 'Viewer renamed' };
     if (key === 'POST /api/v1/devices') body = { kind: 'sensor', subjectId: `S-${Date.now()}-${counter++}` };
     if (key === 'POST /api/v1/readings') body = { readings: [] };
+    if (key === 'POST /api/v1/work-orders')
+      body = {
+        category: 'component.public-facility.manhole',
+        title: 'Manhole cover missing',
+        location: site,
+      };
+    const command = /^POST \/api\/v1\/work-orders\/:id\/(\w+)$/.exec(key)?.[1];
+    if (command) body = COMMAND_BODIES[command as WorkOrderCommandName];
+    if (key === 'POST /api/v1/alerts/:id/dispatch' || key === 'POST /api/v1/incidents/:id/dispatch')
+      body = {};
+    if (key === 'PUT /api/v1/work-order-policy') body = DEFAULT_POLICY;
+    if (key === 'POST /api/v1/me/position') body = { location: site, accuracyM: 10 };
     const init: RequestInit = { method };
     if (body !== undefined) init.body = JSON.stringify(body);
     if (method !== 'GET') init.headers = { 'content-type': 'application/json' };
+    if (key === 'POST /api/v1/photos') {
+      init.body = new Uint8Array(tinyPng());
+      init.headers = { 'content-type': 'image/png' };
+    }
     return { path: `${path}${query}`, init };
   }
 
@@ -101,6 +144,11 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
     const inArea = sensors.items.find((s) => worker.gridCellIds.includes(s.gridCellId))!;
     sensorId = inArea.id;
     cellId = inArea.gridCellId;
+    site = (
+      (await (await fetch(`${server.url}/api/v1/grid-cells/${cellId}`)).json()) as {
+        centroid: [number, number];
+      }
+    ).centroid;
     metric = inArea.metrics[0]!.metric;
     target = await createUser('viewer');
     const issued = await fetch(`${server.url}/api/v1/devices`, {
@@ -192,7 +240,9 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
       const allowed = hasPermission(role, permission);
       it(`socket ${event} ${allowed ? 'is allowed for' : 'is refused to'} ${role}`, async () => {
         const attempt = connectClient(server.url, undefined, { token: actors.get(role)!.token });
-        if (!allowed) {
+        // Every command travels on a connection: without the handshake's permission there is none.
+        if (!hasPermission(role, SOCKET_ACCESS.connect)) {
+          expect(allowed).toBe(false);
           await expect(attempt).rejects.toThrow(/forbidden/);
           return;
         }
@@ -200,7 +250,13 @@ describe('access matrix (generated from ROUTE_ACCESS × ROLE_PERMISSIONS)', () =
         try {
           if (event === 'scope:set') {
             const ack = await socket.emitWithAck('scope:set', snapshot.scope);
-            expect(ack.ok).toBe(true);
+            expect(ack.ok).toBe(allowed);
+          } else if (event === 'worker:position') {
+            // Off duty the position is refused with `conflict`: an answer about the shift, not the role.
+            const ack = await socket.emitWithAck('worker:position', { location: site, accuracyM: 10 });
+            const code = ack.ok ? null : ack.error.code;
+            if (allowed) expect(code, JSON.stringify(ack)).not.toBe('forbidden');
+            else expect(code).toBe('forbidden');
           } else {
             expect(snapshot.v).toBe('v1');
           }

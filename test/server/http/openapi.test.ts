@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../../server/src/http/openapi';
 import { MAX_READINGS_PER_BATCH } from '../../../shared/schemas/reading.schema';
+import { rawFetch, signIn, testPassword } from '../../helpers/auth';
 import { startTestServer } from '../../helpers/server';
+import { tinyPng } from '../../fixtures/jpegWithExif';
 import { ROUTE_ACCESS } from '../../../server/src/http/routeAccess';
 
 interface Operation {
@@ -122,9 +124,67 @@ describe('GET /api/openapi.json', () => {
         '/api/v1/sensors/{id}/history': 'TRF-0001',
       };
       const cells = (await (await fetch(`${server.url}/api/v1/grid-cells?limit=1`)).json()) as {
-        items: Array<{ id: string }>;
+        items: Array<{ id: string; centroid: [number, number] }>;
       };
       ids['/api/v1/grid-cells/{id}'] = cells.items[0]?.id ?? 'none';
+      const created = await fetch(`${server.url}/api/v1/work-orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          category: 'component.public-facility.manhole',
+          title: 'Manhole cover missing',
+          location: cells.items[0]?.centroid,
+        }),
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const workOrderId = ((await created.json()) as { id: string }).id;
+      ids['/api/v1/work-orders/{id}'] = workOrderId;
+      ids['/api/v1/work-orders/{id}/suggestions'] = workOrderId;
+      // A citizen's report through Open311, with a key the admin issues.
+      const key = await fetch(`${server.url}/api/v1/open311/keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'OpenAPI test client' }),
+      });
+      expect(key.status).toBe(201);
+      const [lng, lat] = cells.items[0]!.centroid;
+      const citizen = await fetch(`${server.url}/open311/v2/requests.json`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          api_key: ((await key.json()) as { secret: string }).secret,
+          service_code: '101',
+          lat: String(lat),
+          long: String(lng),
+        }),
+      });
+      expect(citizen.status, await citizen.clone().text()).toBe(201);
+      ids['/open311/v2/requests/{id}.json'] = (
+        (await citizen.json()) as Array<{ service_request_id: string }>
+      )[0]!.service_request_id;
+      const photo = await fetch(`${server.url}/api/v1/photos`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: new Uint8Array(tinyPng()),
+      });
+      expect(photo.status, await photo.clone().text()).toBe(201);
+      ids['/api/v1/photos/{id}'] = ((await photo.json()) as { id: string }).id;
+      // A grid worker's own tasks are asked for by a grid worker on the roster.
+      const password = testPassword();
+      const worker = await fetch(`${server.url}/api/v1/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: `worker-${Date.now()}`,
+          displayName: 'Grid worker',
+          role: 'worker',
+          workerId: 'W-0001',
+          password,
+        }),
+      });
+      expect(worker.status).toBe(201);
+      const workerName = ((await worker.json()) as { username: string }).username;
+      const workerToken = await signIn(server.url, workerName, password);
+      const asWorker = new Set(['/api/v1/me/work-orders']);
       ids['/api/v1/rules/{id}'] = 'device-offline';
       ids['/api/v1/rules/{id}/versions'] = 'device-offline';
       // A smoke reading above the default fire-alarm level raises an alert at once (no pending time).
@@ -153,7 +213,9 @@ describe('GET /api/openapi.json', () => {
       ids['/api/v1/alerts/{id}'] = alertId ?? 'none';
       for (const [method, path] of ROUTES.filter(([m]) => m === 'get')) {
         const query = path.endsWith('/history') ? '?metric=speed' : '';
-        const answer = await fetch(`${server.url}${path.replace('{id}', ids[path] ?? '')}${query}`);
+        const answer = asWorker.has(path)
+          ? await rawFetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${workerToken}` } })
+          : await fetch(`${server.url}${path.replace('{id}', ids[path] ?? '')}${query}`);
         expect(answer.status, `${method} ${path}`).toBe(200);
       }
     } finally {

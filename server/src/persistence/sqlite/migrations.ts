@@ -281,4 +281,84 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_incident ON alerts (incident_id);
     `,
   },
+  {
+    version: 7,
+    name: 'work orders, photos, worker positions, settings, Open311',
+    sql: `
+      -- 案卷: the JSON document (with its timeline) is the source of truth; columns serve queries.
+      -- starts_at is the registration time (named as in alerts/incidents so paging is shared).
+      CREATE TABLE work_orders (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        category TEXT NOT NULL,
+        source TEXT NOT NULL,
+        district_id TEXT NOT NULL,
+        grid_cell_id TEXT NOT NULL,
+        assignee_id TEXT,
+        alert_id TEXT,
+        incident_id TEXT,
+        starts_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        due_at INTEGER,
+        overdue_at INTEGER,
+        closed INTEGER NOT NULL DEFAULT 0,
+        -- Idempotency of a create: the creating user and the client's action id.
+        create_key TEXT UNIQUE,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX work_orders_starts_at ON work_orders (starts_at);
+      CREATE INDEX work_orders_open ON work_orders (closed, due_at);
+      CREATE INDEX work_orders_assignee ON work_orders (assignee_id, closed);
+      CREATE INDEX work_orders_alert ON work_orders (alert_id);
+      CREATE INDEX work_orders_updated ON work_orders (updated_at);
+      -- Case numbers per Asia/Shanghai day (WO-20261121-0007).
+      CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- Photos: metadata + the image itself (kept with the case in the same file/backup).
+      CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        work_order_id TEXT,
+        uploaded_by TEXT NOT NULL,
+        uploaded_at INTEGER NOT NULL,
+        -- Idempotency of an upload: the uploader and the client's key.
+        client_key TEXT UNIQUE,
+        data TEXT NOT NULL,
+        bytes BLOB NOT NULL
+      );
+      CREATE INDEX photos_work_order ON photos (work_order_id);
+      -- Last reported position of each grid worker.
+      CREATE TABLE worker_positions (
+        worker_id TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- Small editable settings (the dispatch policy), with who changed them last.
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- Open311 API keys (only a hash of the key is kept).
+      CREATE TABLE open311_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at INTEGER
+      );
+      -- Who reported a citizen request (personal data, never pushed) and through which key.
+      CREATE TABLE open311_requests (
+        work_order_id TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        service_code TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,0 +1,120 @@
+import type { WorkOrder } from '@shared/schemas/workOrder.schema';
+import type { WorkOrderFilter, WorkOrderRepository } from '../../services/ports';
+import type { SqliteDatabase } from './database';
+import { documentPage, SqlWhere } from './sqlWhere';
+
+const TERMINAL = new Set(['closed', 'evaluated', 'cancelled']);
+
+function columns(order: WorkOrder) {
+  return {
+    id: order.id,
+    version: order.version,
+    state: order.state,
+    category: order.category,
+    source: order.source,
+    districtId: order.districtId,
+    gridCellId: order.gridCellId,
+    assigneeId: order.assigneeId ?? null,
+    alertId: order.alertId ?? null,
+    incidentId: order.incidentId ?? null,
+    startsAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    dueAt: order.dueAt,
+    overdueAt: order.overdueAt,
+    closed: TERMINAL.has(order.state) ? 1 : 0,
+    data: JSON.stringify(order),
+  };
+}
+
+/** 案卷 in SQLite: the JSON document is the source of truth; each update is a compare-and-set on `version`. */
+export class SqliteWorkOrderRepository implements WorkOrderRepository {
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly counterStmt;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO work_orders (id, version, state, category, source, district_id, grid_cell_id, assignee_id,
+         alert_id, incident_id, starts_at, updated_at, due_at, overdue_at, closed, create_key, data)
+       VALUES (@id, @version, @state, @category, @source, @districtId, @gridCellId, @assigneeId, @alertId,
+         @incidentId, @startsAt, @updatedAt, @dueAt, @overdueAt, @closed, @createKey, @data)
+       ON CONFLICT (create_key) DO NOTHING`,
+    );
+    this.updateStmt = db.prepare(
+      `UPDATE work_orders SET version = @version, state = @state, category = @category,
+         district_id = @districtId, grid_cell_id = @gridCellId, assignee_id = @assigneeId, alert_id = @alertId,
+         incident_id = @incidentId, updated_at = @updatedAt, due_at = @dueAt, overdue_at = @overdueAt,
+         closed = @closed, data = @data
+       WHERE id = @id AND version = @version - 1`,
+    );
+    this.counterStmt = db.prepare(
+      `INSERT INTO counters (name, value) VALUES (?, 1)
+       ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
+    );
+  }
+
+  async nextNumber(day: string): Promise<number> {
+    return (this.counterStmt.get(`work-order:${day}`) as { value: number }).value;
+  }
+
+  async insert(order: WorkOrder, createKey?: string): Promise<{ order: WorkOrder; inserted: boolean }> {
+    const info = this.insertStmt.run({ ...columns(order), createKey: createKey ?? null });
+    if (info.changes === 1) return { order, inserted: true };
+    const row = this.db.prepare(`SELECT data FROM work_orders WHERE create_key = ?`).get(createKey) as
+      { data: string } | undefined;
+    if (!row) throw new Error(`work order ${order.id} was neither inserted nor found by its create key`);
+    return { order: JSON.parse(row.data) as WorkOrder, inserted: false };
+  }
+
+  async update(order: WorkOrder): Promise<boolean> {
+    return this.updateStmt.run(columns(order)).changes === 1;
+  }
+
+  async find(id: string): Promise<WorkOrder | null> {
+    const row = this.db.prepare(`SELECT data FROM work_orders WHERE id = ?`).get(id) as
+      { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as WorkOrder) : null;
+  }
+
+  async query(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }> {
+    const where = new SqlWhere()
+      .in('state', filter.states)
+      .eq('category', filter.category)
+      .eq('source', filter.source)
+      .in('district_id', filter.districtIds)
+      .eq('grid_cell_id', filter.gridCellId)
+      .eq('assignee_id', filter.assigneeId)
+      .range('starts_at', filter.from, filter.to);
+    if (filter.workerView) {
+      const { cellIds, workerId } = filter.workerView;
+      const marks = cellIds.map(() => '?').join(', ');
+      where.add(`(assignee_id = ?${cellIds.length ? ` OR grid_cell_id IN (${marks})` : ''})`, [
+        workerId,
+        ...cellIds,
+      ]);
+    }
+    if (filter.overdue !== undefined)
+      where.add(
+        filter.overdue ? 'closed = 0 AND overdue_at IS NOT NULL' : '(closed = 1 OR overdue_at IS NULL)',
+      );
+    return documentPage<WorkOrder>(this.db, 'work_orders', where, filter.limit, filter.offset);
+  }
+
+  async listOpen(): Promise<WorkOrder[]> {
+    const rows = this.db
+      .prepare(`SELECT data FROM work_orders WHERE closed = 0 ORDER BY starts_at`)
+      .all() as Array<{
+      data: string;
+    }>;
+    return rows.map((r) => JSON.parse(r.data) as WorkOrder);
+  }
+
+  async forKpis(from: number, to: number): Promise<WorkOrder[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT data FROM work_orders WHERE starts_at < ? AND (closed = 0 OR updated_at >= ?) ORDER BY starts_at`,
+      )
+      .all(to, from) as Array<{ data: string }>;
+    return rows.map((r) => JSON.parse(r.data) as WorkOrder);
+  }
+}

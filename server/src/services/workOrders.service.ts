@@ -1,0 +1,771 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { caseCategory, categoryForAlert, type Urgency } from '@shared/domain/caseCategories';
+import { OPEN_ALERT_STATES, type Alert } from '@shared/schemas/alert.schema';
+import type { AuditActor, AuditOrigin } from '@shared/schemas/audit.schema';
+import type { LngLat } from '@shared/schemas/common.schema';
+import type { GridCell } from '@shared/schemas/geo.schema';
+import type { Incident } from '@shared/schemas/incident.schema';
+import {
+  OPEN_WORK_ORDER_STATES,
+  WorkOrderPolicySchema,
+  type DispatchFrom,
+  type DispatchSuggestion,
+  type Fix,
+  type KpiResponse,
+  type Photo,
+  type TimelineEntry,
+  type WorkerPosition,
+  type WorkOrder,
+  type WorkOrderCommand,
+  type WorkOrderCreate,
+  type WorkOrderPolicy,
+  type WorkOrderSource,
+} from '@shared/schemas/workOrder.schema';
+import type { Neighbours } from '../domain/alerts/correlation';
+import { pickAutoDispatch, rankWorkers } from '../domain/workOrders/dispatch';
+import { computeKpis, type KpiOptions } from '../domain/workOrders/kpi';
+import { onDuty } from '../domain/workOrders/roster';
+import { DEFAULT_POLICY } from '../domain/workOrders/sla';
+import {
+  decide,
+  markOverdue,
+  registerCase,
+  replayedEntry,
+  SYSTEM_ACTOR,
+  type Actor,
+  type NewCase,
+  type Refusal,
+} from '../domain/workOrders/stateMachine';
+import type { AlertingService } from './alerting.service';
+import type { AuditService } from './audit.service';
+import type { CatalogService } from './catalog.service';
+import type { DomainEvents } from './events';
+import type { IncidentService } from './incidents.service';
+import { probePhoto, PhotoRejected } from './photoProbe';
+import type {
+  PhotoRepository,
+  SettingsRepository,
+  WorkerPositionRepository,
+  WorkOrderFilter,
+  WorkOrderRepository,
+} from './ports';
+
+/** A refused work-order action: the API error code, a machine-readable reason, words, and the field. */
+export class WorkOrderError extends Error {
+  constructor(
+    readonly code:
+      | 'not_found'
+      | 'forbidden'
+      | 'conflict'
+      | 'invalid_request'
+      | 'payload_too_large'
+      | 'unsupported_media_type',
+    readonly reason: string,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+    this.name = 'WorkOrderError';
+  }
+}
+
+const fromRefusal = (r: Refusal) => new WorkOrderError(r.code, r.reason, r.message, r.path);
+
+export interface WorkOrderSettings {
+  /** How often stage deadlines are checked, ms; 0: only when `tick()` is called (virtual time). */
+  tickMs: number;
+  /** Largest photo accepted, bytes. */
+  maxPhotoBytes: number;
+  /** KPI pushes to the wall at most this often, ms; 0: only when `pushKpis()` is called. */
+  kpiPushMs: number;
+}
+
+export interface WorkOrderDeps {
+  orders: WorkOrderRepository;
+  photos: PhotoRepository;
+  positions: WorkerPositionRepository;
+  settingsRepo: SettingsRepository;
+  catalog: CatalogService;
+  alerting: AlertingService;
+  incidents: IncidentService;
+  audit: AuditService;
+  events: DomainEvents;
+  neighbours: Neighbours;
+  clock: () => number;
+  settings: WorkOrderSettings;
+  onError: (message: string, err: unknown) => void;
+}
+
+const POLICY_KEY = 'work-order-policy';
+/** `dispatchTo` of a one-action dispatch without a named worker: the best suggestion, if it fits. */
+const BEST = 'best';
+const SYSTEM_ORIGIN: AuditOrigin = { via: 'system' };
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+/** A lost compare-and-set is retried this many times (another node or request changed the case meanwhile). */
+const MAX_CAS_RETRIES = 5;
+
+/** The Asia/Shanghai calendar day of an instant, `YYYYMMDD`. */
+function shanghaiDay(at: number): string {
+  return new Date(at + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+function auditActorOf(actor: Actor): AuditActor {
+  return actor.role === 'system'
+    ? { type: 'system', id: 'workOrders' }
+    : { type: 'user', id: actor.id, role: actor.role };
+}
+
+/**
+ * 案卷 use cases: register (from an operator, an alert, an incident, a citizen, a worker's
+ * patrol), dispatch with ranked suggestions, every state-machine command (validated,
+ * attributed, audited, announced), stage timers with overdue flags, photos, worker
+ * positions, the dispatch policy and KPIs. Open cases are mirrored in memory for the
+ * timers and the workers' loads; the store decides conflicts (version compare-and-set).
+ */
+export class WorkOrderService {
+  private policy: WorkOrderPolicy = DEFAULT_POLICY;
+  private readonly open = new Map<string, WorkOrder>();
+  private readonly positions = new Map<string, WorkerPosition>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private kpiDirty = false;
+
+  constructor(private readonly deps: WorkOrderDeps) {}
+
+  async start(): Promise<void> {
+    const stored = await this.deps.settingsRepo.get<unknown>(POLICY_KEY);
+    if (stored) {
+      const parsed = WorkOrderPolicySchema.safeParse(stored.data);
+      if (parsed.success) this.policy = parsed.data;
+      else this.deps.onError('stored work-order policy is invalid; using the defaults', parsed.error);
+    }
+    this.open.clear();
+    for (const o of await this.deps.orders.listOpen()) this.open.set(o.id, o);
+    for (const p of await this.deps.positions.list()) this.positions.set(p.workerId, p);
+    const { tickMs, kpiPushMs } = this.deps.settings;
+    if (tickMs > 0) this.timers.push(setInterval(() => void this.tick(), tickMs));
+    if (kpiPushMs > 0)
+      this.timers.push(
+        setInterval(() => {
+          if (this.kpiDirty) void this.pushKpis();
+        }, kpiPushMs),
+      );
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+  }
+
+  // ── policy ────────────────────────────────────────────────────────────────
+
+  currentPolicy(): WorkOrderPolicy {
+    return this.policy;
+  }
+
+  async setPolicy(policy: WorkOrderPolicy, actor: Actor, origin: AuditOrigin): Promise<WorkOrderPolicy> {
+    const before = this.policy;
+    await this.deps.settingsRepo.put(POLICY_KEY, {
+      data: policy,
+      updatedAt: this.deps.clock(),
+      updatedBy: actor.id,
+    });
+    this.policy = policy;
+    await this.deps.audit.record({
+      actor: auditActorOf(actor),
+      action: 'workOrder.policy.change',
+      target: { type: 'setting', id: POLICY_KEY },
+      before: { ...before },
+      after: { ...policy },
+      origin,
+    });
+    return policy;
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────
+
+  find(id: string): Promise<WorkOrder | null> {
+    return this.deps.orders.find(id);
+  }
+
+  query(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }> {
+    return this.deps.orders.query(filter);
+  }
+
+  /** Open cases in memory (the wall's pipeline, the workers' loads). */
+  openOrders(): WorkOrder[] {
+    return [...this.open.values()];
+  }
+
+  /** The linked alert of a case and whether its sensor is still breaching (shown to the verifier). */
+  async alertOf(order: WorkOrder): Promise<Alert | null> {
+    return order.alertId ? this.deps.alerting.find(order.alertId) : null;
+  }
+
+  alertById(id: string): Promise<Alert | null> {
+    return this.deps.alerting.find(id);
+  }
+
+  incidentById(id: string): Promise<Incident | null> {
+    return this.deps.incidents.find(id);
+  }
+
+  /** A grid worker's tasks: open cases assigned to them (soonest due first), then the last closed ones. */
+  async tasksOf(workerId: string): Promise<{ items: WorkOrder[] }> {
+    const open = [...this.open.values()]
+      .filter((o) => o.assigneeId === workerId && o.state !== 'returned' && o.state !== 'escalated')
+      .sort((a, b) => (a.dueAt ?? Infinity) - (b.dueAt ?? Infinity));
+    const done = await this.deps.orders.query({
+      assigneeId: workerId,
+      states: ['closed', 'evaluated', 'cancelled'],
+      from: this.deps.clock() - 7 * 86_400_000,
+      limit: 50,
+      offset: 0,
+    });
+    return { items: [...open, ...done.items] };
+  }
+
+  photo(id: string): Promise<Photo | null> {
+    return this.deps.photos.find(id);
+  }
+
+  photoBytes(id: string): Promise<Buffer | null> {
+    return this.deps.photos.bytes(id);
+  }
+
+  // ── dispatch suggestions ──────────────────────────────────────────────────
+
+  private loads(): Map<string, number> {
+    const loads = new Map<string, number>();
+    for (const o of this.open.values())
+      // A reported, escalated or returned case waits on someone else than its worker.
+      if (o.assigneeId && o.state !== 'reported' && o.state !== 'escalated' && o.state !== 'returned')
+        loads.set(o.assigneeId, (loads.get(o.assigneeId) ?? 0) + 1);
+    return loads;
+  }
+
+  /** Workers for a site, best first, with the reasons. */
+  suggestFor(
+    site: { location: LngLat; gridCellId: string; districtId: string; category: string },
+    limit = 5,
+  ): DispatchSuggestion[] {
+    return rankWorkers({
+      site: { ...site, skill: caseCategory(site.category)?.skill ?? null },
+      workers: this.deps.catalog.listWorkers(),
+      neighbourCells: this.deps.neighbours.get(site.gridCellId) ?? new Set(),
+      now: this.deps.clock(),
+      positions: this.positions,
+      loads: this.loads(),
+      limit,
+    });
+  }
+
+  async suggest(id: string, limit = 5): Promise<DispatchSuggestion[]> {
+    const order = await this.mustFind(id);
+    return this.suggestFor(order, limit);
+  }
+
+  // ── positions ─────────────────────────────────────────────────────────────
+
+  listPositions(): WorkerPosition[] {
+    return [...this.positions.values()];
+  }
+
+  /** A grid worker's phone reports where it is (only while on duty: off duty is private). */
+  async reportPosition(workerId: string, fix: Fix): Promise<WorkerPosition> {
+    const worker = this.deps.catalog.listWorkers().find((w) => w.id === workerId);
+    if (!worker) throw new WorkOrderError('not_found', 'unknown-worker', `no worker ${workerId}`);
+    const now = this.deps.clock();
+    if (!onDuty(worker.shift, now))
+      throw new WorkOrderError(
+        'conflict',
+        'off-duty',
+        `worker ${workerId} is off duty (shift ${worker.shift.start}–${worker.shift.end}); positions are kept only on duty`,
+      );
+    const position: WorkerPosition = {
+      workerId,
+      location: fix.location,
+      ...(fix.accuracyM !== undefined ? { accuracyM: fix.accuracyM } : {}),
+      at: now,
+    };
+    await this.deps.positions.save(position);
+    this.positions.set(workerId, position);
+    this.deps.events.emit('worker.moved', { position, districtId: worker.districtId });
+    return position;
+  }
+
+  // ── photos ────────────────────────────────────────────────────────────────
+
+  /** Store an uploaded photo (type checked from its bytes; EXIF position and time kept). */
+  async uploadPhoto(
+    bytes: Buffer,
+    declaredMime: string | undefined,
+    actor: Actor,
+    extra: { clientKey?: string; fix?: Fix; takenAt?: number },
+  ): Promise<Photo> {
+    let facts;
+    try {
+      facts = await probePhoto(bytes, declaredMime, this.deps.settings.maxPhotoBytes);
+    } catch (err) {
+      if (err instanceof PhotoRejected) {
+        const code =
+          err.reason === 'too_large'
+            ? 'payload_too_large'
+            : err.reason === 'unsupported_type'
+              ? 'unsupported_media_type'
+              : 'invalid_request';
+        throw new WorkOrderError(code, err.reason, err.message);
+      }
+      throw err;
+    }
+    const location = facts.location ?? extra.fix?.location;
+    const takenAt = facts.takenAt ?? extra.takenAt;
+    const photo: Photo = {
+      id: `PH-${randomUUID()}`,
+      workOrderId: null,
+      uploadedBy: actor.id,
+      uploadedAt: this.deps.clock(),
+      mime: facts.mime,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      ...(location ? { location, locationSource: facts.location ? 'exif' : 'device' } : {}),
+      ...(takenAt !== undefined
+        ? { takenAt, takenAtSource: facts.takenAt !== undefined ? 'exif' : 'device' }
+        : {}),
+    };
+    const key = extra.clientKey ? `${actor.id}:${extra.clientKey}` : undefined;
+    return (await this.deps.photos.insert(photo, bytes, key)).photo;
+  }
+
+  /** Photos named by a command must exist, be the actor's own (or an operator's), and not belong to another case. */
+  private async checkPhotos(ids: readonly string[], actor: Actor, orderId: string | null): Promise<void> {
+    for (const [i, id] of ids.entries()) {
+      const photo = await this.deps.photos.find(id);
+      if (!photo)
+        throw new WorkOrderError('invalid_request', 'unknown-photo', `no photo ${id}`, `photoIds.${i}`);
+      if (photo.uploadedBy !== actor.id && actor.role === 'worker')
+        throw new WorkOrderError(
+          'forbidden',
+          'not-your-photo',
+          `photo ${id} was uploaded by someone else`,
+          `photoIds.${i}`,
+        );
+      if (photo.workOrderId !== null && photo.workOrderId !== orderId)
+        throw new WorkOrderError(
+          'conflict',
+          'photo-attached',
+          `photo ${id} belongs to case ${photo.workOrderId}`,
+          `photoIds.${i}`,
+        );
+    }
+  }
+
+  // ── registering ───────────────────────────────────────────────────────────
+
+  /** The grid cell containing a point, or a refusal naming the field. */
+  private cellAt(location: LngLat, path: string): GridCell {
+    const cell = this.deps.catalog.cellAt(location);
+    if (!cell)
+      throw new WorkOrderError(
+        'invalid_request',
+        'outside-grid',
+        `[${location.join(', ')}] is outside the city's grid cells`,
+        path,
+      );
+    return cell;
+  }
+
+  private async newId(at: number): Promise<string> {
+    const day = shanghaiDay(at);
+    const n = await this.deps.orders.nextNumber(day);
+    return `WO-${day}-${String(n).padStart(4, '0')}`;
+  }
+
+  /**
+   * 立案: store a new case (idempotent per creator and client action id), attach its photos,
+   * announce it; then dispatch it to `dispatchTo` (a worker id, or `best`: the best suggestion
+   * if it fits), or else auto-dispatch it when the policy says so.
+   */
+  private async register(
+    input: Omit<NewCase, 'id'>,
+    actor: Actor,
+    origin: AuditOrigin,
+    dispatchTo?: string,
+  ): Promise<WorkOrder> {
+    const now = this.deps.clock();
+    const order = registerCase({ ...input, id: await this.newId(now) }, actor, { now, policy: this.policy });
+    const key = input.actionId ? `${actor.id}:${input.actionId}` : undefined;
+    const { order: stored, inserted } = await this.deps.orders.insert(order, key);
+    if (!inserted) return stored;
+    if (order.photoIds.length) await this.deps.photos.attach(order.photoIds, order.id);
+    this.open.set(order.id, order);
+    await this.deps.audit.record({
+      actor: auditActorOf(actor),
+      action: 'workOrder.register',
+      target: { type: 'workOrder', id: order.id },
+      after: {
+        source: order.source,
+        category: order.category,
+        urgency: order.urgency,
+        gridCellId: order.gridCellId,
+      },
+      origin,
+    });
+    this.deps.events.emit('workOrder.created', { order });
+    this.kpiDirty = true;
+    if (dispatchTo && dispatchTo !== BEST)
+      return this.command(order.id, { action: 'dispatch', assigneeId: dispatchTo }, actor, origin);
+    if (dispatchTo === BEST) return this.dispatchBest(order, actor, origin);
+    if (this.policy.autoDispatch.includes(order.category))
+      return this.dispatchBest(order, SYSTEM_ACTOR, SYSTEM_ORIGIN);
+    return order;
+  }
+
+  /**
+   * Dispatch to the best suggestion, only if it covers the cell or a neighbour, is on duty and has the
+   * skill; otherwise the case waits for a dispatcher. Auto-dispatch (the system) says why in the note.
+   */
+  private async dispatchBest(order: WorkOrder, actor: Actor, origin: AuditOrigin): Promise<WorkOrder> {
+    const pick = pickAutoDispatch(this.suggestFor(order, 1));
+    if (!pick) return order;
+    return this.command(
+      order.id,
+      {
+        action: 'dispatch',
+        assigneeId: pick.workerId,
+        ...(actor === SYSTEM_ACTOR
+          ? { note: `auto-dispatch: ${pick.reasons.map((r) => r.zh).join('，')}` }
+          : {}),
+      },
+      actor,
+      origin,
+    );
+  }
+
+  /** 立案 by an operator, or 巡查上报 (a problem a grid worker found on patrol). */
+  async create(input: WorkOrderCreate, actor: Actor, origin: AuditOrigin): Promise<WorkOrder> {
+    const source: WorkOrderSource = actor.role === 'worker' ? 'worker' : 'operator';
+    if (source === 'worker' && input.assigneeId)
+      throw new WorkOrderError(
+        'forbidden',
+        'role',
+        'a grid worker reports a problem; a dispatcher assigns it',
+        'assigneeId',
+      );
+    if (input.sensorId && !this.deps.catalog.sensor(input.sensorId))
+      throw new WorkOrderError(
+        'invalid_request',
+        'unknown-sensor',
+        `no sensor ${input.sensorId}`,
+        'sensorId',
+      );
+    if (input.assigneeId && !this.workerExists(input.assigneeId))
+      throw new WorkOrderError(
+        'invalid_request',
+        'unknown-worker',
+        `no worker ${input.assigneeId}`,
+        'assigneeId',
+      );
+    const cell = this.cellAt(input.location, 'location');
+    await this.checkPhotos(input.photoIds, actor, null);
+    return this.register(
+      {
+        source,
+        ...(source === 'worker' && actor.workerId ? { sourceRef: actor.workerId } : {}),
+        category: input.category,
+        ...(input.urgency ? { urgency: input.urgency } : {}),
+        title: input.title,
+        ...(input.description ? { description: input.description } : {}),
+        ...(input.address ? { address: input.address } : {}),
+        location: input.location,
+        gridCellId: cell.id,
+        districtId: cell.districtId,
+        ...(input.sensorId ? { sensorId: input.sensorId } : {}),
+        photoIds: input.photoIds,
+        ...(input.actionId ? { actionId: input.actionId } : {}),
+        ...(input.doneAt !== undefined ? { doneAt: input.doneAt } : {}),
+      },
+      actor,
+      origin,
+      input.assigneeId,
+    );
+  }
+
+  /** A citizen's report (Open311 / 12345): registered, then auto-dispatched if the policy says so. */
+  createCitizenCase(
+    input: {
+      category: string;
+      title: string;
+      description?: string;
+      address?: string;
+      location: LngLat;
+      sourceRef?: string;
+    },
+    origin: AuditOrigin,
+  ): Promise<WorkOrder> {
+    const cell = this.cellAt(input.location, 'lat');
+    return this.register(
+      { ...input, source: 'citizen', gridCellId: cell.id, districtId: cell.districtId },
+      { id: 'open311', name: '12345 市民', role: 'system', workerId: null },
+      origin,
+    );
+  }
+
+  /** 一键派单: a case from an alert, dispatched at once, linked both ways. */
+  async dispatchAlert(
+    alertId: string,
+    body: DispatchFrom,
+    actor: Actor,
+    origin: AuditOrigin,
+  ): Promise<WorkOrder> {
+    const alert = await this.deps.alerting.find(alertId);
+    if (!alert) throw new WorkOrderError('not_found', 'not-found', `alert ${alertId} not found`);
+    if (alert.state === 'closed') throw new WorkOrderError('conflict', 'state', `alert ${alertId} is closed`);
+    await this.refuseIfDispatched(alert.workOrderId, `alert ${alertId}`);
+    const sensor = alert.subject.type === 'sensor' ? this.deps.catalog.sensor(alert.subject.id) : undefined;
+    const where = this.siteOf(alert.location, alert.gridCellId, alert.districtId);
+    const category = body.category ?? categoryForAlert(sensor?.subtype, alert.metric).id;
+    const order = await this.register(
+      {
+        source: 'alert',
+        sourceRef: alert.id,
+        category,
+        ...(body.urgency ? { urgency: body.urgency } : urgencyOf(alert)),
+        title: alert.title.zh,
+        description: `${alert.title.en}${alert.value !== undefined ? ` (${alert.metric} ${alert.value})` : ''}`,
+        ...where,
+        ...(sensor ? { sensorId: sensor.id } : {}),
+        alertId: alert.id,
+        ...(alert.incidentId ? { incidentId: alert.incidentId } : {}),
+        ...(body.note ? { note: body.note } : {}),
+      },
+      actor,
+      origin,
+      body.assigneeId ?? BEST,
+    );
+    await this.deps.alerting.linkWorkOrder(alert.id, order.id, { id: actor.id });
+    return order;
+  }
+
+  /** 一键派单 for an incident: one case for the group, linked to its open alerts. */
+  async dispatchIncident(
+    incidentId: string,
+    body: DispatchFrom,
+    actor: Actor,
+    origin: AuditOrigin,
+  ): Promise<WorkOrder> {
+    const incident = await this.deps.incidents.find(incidentId);
+    if (!incident) throw new WorkOrderError('not_found', 'not-found', `incident ${incidentId} not found`);
+    if (incident.state !== 'open')
+      throw new WorkOrderError('conflict', 'state', `incident ${incidentId} is ${incident.state}`);
+    const alerts = (await this.deps.incidents.alertsOf(incidentId)).filter((a) => a.state !== 'closed');
+    for (const a of alerts) await this.refuseIfDispatched(a.workOrderId, `incident ${incidentId}`);
+    const first = alerts[0];
+    const sensor = first?.subject.type === 'sensor' ? this.deps.catalog.sensor(first.subject.id) : undefined;
+    const where = this.siteOf(
+      incident.location ?? first?.location,
+      incident.gridCellIds[0],
+      incident.districtIds[0],
+    );
+    const order = await this.register(
+      {
+        source: 'incident',
+        sourceRef: incident.id,
+        category: body.category ?? categoryForAlert(sensor?.subtype, first?.metric).id,
+        ...(body.urgency ? { urgency: body.urgency } : first ? urgencyOf(first) : {}),
+        title: incident.title.zh,
+        description: `${incident.title.en} · ${alerts.length} alerts`,
+        ...where,
+        incidentId: incident.id,
+        ...(first ? { alertId: first.id } : {}),
+        ...(body.note ? { note: body.note } : {}),
+      },
+      actor,
+      origin,
+      body.assigneeId ?? BEST,
+    );
+    for (const a of alerts) await this.deps.alerting.linkWorkOrder(a.id, order.id, { id: actor.id });
+    return order;
+  }
+
+  private async refuseIfDispatched(workOrderId: string | undefined, what: string): Promise<void> {
+    if (!workOrderId) return;
+    const existing = this.open.get(workOrderId);
+    if (existing)
+      throw new WorkOrderError(
+        'conflict',
+        'already-dispatched',
+        `${what} is already being handled as case ${existing.id} (${existing.state})`,
+      );
+  }
+
+  /** Where a case about an alert or incident is: its position and cell, else the cell's or district's centre. */
+  private siteOf(
+    location: LngLat | undefined,
+    gridCellId: string | undefined,
+    districtId: string | undefined,
+  ): { location: LngLat; gridCellId: string; districtId: string } {
+    const cell = gridCellId ? this.deps.catalog.gridCell(gridCellId) : undefined;
+    if (cell)
+      return { location: location ?? cell.centroid, gridCellId: cell.id, districtId: cell.districtId };
+    const point = location ?? (districtId ? this.deps.catalog.district(districtId)?.centroid : undefined);
+    if (!point)
+      throw new WorkOrderError(
+        'invalid_request',
+        'no-location',
+        'the alert has no location, cell or district',
+      );
+    const at = this.cellAt(point, 'location');
+    return { location: point, gridCellId: at.id, districtId: at.districtId };
+  }
+
+  // ── commands ──────────────────────────────────────────────────────────────
+
+  private workerExists(id: string): boolean {
+    return this.deps.catalog.listWorkers().some((w) => w.id === id);
+  }
+
+  private async mustFind(id: string): Promise<WorkOrder> {
+    const order = await this.deps.orders.find(id);
+    if (!order) throw new WorkOrderError('not_found', 'not-found', `work order ${id} not found`);
+    return order;
+  }
+
+  /**
+   * One state-machine command: decided on the stored case, written with a compare-and-set
+   * (retried on a lost race), audited and announced. A command repeated with the same
+   * `actionId` (an offline queue replaying after a lost answer) returns the case unchanged.
+   */
+  async command(
+    id: string,
+    command: WorkOrderCommand,
+    actor: Actor,
+    origin: AuditOrigin,
+  ): Promise<WorkOrder> {
+    if (command.action === 'report') await this.checkPhotos(command.photoIds, actor, id);
+    for (let attempt = 0; ; attempt++) {
+      const order = await this.mustFind(id);
+      if (replayedEntry(order, actor.id, command.actionId)) return order;
+      const alert = command.action === 'verify' ? await this.alertOf(order) : null;
+      const decision = decide(order, command, actor, {
+        now: this.deps.clock(),
+        policy: this.policy,
+        workerExists: (w) => this.workerExists(w),
+        alertStillOpen: alert !== null && OPEN_ALERT_STATES.includes(alert.state),
+      });
+      if (!decision.ok) throw fromRefusal(decision.refusal);
+      if (!(await this.deps.orders.update(decision.order))) {
+        if (attempt < MAX_CAS_RETRIES) continue;
+        throw new WorkOrderError('conflict', 'busy', `work order ${id} keeps changing; try again`);
+      }
+      await this.after(order, decision.order, decision.entry, actor, origin);
+      return decision.order;
+    }
+  }
+
+  /** Side effects of a stored change: photos, the linked alerts on close, the mirror, audit, announcements. */
+  private async after(
+    before: WorkOrder,
+    order: WorkOrder,
+    entry: TimelineEntry,
+    actor: Actor,
+    origin: AuditOrigin,
+  ): Promise<void> {
+    if (entry.action === 'report' && order.photoIds.length)
+      await this.deps.photos.attach(order.photoIds, order.id);
+    if (OPEN_WORK_ORDER_STATES.includes(order.state)) this.open.set(order.id, order);
+    else this.open.delete(order.id);
+    if (order.state === 'closed' && before.state !== 'closed') await this.closeLinkedAlerts(order, actor);
+    await this.deps.audit.record({
+      actor: auditActorOf(actor),
+      action: `workOrder.${entry.action}`,
+      target: { type: 'workOrder', id: order.id },
+      before: { state: before.state, assigneeId: before.assigneeId ?? null },
+      after: {
+        state: order.state,
+        assigneeId: order.assigneeId ?? null,
+        ...(entry.note ? { note: entry.note } : {}),
+        ...(entry.data ?? {}),
+      },
+      origin,
+    });
+    this.deps.events.emit('workOrder.updated', {
+      order,
+      entry,
+      ...(before.assigneeId && before.assigneeId !== order.assigneeId
+        ? { previousAssigneeId: before.assigneeId }
+        : {}),
+    });
+    this.kpiDirty = true;
+  }
+
+  /** 结案 closes the alerts the case was dispatched for (an alert still firing closes too; the verifier was told). */
+  private async closeLinkedAlerts(order: WorkOrder, actor: Actor): Promise<void> {
+    const ids = new Set<string>();
+    if (order.alertId) ids.add(order.alertId);
+    if (order.incidentId)
+      for (const a of await this.deps.incidents.alertsOf(order.incidentId))
+        if (a.workOrderId === order.id) ids.add(a.id);
+    for (const alertId of ids) {
+      try {
+        await this.deps.alerting.closeByWorkOrder(alertId, order.id, { id: actor.id });
+      } catch (err) {
+        // Already closed (by an operator, or the rule removed): nothing left to do.
+        if (!(err instanceof Error && err.name === 'AlertActionError')) throw err;
+      }
+    }
+  }
+
+  // ── timers and KPIs ───────────────────────────────────────────────────────
+
+  /** Flag cases whose current stage ran out of time (once per stage). */
+  async tick(): Promise<void> {
+    const now = this.deps.clock();
+    for (const order of [...this.open.values()]) {
+      if (order.dueAt === null || order.overdueAt !== null || order.dueAt > now) continue;
+      try {
+        const fresh = await this.mustFind(order.id);
+        const flagged = markOverdue(fresh, now);
+        if (!flagged) {
+          this.open.set(fresh.id, fresh);
+          continue;
+        }
+        if (await this.deps.orders.update(flagged.order))
+          await this.after(fresh, flagged.order, flagged.entry, SYSTEM_ACTOR, SYSTEM_ORIGIN);
+      } catch (err) {
+        this.deps.onError(`overdue check of ${order.id} failed`, err);
+      }
+    }
+  }
+
+  async kpis(
+    opts: KpiOptions & { districtIds?: readonly string[]; category?: string },
+  ): Promise<KpiResponse> {
+    let orders = await this.deps.orders.forKpis(opts.from, opts.to);
+    if (opts.districtIds) orders = orders.filter((o) => opts.districtIds?.includes(o.districtId));
+    if (opts.category) orders = orders.filter((o) => o.category === opts.category);
+    return { from: opts.from, to: opts.to, groupBy: opts.groupBy, rows: computeKpis(orders, opts) };
+  }
+
+  /** Today's KPIs (Asia/Shanghai day so far), city-wide and per district, to the wall. */
+  async pushKpis(): Promise<void> {
+    this.kpiDirty = false;
+    const now = this.deps.clock();
+    const from = Math.floor((now + SHANGHAI_OFFSET_MS) / 86_400_000) * 86_400_000 - SHANGHAI_OFFSET_MS;
+    try {
+      const orders = await this.deps.orders.forKpis(from, now + 1);
+      const base = { from, to: now + 1, period: 'day' as const };
+      const [city] = computeKpis(orders, { ...base, groupBy: 'all' });
+      const districts = computeKpis(orders, { ...base, groupBy: 'district' });
+      if (city) this.deps.events.emit('kpis.updated', { from, to: now, city, districts });
+    } catch (err) {
+      this.deps.onError('KPI push failed', err);
+    }
+  }
+}
+
+/** A red alert is an emergency, an orange one urgent; the category's default otherwise. */
+function urgencyOf(alert: Alert): { urgency?: Urgency } {
+  if (alert.severity === 'red') return { urgency: 'emergency' };
+  if (alert.severity === 'orange') return { urgency: 'urgent' };
+  return {};
+}
