@@ -2,35 +2,68 @@ import '@fontsource/noto-sans-sc/400.css';
 import '@fontsource/noto-sans-sc/700.css';
 import { createPinia } from 'pinia';
 import { createApp, watch } from 'vue';
-import App from './App.vue';
 import { onUnauthorized } from './api/http';
+import { appFor } from './appFor';
 import { useAuthStore } from './features/auth/auth.store';
-import { useCityStore } from './features/city/city.store';
-import { bindLiveSocket } from './socket/liveEvents';
 import { liveSocket } from './socket/socket';
 
 const pinia = createPinia();
-const app = createApp(App).use(pinia);
 const auth = useAuthStore(pinia);
-const city = useCityStore(pinia);
 
 // Any API call answering 401 means the session expired or was revoked: find out, and
-// the wall falls back to the sign-in view.
+// the page falls back to the sign-in view.
 onUnauthorized(() => void auth.check());
 
-// Handlers first: the socket connects as soon as someone is signed in, and the server
-// sends the snapshot right on connect.
-bindLiveSocket(liveSocket(), pinia);
+/** The wall (big screen). Loaded on its own so that the worker's phone never downloads its charts. */
+async function startWall(): Promise<void> {
+  const [{ default: App }, { useCityStore }, { bindLiveSocket }] = await Promise.all([
+    import('./App.vue'),
+    import('./features/city/city.store'),
+    import('./socket/liveEvents'),
+  ]);
+  const city = useCityStore(pinia);
 
-// Each sign-in loads the city again: what a user may see depends on who they are.
-watch(
-  () => auth.status,
-  (status) => {
-    if (status === 'signed-in') void city.loadWithRetry();
-  },
-);
+  // Handlers first: the socket connects as soon as someone is signed in, and the server
+  // sends the snapshot right on connect.
+  bindLiveSocket(liveSocket(), pinia);
 
-app.mount('#app');
+  // Each sign-in loads the city again: what a user may see depends on who they are.
+  watch(
+    () => auth.status,
+    (status) => {
+      if (status === 'signed-in') void city.loadWithRetry();
+    },
+    { immediate: true },
+  );
+
+  createApp(App).use(pinia).mount('#app');
+}
+
+/** The grid worker's phone app (`/worker`): its own socket binding and offline queue, no wall code. */
+async function startWorker(): Promise<void> {
+  const [{ default: WorkerApp }, { bindWorkerSocket }, { Outbox, httpTransport }, { useWorkerActionsStore }] =
+    await Promise.all([
+      import('./features/worker/WorkerApp.vue'),
+      import('./socket/workerEvents'),
+      import('./features/worker/outbox'),
+      import('./features/worker/workerActions.store'),
+    ]);
+  bindWorkerSocket(liveSocket(), pinia);
+  createApp(WorkerApp).use(pinia).mount('#app');
+
+  const actions = useWorkerActionsStore(pinia);
+  let outbox: Awaited<ReturnType<typeof Outbox.open>>;
+  try {
+    outbox = await Outbox.open();
+  } catch (err) {
+    // Private browsing or storage refused: say so rather than lose the worker's actions.
+    actions.markUnavailable(err instanceof Error ? err.message : String(err));
+    return;
+  }
+  await actions.attach(outbox, httpTransport());
+}
+
+void (appFor(window.location.pathname) === 'worker' ? startWorker() : startWall());
 
 // The session first: until the server says who is signed in, nothing else is asked for.
 void auth.checkWithRetry();
