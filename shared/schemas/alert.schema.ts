@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { EpochMsSchema, IdSchema, I18nNameSchema, LngLatSchema, TimeQuerySchema } from './common.schema';
+import {
+  EpochMsSchema,
+  IdSchema,
+  I18nNameSchema,
+  LngLatSchema,
+  TimeQuerySchema,
+  csvEnum,
+} from './common.schema';
 
 /**
  * Early-warning level, China's four colours: 红 I 特别严重, 橙 II 严重,
@@ -87,12 +94,6 @@ export const AlertSchema = z.object({
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
-const csv = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).max(50));
-
 /** Query of `GET /api/v1/alerts` (alert history). Lists are comma-separated or repeated. */
 export const AlertQuerySchema = z
   .object({
@@ -100,8 +101,8 @@ export const AlertQuerySchema = z
     from: TimeQuerySchema.optional(),
     /** Alerts that started before this time. */
     to: TimeQuerySchema.optional(),
-    severity: csv(SEVERITIES).optional(),
-    state: csv(ALERT_STATES).optional(),
+    severity: csvEnum(SEVERITIES).optional(),
+    state: csvEnum(ALERT_STATES).optional(),
     ruleId: IdSchema.optional(),
     districtId: z
       .string()

@@ -57,3 +57,11 @@ export function pageOf<T extends z.ZodType>(item: T) {
     total: z.number().int().nonnegative(),
   });
 }
+
+/** A query-string list of enum values: comma-separated (`a,b`) or repeated (`?x=a&x=b`), at most 50. */
+export function csvEnum<T extends string>(values: readonly [T, ...T[]]) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).max(50));
+}

@@ -10,6 +10,7 @@ import {
   LngLatSchema,
   TimeInputSchema,
   TimeQuerySchema,
+  csvEnum,
 } from './common.schema';
 
 /**
@@ -292,16 +293,10 @@ export type WorkOrderCommand = {
   [K in WorkOrderCommandName]: { action: K } & z.output<(typeof WorkOrderCommandSchemas)[K]>;
 }[WorkOrderCommandName];
 
-const csv = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).max(50));
-
 /** Query of `GET /api/v1/work-orders`. */
 export const WorkOrderQuerySchema = z
   .object({
-    state: csv(WORK_ORDER_STATES).optional(),
+    state: csvEnum(WORK_ORDER_STATES).optional(),
     category: CaseCategoryIdSchema.optional(),
     source: WorkOrderSourceSchema.optional(),
     districtId: DistrictIdSchema.optional(),

@@ -1,5 +1,6 @@
 import type { Role } from '@shared/access';
 import { caseCategory, type Urgency } from '@shared/domain/caseCategories';
+import { OPEN_WORK_ORDER_STATES } from '@shared/schemas/workOrder.schema';
 import type {
   Fix,
   TimelineEntry,
@@ -46,15 +47,7 @@ export interface ActionRule {
   who: readonly ActorKind[];
 }
 
-const OPEN_STATES: readonly WorkOrderState[] = [
-  'registered',
-  'dispatched',
-  'accepted',
-  'handling',
-  'reported',
-  'returned',
-  'escalated',
-];
+const OPEN_STATES = OPEN_WORK_ORDER_STATES;
 
 /** The whole machine as data: the tests walk every (action, state, actor) combination from it. */
 export const ACTION_RULES: Record<Exclude<WorkOrderAction, 'register'>, ActionRule> = {
