@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, selectors, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import {
+  chromium,
+  selectors,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 
 /** Debian's Chromium (`apt install chromium`); CI installs it before the tests. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -15,8 +22,11 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a throw-away profile and a wall-sized (1920×1080) viewport. */
-export async function launchChromium(): Promise<TestBrowser> {
+/**
+ * Headless Chromium with a throw-away profile (IndexedDB on disk, as on a real device) and a
+ * wall-sized (1920×1080) viewport, unless `device` says otherwise (a phone: viewport, isMobile…).
+ */
+export async function launchChromium(device: BrowserContextOptions = {}): Promise<TestBrowser> {
   // Components mark what tests read with `data-test` (the component tests use the same attribute).
   selectors.setTestIdAttribute('data-test');
   const profile = mkdtempSync(join(tmpdir(), 'cityops-chromium-'));
@@ -36,6 +46,7 @@ export async function launchChromium(): Promise<TestBrowser> {
         '--disable-sync',
       ],
       viewport: { width: 1920, height: 1080 },
+      ...device,
     });
     context.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
     return {
