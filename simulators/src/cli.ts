@@ -14,6 +14,9 @@
  *   --key ID.SECRET     the gateway's device key (default: env CITYOPS_DEVICE_KEY); an admin
  *                       issues it with POST /api/v1/devices {"kind":"gateway","subjectId":"<ID>","sensorIds":"all"}
  *   --gateway ID        gateway id (MQTT topic cityops/v1/gateways/{ID}/readings) (default simulator)
+ *   --open311-key KEY   live only: send the scenario's citizen reports (12345) to the target's Open311
+ *                       endpoint (POST /open311/v2/requests.json; an http(s) --target), with this API key
+ *                       (an admin issues it with POST /api/v1/open311/keys); without it they are skipped
  *
  * Load mode (the benchmarks' load generator):
  *   --load --sensors N --rate R/s --duration D [--mode batched|single] [--batch 500] --target mqtt://… --key …
@@ -27,7 +30,8 @@ import { runLoad } from './load/loadGenerator';
 import { compileScenario } from './scenario/generate';
 import { labelsNdjson } from './scenario/labels';
 import { loadScenarioFile, ScenarioError } from './scenario/loadScenario';
-import { fileSink, httpSink, mqttSink, splitDeviceKey, type Sink } from './scenario/sinks';
+import { reportKey } from './scenario/model';
+import { fileSink, httpSink, mqttSink, splitDeviceKey, withOpen311, type Sink } from './scenario/sinks';
 import { liveShiftMs, streamScenario, type StreamProgress } from './scenario/stream';
 import { durationSec, formatDuration, isoInOffset } from './scenario/time';
 
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     align: { type: 'string', default: 'day' },
     key: { type: 'string', default: process.env['CITYOPS_DEVICE_KEY'] ?? '' },
     gateway: { type: 'string', default: 'simulator' },
+    'open311-key': { type: 'string' },
     load: { type: 'boolean', default: false },
     sensors: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '1000/s' },
@@ -71,6 +76,7 @@ const ScenarioArgs = z.object({
   labels: z.string().optional(),
   align: z.enum(['day', 'now']),
   gateway: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  'open311-key': z.string().min(1).optional(),
 });
 
 const LoadArgs = z.object({
@@ -132,6 +138,20 @@ async function runScenarioMode(): Promise<void> {
       ? await mqttSink({ url: args.target.toString(), username: id, password: secret, gateway: args.gateway })
       : httpSink({ url: args.target.toString(), key: key.data });
     shiftMs = liveShiftMs(compiled, Date.now(), speed, args.align);
+    const open311Key = args['open311-key'];
+    if (compiled.reports.length > 0 && open311Key && args.target.protocol.startsWith('http'))
+      sink = withOpen311(sink, {
+        url: args.target.toString(),
+        apiKey: open311Key,
+        onRefused: (r, refusal) =>
+          process.stderr.write(
+            `\ncitizen report ${reportKey(r)} refused (${refusal.status}): ${refusal.message}\n`,
+          ),
+      });
+    else if (compiled.reports.length > 0)
+      process.stdout.write(
+        `note: ${compiled.reports.length} citizen report(s) skipped — they go to Open311, which needs an http(s) --target and --open311-key KEY\n`,
+      );
   }
   if (labelsFile) writeFileSync(labelsFile, labelsNdjson(compiled));
 
@@ -190,9 +210,13 @@ async function runScenarioMode(): Promise<void> {
   show(stream.progress(), true);
   const s = sink.stats();
   await sink.close();
+  const reports =
+    s.reports || s.reportsRefused
+      ? `, ${int(s.reports ?? 0)} citizen report(s)${s.reportsRefused ? ` (+${int(s.reportsRefused)} refused)` : ''}`
+      : '';
   process.stdout.write(
     `${interrupted ? 'stopped' : 'done'}: ${int(s.readings)} readings in ${int(s.messages)} messages, ` +
-      `${int(s.rejected)} rejected, ${formatDuration(Date.now() - wallStart)}\n`,
+      `${int(s.rejected)} rejected${reports}, ${formatDuration(Date.now() - wallStart)}\n`,
   );
 }
 

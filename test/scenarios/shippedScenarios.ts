@@ -3,20 +3,35 @@ import { expect, it } from 'vitest';
 import { loadCityPack, resolveCityPackDir } from '../../server/src/cityPack/cityPack.loader';
 import { formatRunReport } from '../../server/scripts/scenario/report';
 import { runScenario } from '../../server/scripts/scenario/runScenario';
-import { shippedScenarios } from '../../server/scripts/scenario/shipped';
+import {
+  DISPATCH_SCENARIOS,
+  isDispatchScenario,
+  shippedScenarios,
+} from '../../server/scripts/scenario/shipped';
 import { compileScenario } from '../../simulators/src/scenario/generate';
 import { loadScenarioFile } from '../../simulators/src/scenario/loadScenario';
 
 /**
  * Every shipped scenario passes its expectations with the default rule set, exactly as
- * `npm run scenario:test` runs it. Split over two test files (`part` 0 and 1) so the two
- * halves run on both cores.
+ * `npm run scenario:test` runs it. The sensor rehearsals are split over two test files (`part`
+ * 0 and 1) so the two halves run on both cores; the short dispatch-loop rehearsals
+ * (`DISPATCH_SCENARIOS`) have a file of their own (`part` 'dispatch').
  */
-export function shippedScenarioTests(part: 0 | 1): void {
-  const files = shippedScenarios().filter((_, i) => i % 2 === part);
+export function shippedScenarioTests(part: 0 | 1 | 'dispatch'): void {
+  const files =
+    part === 'dispatch'
+      ? shippedScenarios().filter(isDispatchScenario)
+      : shippedScenarios()
+          .filter((f) => !isDispatchScenario(f))
+          .filter((_, i) => i % 2 === part);
   if (part === 0)
     it('ships at least the six rehearsals of the issue', () => {
       expect(shippedScenarios().length).toBeGreaterThanOrEqual(6);
+    });
+  if (part === 'dispatch')
+    it('ships every dispatch-loop rehearsal it names', () => {
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.map((f) => basename(f)).sort()).toEqual([...DISPATCH_SCENARIOS].sort());
     });
   for (const file of files) {
     it(`${basename(file)} passes every expectation`, async () => {
@@ -33,6 +48,8 @@ export function shippedScenarioTests(part: 0 | 1): void {
       // every reading was stored or refused with a reason.
       expect(run.ingest.payloads, report).toBe(run.sent.messages);
       expect(run.ingest.accepted + run.ingest.rejected, report).toBeGreaterThanOrEqual(run.sent.readings);
+      // The server took every report, dispatch and worker action the simulated people gave.
+      if (run.dispatch) expect(run.dispatch.problems, report).toEqual([]);
     }, 600_000);
   }
 }

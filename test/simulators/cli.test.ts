@@ -39,6 +39,17 @@ const ACCIDENT =
   "  - { id: crash, type: traffic-accident, at: '+2m', duration: 10m, where: { sensor: TRF-0091 } }";
 const GARBLED =
   "  - { id: garbled, type: sensor-faults, fault: malformed, at: '+5m', duration: 10m, where: { subtypes: [aq-station] }, probability: 0.5 }";
+/** Two 12345 calls at +3m (a litter report at a cell's centre, a lamp by its sensor) and a seeded stream of more. */
+const CALLS = [
+  '  - id: calls',
+  '    type: citizen-reports',
+  "    at: '+3m'",
+  '    duration: 5m',
+  '    reports:',
+  "      - { category: event.city-appearance.litter, where: { cell: '330104005001001' }, description: 垃圾没人清运 }",
+  '      - { category: component.public-facility.streetlight, where: { sensor: SL-0006 }, description: 路灯不亮 }',
+  "  - { id: hotline, type: citizen-reports, at: '+1m', duration: 8m, perHour: 30, categories: [event.city-appearance.litter], area: { districts: ['330102'] } }",
+].join('\n');
 
 /** `done: 18,467 readings in 18,640 messages, 3 rejected, 0s` (or `stopped: …`) → its numbers. */
 function summaryOf(stdout: string, word: 'done' | 'stopped' = 'done') {
@@ -166,6 +177,46 @@ describe('npm run simulate', () => {
       expect(quietLines.length).toBeGreaterThan(10_000);
       expect(quietLines.map(classify).filter((k) => 'malformed' in k)).toEqual([]);
       expect(readFileSync(join(dir, 'quiet.labels'), 'utf8')).toContain('"incident":"crash"');
+    }, 60_000);
+
+    it('writes citizen reports as lines among the readings, in time order and byte-identical for the same seed', async () => {
+      const file = join(dir, 'calls.yaml');
+      writeFileSync(file, scenarioYaml(START, 10, [CALLS]));
+      const [a, b] = [join(dir, 'calls-a.ndjson'), join(dir, 'calls-b.ndjson')];
+      const runA = await simulate('--scenario', file, '--out', a);
+      const runB = await simulate('--scenario', file, '--out', b);
+      for (const run of [runA, runB]) expect(run.code, run.stderr).toBe(0);
+      expect(readFileSync(b).equals(readFileSync(a))).toBe(true);
+
+      const lines = readFileSync(a, 'utf8').trimEnd().split('\n');
+      const reports = lines.flatMap((l, i) =>
+        l.startsWith('{"type":"citizen-report"') ? [{ i, ...JSON.parse(l) }] : [],
+      );
+      const cs = compileScenario(parseScenario(readFileSync(file, 'utf8')), pack);
+      expect(reports.map((r) => r.report)).toEqual(cs.reports.map((r) => `${r.incident}#${r.index}`));
+      expect(cs.reports.length).toBeGreaterThan(2);
+      expect(reports.find((r) => r.report === 'calls#1')).toEqual({
+        i: expect.any(Number),
+        type: 'citizen-report',
+        report: 'calls#1',
+        at: Date.parse(START) + 3 * 60_000,
+        serviceCode: '102',
+        category: 'component.public-facility.streetlight',
+        lngLat: pack.sensors.find((x) => x.id === 'SL-0006')!.location,
+        gridCellId: '330104022001002',
+        sensorId: 'SL-0006',
+        description: '路灯不亮',
+      });
+      // Each report sits after the readings of its instant and before the later ones.
+      for (const r of reports) {
+        const before = lines[r.i - 1] && classify(lines[r.i - 1]!);
+        const after = lines[r.i + 1] && classify(lines[r.i + 1]!);
+        if (before && 'reading' in before) expect(before.reading.observedAt).toBeLessThanOrEqual(r.at);
+        if (after && 'reading' in after) expect(after.reading.observedAt).toBeGreaterThan(r.at);
+      }
+      const summary = summaryOf(runA.stdout);
+      expect(lines.length).toBe(summary.messages + reports.length);
+      expect(runA.stdout).toMatch(new RegExp(`rejected, ${reports.length} citizen report\\(s\\), `));
     }, 60_000);
 
     it('exits with 2 naming the field and its line when the scenario is invalid', async () => {
@@ -313,6 +364,67 @@ describe('npm run simulate', () => {
       expect(run.stdout).toContain(`→ ${server.url}`);
       expectAccounted(run.stdout, before, await ingestStats(server.url), 'http');
       await expectShiftedByWholeDays(run.stdout, httpFile, 'TRF-0100');
+    }, 60_000);
+
+    it('sends citizen reports to Open311 with --open311-key over HTTP, and skips them with a note without it', async () => {
+      const issued = await fetch(`${server.url}/api/v1/open311/keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'simulator 12345' }),
+      });
+      expect(issued.status).toBe(201);
+      const { secret } = (await issued.json()) as { secret: string };
+      const callsFile = join(dir, 'live-calls.yaml');
+      writeFileSync(
+        callsFile,
+        readFileSync(liveFile, 'utf8')
+          .replace('T07:00', 'T09:00')
+          .replace('incidents:', `incidents:\n${CALLS}`),
+      );
+      const expected = compileScenario(parseScenario(readFileSync(callsFile, 'utf8')), pack).reports;
+      const requests = async () =>
+        (await (await fetch(`${server.url}/open311/v2/requests.json`)).json()) as Array<{
+          description: string;
+        }>;
+      const before = (await requests()).length;
+
+      const run = await simulate(
+        '--scenario',
+        callsFile,
+        '--target',
+        server.url,
+        '--key',
+        key,
+        '--open311-key',
+        secret,
+        '--speed',
+        '600',
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`rejected, ${expected.length} citizen report\\(s\\), `));
+      const after = await requests();
+      expect(after.length - before).toBe(expected.length);
+      expect(after.map((r) => r.description)).toEqual(expect.arrayContaining(['垃圾没人清运', '路灯不亮']));
+
+      // Over MQTT there is no Open311: the reports are skipped, and said so.
+      const mqttFile = join(dir, 'live-calls-mqtt.yaml');
+      writeFileSync(mqttFile, readFileSync(callsFile, 'utf8').replace('T09:00', 'T10:00'));
+      const mqttRun = await simulate(
+        '--scenario',
+        mqttFile,
+        '--target',
+        server.mqttUrl,
+        '--key',
+        key,
+        '--open311-key',
+        secret,
+        '--speed',
+        '600',
+      );
+      expect(mqttRun.code, mqttRun.stderr).toBe(0);
+      expect(mqttRun.stdout).toMatch(/^note: \d+ citizen report\(s\) skipped/m);
+      expect(mqttRun.stdout).not.toContain('citizen report(s),');
+      expect((await requests()).length).toBe(after.length);
     }, 60_000);
 
     it('stops on Ctrl-C (SIGINT) with a final summary and exit code 0', async () => {

@@ -1,5 +1,5 @@
 import { firingSpans } from '../../../simulators/src/scenario/expectations';
-import { formatDuration } from '../../../simulators/src/scenario/time';
+import { formatDuration, isoInOffset } from '../../../simulators/src/scenario/time';
 import type { ScenarioRunResult } from './runScenario';
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -21,10 +21,31 @@ export function formatRunReport(file: string, run: ScenarioRunResult): string {
       `accepted ${int(ingest.accepted)} · rejected ${int(ingest.rejected)}${reasons ? ` (${reasons})` : ''} · ${int(fired)} alerts fired` +
       (run.alerts.length > fired ? ` (+${int(run.alerts.length - fired)} pending that never fired)` : ''),
   ];
+  const local = (t: number) => isoInOffset(t, cs.offsetMin).slice(11, 19);
+  if (run.dispatch) {
+    const d = run.dispatch;
+    const closed = run.cases.filter((c) => c.state === 'closed' || c.state === 'evaluated').length;
+    lines.push(
+      `  dispatch loop: ${d.reports} citizen report(s) via Open311` +
+        `${d.reportsRefused ? ` (+${d.reportsRefused} refused)` : ''} · ${d.alertsDispatched} alert(s) dispatched · ` +
+        `${d.actions} worker/verifier action(s)${d.refused ? `, ${d.refused} refused` : ''} · ` +
+        `${run.cases.length} case(s), ${closed} closed`,
+    );
+    for (const p of d.problems) lines.push(`    ! ${p}`);
+  }
   const width = Math.max(...run.results.map((r) => r.id.length), 4);
   for (const r of run.results) {
     lines.push(`  ${r.passed ? '✓' : '✗'} ${r.id.padEnd(width)}  ${r.expected}`);
     lines.push(`    ${' '.repeat(width)}  → ${r.observed}`);
+    for (const c of r.cases?.slice(0, 10) ?? [])
+      lines.push(
+        `    ${' '.repeat(width)}    ${c.passed ? '✓' : '✗'} ${c.id} ${c.category}: known ${local(c.knownAt)}, ` +
+          `dispatched ${c.dispatchedAt === null ? 'never' : `+${formatDuration(c.dispatchedAt - c.knownAt)}`}, ` +
+          `closed ${c.closedAt === null ? `never (${c.state})` : local(c.closedAt)}, deadline ${local(c.deadlineAt)}` +
+          `${c.closedAt === null ? '' : c.onTime ? ', on time' : ', late'}` +
+          `${c.problems.length ? ` — ${c.problems.join(', ')}` : ''}`,
+      );
+    if ((r.cases?.length ?? 0) > 10) lines.push(`    ${' '.repeat(width)}    … ${r.cases!.length - 10} more`);
   }
   if (run.results.length === 0) lines.push('  (no expectations)');
   lines.push(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_READINGS_PER_BATCH } from '@shared/schemas/reading.schema';
 import type { IngestStats } from '@shared/schemas/ingest.schema';
+import type { WorkOrder } from '@shared/schemas/workOrder.schema';
 import {
   checkExpectations,
   type AlertHistory,
@@ -13,6 +14,7 @@ import { scoreDetections, type DetectionScore } from '../../../simulators/src/sc
 import { mqttSink } from '../../../simulators/src/scenario/sinks';
 import { parseConfig } from '../../src/config';
 import { startCityOps } from '../../src/main';
+import { ScenarioDispatchLoop, type DispatchLoopStats } from './dispatchLoop';
 
 export interface ScenarioRunOptions {
   /** Virtual time advanced per step, ms: readings of a step are sent, then the engine ticks once. */
@@ -33,6 +35,9 @@ export interface ScenarioRunResult {
   ingest: IngestStats['total'] & { rejectedByReason: IngestStats['rejectedByReason'] };
   /** Messages and readings the simulated devices sent. */
   sent: { messages: number; readings: number; malformed: number };
+  /** Every case (work order) of the run, and what the dispatch loop did (null: no loop). */
+  cases: WorkOrder[];
+  dispatch: DispatchLoopStats | null;
   wallMs: number;
 }
 
@@ -41,7 +46,9 @@ export interface ScenarioRunResult {
  * clock is the scenario's, the simulated devices publish over MQTT to its embedded broker
  * with a gateway credential (the real ingest path: validation, SQLite store, rule engine,
  * alert lifecycle), and the engine ticks after every step. A city day takes seconds to
- * minutes instead of a day. Then the stored alerts are checked against the expectations.
+ * minutes instead of a day. With citizens' reports or a `dispatch` section, the dispatch loop
+ * runs after every tick too (reports, simulated dispatcher and workers; see dispatchLoop.ts).
+ * Then the stored alerts and cases are checked against the expectations.
  */
 export async function runScenario(
   compiled: CompiledScenario,
@@ -66,7 +73,7 @@ export async function runScenario(
     ...options.env,
   });
   const server = await startCityOps(config, { virtualClock: () => now });
-  const { alerting, alerts, devices, counters, store } = server.services;
+  const { alerting, alerts, devices, counters, store, workOrders } = server.services;
   let sent: ScenarioRunResult['sent'];
   let malformed = 0;
   try {
@@ -85,6 +92,10 @@ export async function runScenario(
       gateway: 'scenario',
       batch: MAX_READINGS_PER_BATCH,
     });
+    const loop =
+      compiled.scenario.dispatch || compiled.reports.length > 0
+        ? await ScenarioDispatchLoop.start(server, compiled)
+        : null;
     const generator = new ScenarioGenerator(compiled);
     const total = compiled.end - compiled.start;
     let nextReport = compiled.start + 3_600_000;
@@ -97,6 +108,11 @@ export async function runScenario(
         await sink.send(emissions);
         alerting.tick();
         await alerting.settled();
+        if (loop) {
+          await loop.step(to);
+          // Closing a case closes its alerts: let those writes land before the next tick.
+          await alerting.settled();
+        }
         if (to >= nextReport || to >= compiled.end) {
           options.onProgress?.({
             simTime: to,
@@ -118,7 +134,16 @@ export async function runScenario(
       for (const alert of page.items) histories.push({ alert, events: await alerts.events(alert.id) });
       if (page.items.length < 1000) break;
     }
-    const results = checkExpectations(compiled, histories);
+    const cases: WorkOrder[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const page = await workOrders.query({ limit: 500, offset });
+      cases.push(...page.items);
+      if (page.items.length < 500) break;
+    }
+    const results = checkExpectations(compiled, histories, {
+      orders: cases,
+      byReport: loop?.byReport ?? new Map(),
+    });
     const stats = counters.snapshot(store.stats());
     return {
       compiled,
@@ -128,6 +153,8 @@ export async function runScenario(
       alerts: histories,
       ingest: { ...stats.total, rejectedByReason: stats.rejectedByReason },
       sent,
+      cases,
+      dispatch: loop?.summary() ?? null,
       wallMs: Date.now() - wallStart,
     };
   } finally {

@@ -1,6 +1,8 @@
 import { SEVERITIES, type Alert, type Severity } from '@shared/schemas/alert.schema';
+import type { WorkOrder } from '@shared/schemas/workOrder.schema';
 import type { CompiledScenario } from './generate';
-import type { Expectation } from './scenario.schema';
+import { reportKey } from './model';
+import type { CaseExpectation, Expectation } from './scenario.schema';
 import { formatDuration, isoInOffset, resolveTime } from './time';
 
 /** An alert with its stored events (the scenario runner reads both from the store). */
@@ -31,6 +33,35 @@ export interface ExpectationResult {
   delayMs?: number;
   /** Alerts that matched (for `alert`) or violated (for `no-alert`), at most 5. */
   alerts: Array<{ id: string; ruleId: string; subject: string; severity: Severity; at: number }>;
+  /** For `case`: every case about the incident, with its times and whether it met the expectation. */
+  cases?: CaseOutcome[];
+}
+
+/** The cases a run produced, for `case` expectations. */
+export interface CaseRecords {
+  /** Every work order of the run, with its timeline. */
+  orders: readonly WorkOrder[];
+  /** The case each citizen's report registered: `incident#index` → case id. */
+  byReport: ReadonlyMap<string, string>;
+}
+
+/** One case checked against a `case` expectation. */
+export interface CaseOutcome {
+  id: string;
+  state: WorkOrder['state'];
+  category: string;
+  /** When the problem became known: the citizen's report, or the alert firing. Epoch ms. */
+  knownAt: number;
+  /** First 派遣, and the passing 核实 (结案); null when it did not happen. */
+  dispatchedAt: number | null;
+  closedAt: number | null;
+  /** 处置时限 */
+  deadlineAt: number;
+  /** 按期结案: closed, with the accepted report by the deadline. */
+  onTime: boolean;
+  passed: boolean;
+  /** Why it failed, in words (empty when it passed). */
+  problems: string[];
 }
 
 const rank = (s: Severity) => SEVERITIES.length - SEVERITIES.indexOf(s); // red 4 … blue 1
@@ -111,7 +142,7 @@ function inArea(a: Alert, { sensors, cells, districts }: Area): boolean {
   return false;
 }
 
-function describe(e: Expectation, cs: CompiledScenario): string {
+function describe(e: Exclude<Expectation, CaseExpectation>, cs: CompiledScenario): string {
   const what = `${e.rule ? `rule ${e.rule}` : 'any rule'}${e.severity ? ` ≥ ${e.severity}` : ''}`;
   const where = e.where
     ? ` in ${[
@@ -135,15 +166,20 @@ function describe(e: Expectation, cs: CompiledScenario): string {
   return `no ${e.includeMuted ? '' : 'unmuted '}alert of ${what}${where} from ${from} to ${to}`;
 }
 
-/** Check every expectation of the scenario against the alerts the run produced. */
+/**
+ * Check every expectation of the scenario against the alerts the run produced and, for `case`
+ * expectations, the cases (without `cases`, a case expectation fails: nothing was dispatched).
+ */
 export function checkExpectations(
   cs: CompiledScenario,
   histories: readonly AlertHistory[],
+  cases: CaseRecords = { orders: [], byReport: new Map() },
 ): ExpectationResult[] {
   const local = (t: number) => isoInOffset(t, cs.offsetMin).slice(11, 19);
   const spans = histories.map((h) => ({ h, spans: firingSpans(h) }));
   return cs.scenario.expect.map((e, i) => {
     const id = e.id ?? `expect[${i}]`;
+    if (e.type === 'case') return checkCases(e, id, cs, histories, cases);
     const min = e.severity ? rank(e.severity) : 1;
     const where = e.where && areaOf(e.where);
     const candidates = spans.filter(
@@ -215,4 +251,123 @@ export function checkExpectations(
       })),
     };
   });
+}
+
+/** Effective time of a timeline entry: when the worker did it (offline queue) or when it was recorded. */
+const effectiveAt = (e: WorkOrder['timeline'][number]) => e.doneAt ?? e.at;
+
+/**
+ * A case's 派遣, 结案 and 按期 facts from its timeline: the first dispatch; the passing
+ * verification; on time when the report it accepted (the last report before it) came by the deadline.
+ */
+export function caseTimes(order: WorkOrder): {
+  dispatchedAt: number | null;
+  closedAt: number | null;
+  onTime: boolean;
+} {
+  const dispatch = order.timeline.find((e) => e.action === 'dispatch');
+  const passIndex = order.timeline.findIndex((e) => e.action === 'verify' && e.data?.['result'] === 'pass');
+  const pass = passIndex >= 0 ? order.timeline[passIndex] : undefined;
+  const report = order.timeline
+    .slice(0, Math.max(0, passIndex))
+    .reverse()
+    .find((e) => e.action === 'report');
+  return {
+    dispatchedAt: dispatch ? effectiveAt(dispatch) : null,
+    closedAt: pass ? effectiveAt(pass) : null,
+    onTime: pass !== undefined && report !== undefined && effectiveAt(report) <= order.deadlineAt,
+  };
+}
+
+/**
+ * A `case` expectation: the cases of a citizen-reports incident are those its reports registered
+ * (a report that registered none fails it); for any other incident, the cases dispatched for an
+ * alert about its sensors, cells or districts, registered after its start. Every such case must
+ * meet every condition, and there must be at least one.
+ */
+function checkCases(
+  e: CaseExpectation,
+  id: string,
+  cs: CompiledScenario,
+  histories: readonly AlertHistory[],
+  records: CaseRecords,
+): ExpectationResult {
+  const local = (t: number) => isoInOffset(t, cs.offsetMin).slice(11, 19);
+  const incident = cs.incidents.find((x) => x.id === e.incident);
+  const since = incident?.start ?? cs.start;
+  const ordersById = new Map(records.orders.map((o) => [o.id, o]));
+  const problems: string[] = [];
+  const found: Array<{ order: WorkOrder; knownAt: number }> = [];
+  if (incident?.type === 'citizen-reports') {
+    for (const r of incident.reports) {
+      const caseId = records.byReport.get(reportKey(r));
+      const order = caseId ? ordersById.get(caseId) : undefined;
+      if (order) found.push({ order, knownAt: order.createdAt });
+      else problems.push(`report ${reportKey(r)} at ${local(r.t)} registered no case`);
+    }
+  } else if (incident) {
+    const alerts = new Map(histories.map((h) => [h.alert.id, h.alert]));
+    for (const order of records.orders) {
+      const alert = order.alertId ? alerts.get(order.alertId) : undefined;
+      if (!alert || order.createdAt < since || !inArea(alert, incident.area)) continue;
+      found.push({ order, knownAt: alert.firingAt ?? order.createdAt });
+    }
+  }
+  found.sort((a, b) => a.order.createdAt - b.order.createdAt || a.order.id.localeCompare(b.order.id));
+
+  const outcomes = found.map(({ order, knownAt }): CaseOutcome => {
+    const t = caseTimes(order);
+    const why: string[] = [];
+    if (e.dispatchedWithin !== undefined) {
+      if (t.dispatchedAt === null) why.push('not dispatched');
+      else if (t.dispatchedAt - knownAt > e.dispatchedWithin * 1000)
+        why.push(`dispatched after ${formatDuration(t.dispatchedAt - knownAt)}`);
+    }
+    if (e.closedOnTime || e.within !== undefined) {
+      if (t.closedAt === null) why.push(`not closed (${order.state})`);
+      else {
+        if (e.closedOnTime && !t.onTime) why.push(`closed after its deadline ${local(order.deadlineAt)}`);
+        if (e.within !== undefined && t.closedAt - since > e.within * 1000)
+          why.push(`closed ${formatDuration(t.closedAt - since)} after the incident start`);
+      }
+    }
+    return {
+      id: order.id,
+      state: order.state,
+      category: order.category,
+      knownAt,
+      dispatchedAt: t.dispatchedAt,
+      closedAt: t.closedAt,
+      deadlineAt: order.deadlineAt,
+      onTime: t.onTime,
+      passed: why.length === 0,
+      problems: why,
+    };
+  });
+
+  const conditions = [
+    e.dispatchedWithin !== undefined ? `dispatched within ${formatDuration(e.dispatchedWithin * 1000)}` : '',
+    e.closedOnTime ? 'closed on time (by its deadline)' : '',
+    e.within !== undefined ? `closed within ${formatDuration(e.within * 1000)} of the incident start` : '',
+  ].filter(Boolean);
+  const failed = outcomes.filter((o) => !o.passed);
+  const passed = outcomes.length > 0 && failed.length === 0 && problems.length === 0;
+  const first = failed[0];
+  const observed =
+    outcomes.length === 0
+      ? ['no case', ...problems].join('; ')
+      : [
+          `${outcomes.length - failed.length}/${outcomes.length} case(s) met it`,
+          ...problems,
+          ...(first ? [`${first.id}: ${first.problems.join(', ')}`] : []),
+        ].join('; ');
+  return {
+    id,
+    type: e.type,
+    passed,
+    expected: `every case of incident ${e.incident} ${conditions.join(', ') || 'registered'}`,
+    observed,
+    alerts: [],
+    cases: outcomes,
+  };
 }

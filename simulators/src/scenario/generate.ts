@@ -2,11 +2,20 @@ import type { CityPack } from '@shared/schemas/cityPack.schema';
 import type { ReadingInput } from '@shared/schemas/reading.schema';
 import { cityDayValues } from '../cityDay.generator';
 import { compileAirIncident } from './incidents/air';
+import { compileCitizenReports } from './incidents/citizen';
 import { compileFaults } from './incidents/faults';
 import { compileBaseEvents, compileGridEvents, compileRainstorm } from './incidents/grid';
 import { compileTrafficIncident } from './incidents/traffic';
 import { ScenarioError, type ScenarioIssue } from './loadScenario';
-import type { CompiledIncident, Draft, Effect, GenContext, IncidentCompileInput, Label } from './model';
+import type {
+  CitizenReport,
+  CompiledIncident,
+  Draft,
+  Effect,
+  GenContext,
+  IncidentCompileInput,
+  Label,
+} from './model';
 import type { Incident, Scenario } from './scenario.schema';
 import { offsetMinutesOf, resolveTime } from './time';
 import { firstReportAfter, World, type SimSensor } from './world';
@@ -37,6 +46,8 @@ export interface CompiledScenario {
   labels: Label[];
   /** Effects by sensor id: world effects first, then faults, each in incident order. */
   effects: Map<string, Effect[]>;
+  /** Every citizen's report of the scenario, by time (then incident order). */
+  reports: CitizenReport[];
 }
 
 type Compiler = (input: IncidentCompileInput<Incident>) => CompiledIncident;
@@ -47,6 +58,7 @@ const COMPILERS: Record<Incident['type'], Compiler> = {
   rainstorm: compileRainstorm as Compiler,
   'grid-events': compileGridEvents as Compiler,
   'sensor-faults': compileFaults as Compiler,
+  'citizen-reports': compileCitizenReports as Compiler,
 };
 
 /**
@@ -80,6 +92,8 @@ export function compileScenario(
         start: at,
         end: at + incident.duration * 1000,
         scenarioEnd: end,
+        scenarioStart: start,
+        offsetMin,
         seed,
         path,
         issues,
@@ -95,7 +109,7 @@ export function compileScenario(
       if (t < start || t > end)
         issues.push({ path: `expect[${i}].${key}`, message: `${v} is outside the scenario` });
     }
-    if (e.where) world.select(e.where, `expect[${i}].where`, issues);
+    if (e.type !== 'case' && e.where) world.select(e.where, `expect[${i}].where`, issues);
   });
   if (issues.length > 0) throw new ScenarioError(options.file ?? scenario.name.en, issues);
 
@@ -115,7 +129,9 @@ export function compileScenario(
       (a, b) =>
         a.start - b.start || a.incident.localeCompare(b.incident) || a.subject.id.localeCompare(b.subject.id),
     );
-  return { scenario, world, seed, start, end, offsetMin, incidents, labels, effects };
+  // Stable sort: reports at the same instant keep the incidents' order, then their own.
+  const reports = incidents.flatMap((i) => i.reports).sort((a, b) => a.t - b.t);
+  return { scenario, world, seed, start, end, offsetMin, incidents, labels, effects, reports };
 }
 
 /** Turns a compiled scenario into observations; pure, so any window can be generated alone. */

@@ -68,11 +68,13 @@ const GRACE_MS = 15 * 60_000;
  * only alerts about the kinds of device (or areas) the labels name are judged.
  */
 export function scoreDetections(cs: CompiledScenario, histories: readonly AlertHistory[]): DetectionScore {
+  // Citizens' reports are found by citizens, not by sensors: no alert is expected to detect them.
+  const labels = cs.labels.filter((l) => l.type !== 'citizen-reports');
   // Precision is judged on the alerts about what was injected: alerts on the kinds of device
   // the labels name (any subject of that kind), and area alerts when the labels name areas.
   const subtypes = new Set<string>();
   const areas = new Set<string>();
-  for (const l of cs.labels) {
+  for (const l of labels) {
     if (l.subject.type === 'sensor') {
       const subtype = cs.world.byId.get(l.subject.id)?.sensor.subtype;
       if (subtype) subtypes.add(subtype);
@@ -88,7 +90,7 @@ export function scoreDetections(cs: CompiledScenario, histories: readonly AlertH
   const matched = new Set<string>();
   const delays: number[] = [];
   let detected = 0;
-  for (const label of cs.labels) {
+  for (const label of labels) {
     let first: number | null = null;
     for (const f of firing) {
       if (!sameSubject(label, f.h)) continue;
@@ -108,9 +110,9 @@ export function scoreDetections(cs: CompiledScenario, histories: readonly AlertH
   const pct = (p: number) =>
     delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null;
   return {
-    labels: cs.labels.length,
+    labels: labels.length,
     detected,
-    recall: cs.labels.length ? detected / cs.labels.length : null,
+    recall: labels.length ? detected / labels.length : null,
     precision: judged.length ? judged.filter((f) => matched.has(f.h.alert.id)).length / judged.length : null,
     firing: judged.length,
     matchedAlerts: judged.filter((f) => matched.has(f.h.alert.id)).length,

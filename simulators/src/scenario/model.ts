@@ -1,3 +1,4 @@
+import type { LngLat } from '@shared/schemas/common.schema';
 import type { ScenarioIssue } from './loadScenario';
 import type { Baseline, Incident } from './scenario.schema';
 import type { SimSensor, World } from './world';
@@ -48,6 +49,28 @@ export interface Label {
   end: number;
 }
 
+/** A 12345 report a `citizen-reports` incident makes: sent through Open311 when its time comes. */
+export interface CitizenReport {
+  /** Scenario time of the call, epoch ms. */
+  t: number;
+  incident: string;
+  /** Its place in the incident's reports (0, 1, …); `incident#index` names it. */
+  index: number;
+  /** Case category id, and its Open311 `service_code`. */
+  category: string;
+  serviceCode: string;
+  location: LngLat;
+  /** The grid cell containing `location` (where the server registers the case) and its district. */
+  gridCellId: string;
+  districtId: string;
+  description: string;
+  /** The sensor the report is about, when it names one. */
+  sensorId?: string;
+}
+
+/** `incident#index`: how a report is named in the runner and in `--out` files. */
+export const reportKey = (r: Pick<CitizenReport, 'incident' | 'index'>): string => `${r.incident}#${r.index}`;
+
 /** An incident turned into effects per sensor and its ground-truth labels. */
 export interface CompiledIncident {
   id: string;
@@ -59,6 +82,8 @@ export interface CompiledIncident {
   labels: Label[];
   /** Where it happens, for expectations that name the incident. */
   area: { sensors: Set<string>; cells: Set<string>; districts: Set<string> };
+  /** Citizens' reports (`citizen-reports` incidents), by time. */
+  reports: CitizenReport[];
 }
 
 /** Builds one incident type; issues (unknown ids…) go to `issues` under `path`. */
@@ -70,6 +95,12 @@ export interface IncidentCompileInput<I extends Incident> {
   end: number;
   /** End of the whole scenario (effects may last until then). */
   scenarioEnd: number;
+  /**
+   * Start of the scenario and its offset (minutes east of UTC), to resolve times given inside
+   * the incident (a citizen report's `at`); default: the incident's start, UTC.
+   */
+  scenarioStart?: number;
+  offsetMin?: number;
   seed: number;
   path: string;
   issues: ScenarioIssue[];
@@ -89,6 +120,7 @@ export function emptyIncident(
     effects: new Map(),
     labels: [],
     area: { sensors: new Set(), cells: new Set(), districts: new Set() },
+    reports: [],
   };
 }
 

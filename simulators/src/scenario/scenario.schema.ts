@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CASE_CATEGORY_IDS } from '@shared/domain/caseCategories';
 import { SeveritySchema } from '@shared/schemas/alert.schema';
 import { IdSchema, LngLatSchema } from '@shared/schemas/common.schema';
 import { DurationSchema } from '@shared/schemas/rule.schema';
@@ -163,12 +164,71 @@ export const SensorFaultSchema = z
   })
   .strict();
 
+/** A 数字城管 case category (`shared/domain/caseCategories.ts`), e.g. `event.city-appearance.litter`. */
+const CaseCategoryId = z.enum(CASE_CATEGORY_IDS);
+
+/** One 12345 call: when, what (a case category), where, and what the citizen said. */
+export const CitizenReportSchema = z
+  .object({
+    /** When the citizen reports it (default: the incident's `at`); inside the incident's window. */
+    at: TimeExprSchema.optional(),
+    category: CaseCategoryId,
+    /** A point (inside the city's grid), a grid cell (its centre), or a sensor (its position). */
+    where: z.union([
+      z.object({ lngLat: LngLatSchema }).strict(),
+      z.object({ cell: z.string().regex(/^\d{15}$/, '15-digit grid cell code') }).strict(),
+      z.object({ sensor: IdSchema }).strict(),
+    ]),
+    /** What the citizen said (Open311 `description`, at most 4,000 characters). */
+    description: z.string().trim().min(1).max(4000),
+  })
+  .strict();
+export type CitizenReportSpec = z.infer<typeof CitizenReportSchema>;
+
+/**
+ * 12345 市民热线 reports, sent through Open311 (`POST /open311/v2/requests.json`): either a list of
+ * `reports`, or a rate — `perHour` reports spread at random (seeded) over the window, of the
+ * given `categories`, at places in `area` (grid-cell centres, or the selected sensors'
+ * positions when the area names sensors, kinds or subtypes).
+ */
+export const CitizenReportsSchema = z
+  .object({
+    ...IncidentBase,
+    type: z.literal('citizen-reports'),
+    reports: z.array(CitizenReportSchema).min(1).max(1000).optional(),
+    /** Mean reports per hour (a Poisson stream). */
+    perHour: z.number().positive().max(1000).optional(),
+    categories: z.array(CaseCategoryId).min(1).optional(),
+    area: AreaSelectorSchema.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const rate = v.perHour !== undefined || v.categories !== undefined || v.area !== undefined;
+    if (v.reports && rate)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reports'],
+        message: 'give either `reports` or a rate (`perHour`, `categories`, `area`), not both',
+      });
+    else if (!v.reports && !rate)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reports'],
+        message: 'give the `reports`, or a rate with `perHour` and `categories`',
+      });
+    else if (rate)
+      for (const key of ['perHour', 'categories'] as const)
+        if (v[key] === undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'required for rate-based reports' });
+  });
+
 export const IncidentSchema = z.discriminatedUnion('type', [
   TrafficIncidentSchema,
   PollutionEpisodeSchema,
   RainstormSchema,
   GridEventBurstSchema,
   SensorFaultSchema,
+  CitizenReportsSchema,
 ]);
 export type Incident = z.infer<typeof IncidentSchema>;
 export type IncidentType = Incident['type'];
@@ -235,11 +295,68 @@ export const NoAlertExpectationSchema = z
   })
   .strict();
 
+/**
+ * "The incident is dispatched and closed within its time limit": every case about the incident —
+ * cases dispatched for its alerts (alerts on its sensors, cells or districts), or for a
+ * `citizen-reports` incident the case each report registered — meets every condition given.
+ */
+export const CaseExpectationSchema = z
+  .object({
+    id: IdSchema.optional(),
+    type: z.literal('case'),
+    incident: IdSchema,
+    /** Dispatched (派遣) within this time of becoming known: the report, or the alert firing. */
+    dispatchedWithin: DurationSchema.optional(),
+    /** Closed (核实结案) on time: the accepted report came by the case's deadline (处置时限). Default true. */
+    closedOnTime: z.boolean().default(true),
+    /** Closed within this time of the incident's start. */
+    within: DurationSchema.optional(),
+  })
+  .strict();
+export type CaseExpectation = z.infer<typeof CaseExpectationSchema>;
+
 export const ExpectationSchema = z.discriminatedUnion('type', [
   AlertExpectationSchema,
   NoAlertExpectationSchema,
+  CaseExpectationSchema,
 ]);
 export type Expectation = z.infer<typeof ExpectationSchema>;
+
+/**
+ * The dispatch loop of a scenario: the policy the server runs with, a simulated dispatcher for
+ * alerts, and the simulated grid workers (and verifier) who work every dispatched case.
+ */
+export const DispatchSchema = z
+  .object({
+    /** Categories whose new cases the server dispatches itself (the policy's `autoDispatch`). */
+    autoDispatch: z.array(CaseCategoryId).default([]),
+    /** A dispatcher who sends every firing, unmuted alert of these severities (and categories) to a worker at once. */
+    dispatchAlerts: z
+      .object({
+        severities: z.array(SeveritySchema).min(1),
+        categories: z.array(CaseCategoryId).min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    workers: z
+      .object({
+        /** A worker accepts (接单) this long after the dispatch. */
+        acceptAfter: DurationSchema.default(180),
+        /** Travel speed from the worker's position (live, else home base) to the site, km/h. */
+        travelKmh: z.number().positive().max(200).default(15),
+        /** Time on site from check-in to the report (反馈). */
+        handle: DurationSchema.default(1200),
+        /** Share of cases whose first report the verifier fails once (返工), chosen by the seed. */
+        reworkShare: Fraction.default(0),
+        /** The verifier checks (核实) a report this long after it came. */
+        verifyAfter: DurationSchema.default(300),
+      })
+      .strict()
+      .default({ acceptAfter: 180, travelKmh: 15, handle: 1200, reworkShare: 0, verifyAfter: 300 }),
+  })
+  .strict();
+export type DispatchSettings = z.infer<typeof DispatchSchema>;
+export type SimWorkerSettings = DispatchSettings['workers'];
 
 export const ScenarioSchema = z
   .object({
@@ -260,6 +377,8 @@ export const ScenarioSchema = z
     baseline: BaselineSchema.default({ traffic: 1, air: 1, events: {} }),
     incidents: z.array(IncidentSchema).max(1000).default([]),
     expect: z.array(ExpectationSchema).max(1000).default([]),
+    /** Who dispatches and works the cases (without it: no dispatcher, no workers). */
+    dispatch: DispatchSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -270,11 +389,17 @@ export const ScenarioSchema = z
       ids.add(inc.id);
     });
     s.expect.forEach((e, i) => {
-      if (e.type === 'alert' && e.incident !== undefined && !ids.has(e.incident))
+      if (e.type !== 'no-alert' && e.incident !== undefined && !ids.has(e.incident))
         ctx.addIssue({
           code: 'custom',
           path: ['expect', i, 'incident'],
           message: `no incident "${e.incident}" in this scenario (incidents: ${[...ids].join(', ') || 'none'})`,
+        });
+      if (e.type === 'case' && !s.dispatch)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect', i],
+          message: 'a case expectation needs a `dispatch` section (who dispatches and works the cases)',
         });
     });
   });

@@ -64,8 +64,9 @@ export interface ScenarioStream {
 
 /**
  * Play a compiled scenario into a sink at a speed: every tick, the messages whose time
- * came are generated and sent (the next tick waits for the sink, so a slow receiver slows
- * the stream rather than piling messages up). Timestamps are shifted by `shiftMs`.
+ * came are generated and sent with the citizens' reports whose time came (the next tick waits
+ * for the sink, so a slow receiver slows the stream rather than piling messages up).
+ * Timestamps are shifted by `shiftMs`.
  */
 export function streamScenario(options: StreamOptions): ScenarioStream {
   const clock = options.clock ?? Date.now;
@@ -106,9 +107,10 @@ export function streamScenario(options: StreamOptions): ScenarioStream {
       const to = Math.min(target, compiled.end, cursor + 60_000);
       if (to > cursor) {
         const batch = generator.emissionsBetween(cursor, to, shift);
+        const reports = compiled.reports.filter((r) => r.t > cursor && r.t <= to);
         cursor = to;
         try {
-          await options.sink.send(batch);
+          await options.sink.send(batch, reports);
           sent += batch.length;
         } catch (err) {
           options.onError?.(err as Error);

@@ -1,8 +1,10 @@
+import booleanPointInPolygon from '@turf/boolean-point-in-polygon';
 import turfDistance from '@turf/distance';
 import { lineString, point } from '@turf/helpers';
 import nearestPointOnLine from '@turf/nearest-point-on-line';
 import type { CityPack } from '@shared/schemas/cityPack.schema';
 import type { LngLat } from '@shared/schemas/common.schema';
+import type { GridCell } from '@shared/schemas/geo.schema';
 import type { Sensor } from '@shared/schemas/sensor.schema';
 import { hashString } from '../noise';
 import type { ScenarioIssue } from './loadScenario';
@@ -40,6 +42,8 @@ export class World {
   readonly sensors: readonly SimSensor[];
   readonly byId: ReadonlyMap<string, SimSensor>;
   private readonly roads = new Map<string, RoadPosition[]>();
+  private cellIndex: Map<string, GridCell> | undefined;
+  private cellBoxes: Array<{ cell: GridCell; box: [number, number, number, number] }> | undefined;
 
   constructor(
     readonly pack: CityPack,
@@ -87,6 +91,28 @@ export class World {
     for (let i = 1; i < road.coordinates.length; i++)
       km += this.distanceKm(road.coordinates[i - 1]!, road.coordinates[i]!);
     return km;
+  }
+
+  /** A grid cell by its 15-digit code. */
+  gridCell(id: string): GridCell | undefined {
+    this.cellIndex ??= new Map(this.pack.gridCells.map((c) => [c.id, c]));
+    return this.cellIndex.get(id);
+  }
+
+  /** The grid cell containing a point (as the server finds it for a citizen's report), if any. */
+  cellAt(point: LngLat): GridCell | undefined {
+    this.cellBoxes ??= this.pack.gridCells.map((cell) => {
+      const ring = cell.polygon[0] ?? [];
+      const lngs = ring.map((p) => p[0]);
+      const lats = ring.map((p) => p[1]);
+      return { cell, box: [Math.min(...lngs), Math.min(...lats), Math.max(...lngs), Math.max(...lats)] };
+    });
+    for (const { cell, box } of this.cellBoxes) {
+      if (point[0] < box[0] || point[0] > box[2] || point[1] < box[1] || point[1] > box[3]) continue;
+      if (booleanPointInPolygon(point, { type: 'Polygon', coordinates: cell.polygon as LngLat[][] }))
+        return cell;
+    }
+    return undefined;
   }
 
   districtCentroid(id: string): LngLat | null {

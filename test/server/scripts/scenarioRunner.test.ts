@@ -25,6 +25,33 @@ expect:
   - { id: quiet-start, type: no-alert, rule: grid-manhole-tilt, to: '22:20' }
 `;
 
+/**
+ * 90 minutes of a Tuesday morning: two 12345 calls (auto-dispatched) and a displaced cover whose
+ * alert a simulated dispatcher sends out; simulated workers close everything, but not within 1 minute.
+ */
+const DISPATCH_SCENARIO = `name: { zh: 派单测试, en: Dispatch test }
+start: '2026-11-24T09:00:00+08:00'
+duration: 90m
+seed: 3
+incidents:
+  - id: calls
+    type: citizen-reports
+    at: '09:10'
+    duration: 30m
+    reports:
+      - { category: event.city-appearance.litter, where: { cell: '330104005001001' }, description: 垃圾没人清运 }
+      - { at: '09:20', category: component.public-facility.streetlight, where: { sensor: SL-0006 }, description: 路灯不亮 }
+  - { id: cover, type: grid-events, event: manhole-displaced, at: '09:05', duration: 5m, where: { sensors: [MH-0009] }, lasts: 20m }
+dispatch:
+  autoDispatch: [event.city-appearance.litter, component.public-facility.streetlight]
+  dispatchAlerts: { severities: [red, orange], categories: [component.public-facility.manhole] }
+  workers: { handle: 10m }
+expect:
+  - { id: calls-worked, type: case, incident: calls, dispatchedWithin: 15m }
+  - { id: cover-worked, type: case, incident: cover, dispatchedWithin: 5m, within: 75m }
+  - { id: too-fast, type: case, incident: calls, within: 1m }
+`;
+
 describe('scenario runner (in-process server, virtual time)', () => {
   it('runs a scenario through the real ingest and rule engine and reports each expectation', async () => {
     const cs = compileScenario(parseScenario(SCENARIO), pack);
@@ -67,6 +94,51 @@ describe('scenario runner (in-process server, virtual time)', () => {
     expect(report).toContain('✓ covers-seen');
     expect(report).toContain('✗ fire-expected');
     expect(report).toMatch(/rejected \d+ \(malformed_json \d+/);
+  }, 120_000);
+
+  it('works citizen reports and a dispatched alert to closure and checks case expectations, passing and failing', async () => {
+    const cs = compileScenario(parseScenario(DISPATCH_SCENARIO), pack);
+    const run = await runScenario(cs, { stepMs: 30_000 });
+
+    const byId = new Map(run.results.map((r) => [r.id, r]));
+    expect(byId.get('calls-worked'), formatRunReport('dispatch.yaml', run)).toMatchObject({ passed: true });
+    expect(byId.get('cover-worked')).toMatchObject({ passed: true });
+    const tooFast = byId.get('too-fast')!;
+    expect(tooFast.passed).toBe(false);
+    expect(tooFast.cases).toHaveLength(2);
+    for (const c of tooFast.cases!)
+      expect(c.problems[0]).toMatch(/^closed \d+m \d\ds after the incident start$/);
+    expect(run.passed).toBe(false);
+    expect(run.dispatch).toMatchObject({ reports: 2, reportsRefused: 0, alertsDispatched: 1, refused: 0 });
+
+    // The reports went in through Open311 as citizens' cases; every case went the whole way with a photo.
+    const citizen = run.cases.filter((c) => c.source === 'citizen');
+    expect(citizen).toHaveLength(2);
+    for (const c of citizen) expect(c.sourceRef).toMatch(/^open311:/);
+    const cover = run.cases.find((c) => c.source === 'alert')!;
+    expect(cover.sensorId).toBe('MH-0009');
+    for (const c of run.cases) {
+      expect(c.state).toBe('closed');
+      expect(c.photoIds.length).toBeGreaterThanOrEqual(1);
+      expect(c.timeline.map((e) => e.action)).toEqual(
+        expect.arrayContaining(['register', 'dispatch', 'accept', 'checkIn', 'report', 'verify']),
+      );
+      // Accepted three minutes after the dispatch (one 30 s step of resolution).
+      const dispatch = c.timeline.find((e) => e.action === 'dispatch')!;
+      const accept = c.timeline.find((e) => e.action === 'accept')!;
+      expect(accept.by).toBe(`sim-${dispatch.assigneeId}`);
+      expect(accept.at - dispatch.at).toBeGreaterThanOrEqual(180_000);
+      expect(accept.at - dispatch.at).toBeLessThanOrEqual(210_000);
+    }
+    // The cover's alert was the one the dispatcher sent.
+    const alert = run.alerts.find((h) => h.alert.id === cover.alertId)!;
+    expect(alert.alert.workOrderId).toBe(cover.id);
+
+    const report = formatRunReport('dispatch.yaml', run);
+    expect(report).toContain('dispatch loop: 2 citizen report(s) via Open311 · 1 alert(s) dispatched');
+    expect(report).toContain('✓ calls-worked');
+    expect(report).toContain('✗ too-fast');
+    expect(report).toMatch(/✗ WO-\d{8}-\d{4} event\.city-appearance\.litter: known 09:10:/);
   }, 120_000);
 
   it('exits 1 with a failing expectation, 0 when all pass and 2 for an invalid file', async () => {

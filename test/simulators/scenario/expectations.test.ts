@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '@shared/schemas/alert.schema';
+import type { TimelineEntry, WorkOrder } from '@shared/schemas/workOrder.schema';
 import { loadCityPack, resolveCityPackDir } from '../../../server/src/cityPack/cityPack.loader';
 import {
   checkExpectations,
@@ -232,5 +233,223 @@ describe('labels', () => {
     expect(score.delayP50Ms).toBe(2 * MIN);
     const both = scoreDetections(cs, [hit, history(l2!.subject.id, 'r', [[100, 'firing', 'red']])]);
     expect(both.recall).toBe(1);
+  });
+});
+
+describe('case expectations', () => {
+  /** Covers at 22:10 plus three 12345 calls at 22:30, 22:40 and 22:50; the loop is on. */
+  const caseScenario = (expectations: string) =>
+    compileScenario(
+      parseScenario(
+        scenarioText(expectations).replace(
+          'expect:',
+          `  - id: calls
+    type: citizen-reports
+    at: '+30m'
+    duration: 1h
+    reports:
+      - { category: event.city-appearance.litter, where: { cell: '330103001001001' }, description: 垃圾 }
+      - { at: '+40m', category: component.public-facility.manhole, where: { cell: '330103001001002' }, description: 井盖 }
+      - { at: '+50m', category: event.city-appearance.litter, where: { cell: '330103001001003' }, description: 垃圾 }
+dispatch: { autoDispatch: [event.city-appearance.litter] }
+expect:`,
+        ),
+      ),
+      pack,
+    );
+
+  type Step = [minute: number, action: TimelineEntry['action'], data?: Record<string, unknown>];
+  /** A case registered at `steps[0]`, through the given steps (states follow the actions), due at `deadline`. */
+  function workOrder(id: string, steps: Step[], deadline: number, extra: Partial<WorkOrder> = {}): WorkOrder {
+    const to: Record<string, WorkOrder['state']> = {
+      register: 'registered',
+      dispatch: 'dispatched',
+      accept: 'accepted',
+      checkIn: 'handling',
+      report: 'reported',
+    };
+    let state: WorkOrder['state'] | null = null;
+    const timeline = steps.map(([m, action, data], i): TimelineEntry => {
+      const from = state;
+      state =
+        action === 'verify' ? (data?.['result'] === 'pass' ? 'closed' : 'handling') : (to[action] ?? state!);
+      return {
+        seq: i + 1,
+        at: START + m * MIN,
+        action,
+        by: 'x',
+        byName: 'x',
+        from,
+        to: state,
+        ...(data && { data }),
+      };
+    });
+    return {
+      id,
+      version: steps.length,
+      source: 'citizen',
+      category: 'event.city-appearance.litter',
+      urgency: 'normal',
+      state: state!,
+      title: 't',
+      location: [120.17, 30.27],
+      gridCellId: '330103001001001',
+      districtId: '330103',
+      createdAt: START + steps[0]![0] * MIN,
+      updatedAt: START,
+      stage: null,
+      dueAt: null,
+      overdueAt: null,
+      deadlineAt: START + deadline * MIN,
+      reworkCount: 0,
+      photoIds: [],
+      timeline,
+      ...extra,
+    };
+  }
+  const worked = (id: string, registered: number, closeAt = registered + 40, deadline = registered + 120) =>
+    workOrder(
+      id,
+      [
+        [registered, 'register'],
+        [registered + 1, 'dispatch'],
+        [registered + 4, 'accept'],
+        [registered + 10, 'checkIn'],
+        [closeAt - 5, 'report'],
+        [closeAt, 'verify', { result: 'pass' }],
+      ],
+      deadline,
+    );
+  const byReport = new Map([
+    ['calls#0', 'WO-1'],
+    ['calls#1', 'WO-2'],
+    ['calls#2', 'WO-3'],
+  ]);
+
+  it('passes when every report made a case, dispatched in time and closed on time, with each case in the result', () => {
+    const cs = caseScenario(`  - { id: worked, type: case, incident: calls, dispatchedWithin: 15m }`);
+    const orders = [worked('WO-1', 30), worked('WO-2', 40), worked('WO-3', 50)];
+    const [result] = checkExpectations(cs, [], { orders, byReport });
+    expect(result).toMatchObject({
+      id: 'worked',
+      type: 'case',
+      passed: true,
+      observed: '3/3 case(s) met it',
+    });
+    expect(result!.expected).toBe(
+      'every case of incident calls dispatched within 15m 00s, closed on time (by its deadline)',
+    );
+    expect(result!.cases![0]).toEqual({
+      id: 'WO-1',
+      state: 'closed',
+      category: 'event.city-appearance.litter',
+      knownAt: START + 30 * MIN,
+      dispatchedAt: START + 31 * MIN,
+      closedAt: START + 70 * MIN,
+      deadlineAt: START + 150 * MIN,
+      onTime: true,
+      passed: true,
+      problems: [],
+    });
+  });
+
+  it('fails naming the case that was dispatched late, closed late or never closed, and the report with no case', () => {
+    const cs = caseScenario(`  - { type: case, incident: calls, dispatchedWithin: 15m }`);
+    const late = workOrder(
+      'WO-1',
+      [
+        [30, 'register'],
+        [50, 'dispatch'],
+      ],
+      150,
+    );
+    const overdue = worked('WO-2', 40, 200, 160);
+    const [result] = checkExpectations(cs, [], {
+      orders: [late, overdue],
+      byReport: new Map([...byReport].slice(0, 2)),
+    });
+    expect(result!.passed).toBe(false);
+    expect(result!.observed).toContain('0/2 case(s) met it');
+    expect(result!.observed).toContain('report calls#2 at 22:50:00 registered no case');
+    expect(result!.cases!.map((c) => [c.id, c.problems])).toEqual([
+      ['WO-1', ['dispatched after 20m 00s', 'not closed (dispatched)']],
+      ['WO-2', ['closed after its deadline 00:40:00']],
+    ]);
+  });
+
+  it('judges on time by the report the verifier accepted, not the first one', () => {
+    const cs = caseScenario(`  - { type: case, incident: calls }`);
+    const reworked = (acceptedReportAt: number) =>
+      workOrder(
+        'WO-1',
+        [
+          [30, 'register'],
+          [31, 'dispatch'],
+          [34, 'accept'],
+          [40, 'checkIn'],
+          [60, 'report'],
+          [65, 'verify', { result: 'fail' }],
+          [acceptedReportAt, 'report'],
+          [acceptedReportAt + 5, 'verify', { result: 'pass' }],
+        ],
+        100,
+        { reworkCount: 1 },
+      );
+    const calls = new Map([['calls#0', 'WO-1']]);
+    const onlyFirst = {
+      ...cs,
+      incidents: cs.incidents.map((i) => (i.id === 'calls' ? { ...i, reports: i.reports.slice(0, 1) } : i)),
+    };
+    expect(checkExpectations(onlyFirst, [], { orders: [reworked(90)], byReport: calls })[0]!.passed).toBe(
+      true,
+    );
+    const late = checkExpectations(onlyFirst, [], { orders: [reworked(110)], byReport: calls })[0]!;
+    expect(late.passed).toBe(false);
+    expect(late.cases![0]).toMatchObject({ onTime: false, closedAt: START + 115 * MIN });
+  });
+
+  it('checks the time from the incident start to closure with `within`', () => {
+    const cs = caseScenario(`  - { type: case, incident: calls, closedOnTime: false, within: 1h }`);
+    const orders = [worked('WO-1', 30, 80), worked('WO-2', 40, 80), worked('WO-3', 50, 95)];
+    const [result] = checkExpectations(cs, [], { orders, byReport });
+    expect(result!.passed).toBe(false);
+    expect(result!.cases!.map((c) => c.problems)).toEqual([
+      [],
+      [],
+      ['closed 1h 05m after the incident start'],
+    ]);
+  });
+
+  it('takes the cases dispatched for the incident’s alerts, counting from the alert firing', () => {
+    const cs = caseScenario(`  - { id: covers-worked, type: case, incident: covers, dispatchedWithin: 5m }`);
+    const [inside] = [...cs.incidents[0]!.area.sensors];
+    const outside = pack.sensors.find(
+      (s) => s.subtype === 'manhole' && !cs.incidents[0]!.area.sensors.has(s.id),
+    )!;
+    const alertIn = history(inside!, 'grid-manhole-tilt', [[20, 'firing', 'red']], {
+      firingAt: START + 20 * MIN,
+    });
+    const alertOut = history(outside.id, 'grid-manhole-tilt', [[20, 'firing', 'red']]);
+    const forIn = worked('WO-7', 22, 60);
+    const forOut = workOrder('WO-8', [[21, 'register']], 100, {
+      alertId: alertOut.alert.id,
+      source: 'alert',
+    });
+    const histories = [alertIn, alertOut];
+    const none = checkExpectations(cs, histories, { orders: [forOut], byReport: new Map() })[0]!;
+    expect(none).toMatchObject({ passed: false, observed: 'no case', cases: [] });
+    const [result] = checkExpectations(cs, histories, {
+      orders: [forOut, { ...forIn, source: 'alert', alertId: alertIn.alert.id }],
+      byReport: new Map(),
+    });
+    expect(result!.cases!.map((c) => c.id)).toEqual(['WO-7']);
+    // Dispatched at 22:23, three minutes after the alert fired at 22:20.
+    expect(result).toMatchObject({ passed: true });
+    expect(result!.cases![0]).toMatchObject({ knownAt: START + 20 * MIN, dispatchedAt: START + 23 * MIN });
+  });
+
+  it('fails a case expectation when the run has no cases at all', () => {
+    const cs = caseScenario(`  - { type: case, incident: calls }`);
+    expect(checkExpectations(cs, [])[0]).toMatchObject({ passed: false });
   });
 });

@@ -128,3 +128,55 @@ describe('scenario files', () => {
     expect(() => loadScenarioFile('/nonexistent/scenario.yaml')).toThrow(ScenarioError);
   });
 });
+
+describe('the dispatch section and case expectations', () => {
+  const DISPATCH = `dispatch:
+  autoDispatch: [event.city-appearance.litter]
+  dispatchAlerts: { severities: [red] }
+`;
+  const CASE = `  - { id: worked, type: case, incident: crash, dispatchedWithin: 15m }\n`;
+
+  it("fills in the simulated workers' defaults and reads a case expectation", () => {
+    const s = parseScenario(`${VALID}${CASE}${DISPATCH}`);
+    expect(s.dispatch).toEqual({
+      autoDispatch: ['event.city-appearance.litter'],
+      dispatchAlerts: { severities: ['red'] },
+      workers: { acceptAfter: 180, travelKmh: 15, handle: 1200, reworkShare: 0, verifyAfter: 300 },
+    });
+    expect(s.expect[1]).toEqual({
+      id: 'worked',
+      type: 'case',
+      incident: 'crash',
+      dispatchedWithin: 900,
+      closedOnTime: true,
+    });
+  });
+
+  it('refuses unknown categories, severities and worker fields, and a rework share above 1', () => {
+    const issues = issuesOf(
+      `${VALID}${DISPATCH.replace('event.city-appearance.litter', 'litter').replace('[red]', '[crimson]')}` +
+        `  workers: { reworkShare: 1.5, restAfter: 2h }\n`,
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'dispatch.autoDispatch[0]',
+      'dispatch.dispatchAlerts.severities[0]',
+      'dispatch.workers',
+      'dispatch.workers.reworkShare',
+    ]);
+    expect(issues.find((i) => i.path === 'dispatch.workers')!.message).toContain('restAfter');
+  });
+
+  it('refuses a case expectation without a dispatch section, or about an unknown incident', () => {
+    const noDispatch = issuesOf(`${VALID}${CASE}`);
+    expect(noDispatch).toHaveLength(1);
+    expect(noDispatch[0]).toMatchObject({ path: 'expect[1]' });
+    expect(noDispatch[0]!.message).toContain('dispatch');
+    const unknown = issuesOf(`${VALID}${CASE.replace('incident: crash', 'incident: crsh')}${DISPATCH}`);
+    expect(unknown.map((i) => i.path)).toEqual(['expect[1].incident']);
+  });
+
+  it('needs the incident of a case expectation', () => {
+    const issues = issuesOf(`${VALID}${CASE.replace(' incident: crash,', '')}${DISPATCH}`);
+    expect(issues.map((i) => i.path)).toEqual(['expect[1].incident']);
+  });
+});
