@@ -5,6 +5,7 @@ import { useAuthStore } from '../features/auth/auth.store';
 import { useConnectionStore } from '../features/connection/connection.store';
 import { useLiveStore } from '../features/live/live.store';
 import { useScopeStore } from '../features/scope/scope.store';
+import { useWorkOrdersStore } from '../features/workOrders/workOrders.store';
 import type { LiveSocket } from './socket';
 
 /**
@@ -20,14 +21,17 @@ const UNAUTHORIZED = 'unauthorized';
  * Bind every live socket listener: each server event goes to one store
  * action, connection lifecycle events to the connection store. The socket
  * follows the session: it connects once someone is signed in, and on sign-out
- * it disconnects and the live state is forgotten. Returns a function that
- * unbinds it all.
+ * it disconnects and the live state is forgotten. Work orders are fetched again
+ * from the API after every snapshot (connect or scope switch) and every
+ * recovered connect: missed work-order events are never replayed. Returns a
+ * function that unbinds it all.
  */
 export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   const live = useLiveStore(pinia);
   const connection = useConnectionStore(pinia);
   const scope = useScopeStore(pinia);
   const auth = useAuthStore(pinia);
+  const workOrders = useWorkOrdersStore(pinia);
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   function connectIfSignedIn(): void {
@@ -52,6 +56,7 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
       clearTimeout(retryTimer);
       socket.disconnect();
       live.clear();
+      workOrders.clear();
       scope.reset();
       connection.reset();
     }
@@ -66,10 +71,19 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     'alert:updated': live.applyAlert,
     'incident:opened': live.applyIncident,
     'incident:updated': live.applyIncident,
+    'workOrder:created': workOrders.created,
+    'workOrder:updated': workOrders.updated,
+    'kpis:updated': workOrders.kpis,
   } as const;
+
+  function resyncWorkOrders(): void {
+    if (auth.status === 'signed-in') void workOrders.resync(live.scope, live.serverNow());
+  }
 
   const onConnect = (): void => {
     connection.markConnected(socket.recovered);
+    // A new session gets a snapshot, which resyncs; a recovered one gets none.
+    if (socket.recovered) resyncWorkOrders();
     // The server forgets a non-recovered session's scope; ask for ours again.
     void scope.resubscribe(socket.recovered);
   };
@@ -103,15 +117,22 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   socket.on('alert:updated', server['alert:updated']);
   socket.on('incident:opened', server['incident:opened']);
   socket.on('incident:updated', server['incident:updated']);
+  socket.on('workOrder:created', server['workOrder:created']);
+  socket.on('workOrder:updated', server['workOrder:updated']);
+  socket.on('kpis:updated', server['kpis:updated']);
   socket.on('connect', onConnect);
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', onConnectError);
   socket.io.on('reconnect_attempt', onReconnectAttempt);
   // Synchronous, so that sign-out disconnects before anything else runs.
   const stopFollowing = watch(() => auth.status, followSession, { immediate: true, flush: 'sync' });
+  // Every applied snapshot (on connect, or the ack of a scope switch) sets a new scope object;
+  // the default flush runs this once the whole snapshot, clock offset included, is in.
+  const stopResyncing = watch(() => live.scope, resyncWorkOrders);
 
   return () => {
     stopFollowing();
+    stopResyncing();
     clearTimeout(retryTimer);
     socket.off('snapshot', server.snapshot);
     socket.off('readings:batch', server['readings:batch']);
@@ -121,6 +142,9 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     socket.off('alert:updated', server['alert:updated']);
     socket.off('incident:opened', server['incident:opened']);
     socket.off('incident:updated', server['incident:updated']);
+    socket.off('workOrder:created', server['workOrder:created']);
+    socket.off('workOrder:updated', server['workOrder:updated']);
+    socket.off('kpis:updated', server['kpis:updated']);
     socket.off('connect', onConnect);
     socket.off('disconnect', onDisconnect);
     socket.off('connect_error', onConnectError);

@@ -59,7 +59,10 @@ export class Broadcaster {
       this.events.on('worker.moved', (e) =>
         this.io.to(['city', `district:${e.districtId}`]).emit('worker:moved', e.position),
       ),
-      this.events.on('kpis.updated', (e) => this.io.to('city').emit('kpis:updated', e)),
+      // City-wide and per-district rows in one payload: a district's wall reads its own row.
+      this.events.on('kpis.updated', (e) =>
+        this.io.to(['city', ...e.districts.map((d) => `district:${d.key}`)]).emit('kpis:updated', e),
+      ),
     );
     this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
     // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a

@@ -196,7 +196,7 @@ describe('bindLiveSocket', () => {
 
   it('unbinds every listener it bound', () => {
     const unbind = bindLiveSocket(socket.asLiveSocket());
-    expect(socket.listenerCount()).toBe(12);
+    expect(socket.listenerCount()).toBe(15);
     unbind();
     expect(socket.listenerCount()).toBe(0);
   });
