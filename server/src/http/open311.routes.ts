@@ -1,6 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { Open311Error, Open311KeyError, type Open311Service } from '../services/open311.service';
+import { Open311Error } from '../domain/open311';
+import { Open311KeyError, type Open311Service } from '../services/open311.service';
 import { auditActor, auditOrigin, guard } from './auth';
 import { ApiError, parseOr400 } from './errors';
 

@@ -68,7 +68,6 @@ import {
   WorkOrderSchema,
   type WorkOrderCommandName,
 } from '@shared/schemas/workOrder.schema';
-import { GridCellListQuerySchema, SensorListQuerySchema } from './catalog.routes';
 import {
   GeoReportServiceSchema,
   IssuedOpen311KeySchema,
@@ -77,7 +76,8 @@ import {
   Open311SearchSchema,
   Open311ServiceRequestSchema,
   Open311SubmitSchema,
-} from '../services/open311.service';
+} from '@shared/schemas/open311.schema';
+import { GridCellListQuerySchema, SensorListQuerySchema } from './catalog.routes';
 import { Open311KeyCreateSchema } from './open311.routes';
 import { LatestQuerySchema } from './readings.routes';
 import { ROUTE_ACCESS, type RouteKey } from './routeAccess';

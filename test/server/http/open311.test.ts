@@ -9,7 +9,7 @@ import type {
   Open311Created,
   Open311Key,
   Open311ServiceRequest,
-} from '../../../server/src/services/open311.service';
+} from '../../../shared/schemas/open311.schema';
 import { createActor, requestAs, type Actor } from '../../helpers/accessActors';
 import { rawFetch } from '../../helpers/auth';
 import { tinyPng } from '../../fixtures/jpegWithExif';

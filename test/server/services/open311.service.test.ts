@@ -2,25 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { AuditOrigin } from '../../../shared/schemas/audit.schema';
 import type { LngLat } from '../../../shared/schemas/common.schema';
 import type { GridCell } from '../../../shared/schemas/geo.schema';
-import type { TimelineEntry, WorkOrder } from '../../../shared/schemas/workOrder.schema';
+import type { WorkOrder } from '../../../shared/schemas/workOrder.schema';
 import type { AuditRecordInput } from '../../../server/src/services/audit.service';
-import {
-  hashKey,
-  MAX_RANGE_MS,
-  Open311Error,
-  Open311Service,
-  parseW3cDate,
-  resolveRange,
-  statusNotes,
-  w3cShanghai,
-} from '../../../server/src/services/open311.service';
+import { Open311Error } from '../../../server/src/domain/open311';
+import { hashKey, Open311Service } from '../../../server/src/services/open311.service';
 import type {
   Open311KeyRecord,
   Open311Repository,
   Open311RequestRecord,
 } from '../../../server/src/services/ports';
 
-const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 21, 4, 0, 0); // 2026-11-21 12:00 in Shanghai
 const ORIGIN: AuditOrigin = { via: 'http', ip: '10.0.0.9' };
 const INSIDE: LngLat = [120.15, 30.28];
@@ -75,17 +66,6 @@ function order(over: Partial<WorkOrder> = {}): WorkOrder {
   };
 }
 
-const entry = (action: TimelineEntry['action'], extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
-  seq: 1,
-  at: NOW,
-  action,
-  by: 'u-1',
-  byName: 'op',
-  from: 'reported',
-  to: 'closed',
-  ...extra,
-});
-
 function service() {
   const repo = new MemoryRepo();
   const audits: AuditRecordInput[] = [];
@@ -123,97 +103,6 @@ async function refusal(p: Promise<unknown>): Promise<Open311Error> {
   expect(err).toBeInstanceOf(Open311Error);
   return err as Open311Error;
 }
-
-describe('parseW3cDate', () => {
-  it('reads a bare date as the start of that Asia/Shanghai day, or with endOfDay the start of the next', () => {
-    expect(parseW3cDate('2026-11-21')).toBe(Date.UTC(2026, 10, 20, 16));
-    expect(parseW3cDate('2026-11-21', true)).toBe(Date.UTC(2026, 10, 21, 16));
-  });
-
-  it('reads datetimes with an offset, with or without seconds', () => {
-    expect(parseW3cDate('2026-11-21T12:00:00+08:00')).toBe(NOW);
-    expect(parseW3cDate('2026-11-21T04:00Z')).toBe(NOW);
-    expect(parseW3cDate('2026-11-21T04:00:00.250Z')).toBe(NOW + 250);
-  });
-
-  it('refuses a datetime without an offset, an impossible date and free text', () => {
-    expect(parseW3cDate('2026-11-21T12:00:00')).toBeNull();
-    expect(parseW3cDate('2026-02-30')).toBeNull();
-    expect(parseW3cDate('yesterday')).toBeNull();
-  });
-});
-
-describe('w3cShanghai', () => {
-  it('writes an instant in Shanghai time with its +08:00 offset', () => {
-    expect(w3cShanghai(NOW)).toBe('2026-11-21T12:00:00+08:00');
-    expect(Date.parse(w3cShanghai(NOW))).toBe(NOW);
-  });
-});
-
-describe('resolveRange', () => {
-  it('defaults to the last 90 days, now included', () => {
-    expect(resolveRange(undefined, undefined, NOW)).toEqual({ from: NOW + 1 - MAX_RANGE_MS, to: NOW + 1 });
-  });
-
-  it('runs 90 days on from a start alone and 90 days back from an end alone', () => {
-    const start = NOW - 200 * DAY;
-    expect(resolveRange(new Date(start).toISOString(), undefined, NOW)).toEqual({
-      from: start,
-      to: start + MAX_RANGE_MS,
-    });
-    const end = NOW - 100 * DAY;
-    expect(resolveRange(undefined, new Date(end).toISOString(), NOW)).toEqual({
-      from: end + 1 - MAX_RANGE_MS,
-      to: end + 1,
-    });
-  });
-
-  it('includes the whole day of a bare end date', () => {
-    expect(resolveRange('2026-11-01', '2026-11-21', NOW)).toEqual({
-      from: Date.UTC(2026, 9, 31, 16),
-      to: Date.UTC(2026, 10, 21, 16),
-    });
-  });
-
-  it('refuses a window over 90 days, one ending before it starts, and unreadable dates, naming the field', () => {
-    expect(() => resolveRange('2026-01-01', '2026-04-02', NOW)).toThrow(/90 days/);
-    expect(() => resolveRange('2026-01-01', '2026-03-31', NOW)).not.toThrow();
-    expect(() => resolveRange('2026-03-01T00:00:00Z', '2026-02-01T00:00:00Z', NOW)).toThrow(/end_date/);
-    expect(() => resolveRange('soon', undefined, NOW)).toThrow(/start_date/);
-    expect(() => resolveRange(undefined, '2026-13-01', NOW)).toThrow(/end_date/);
-  });
-});
-
-describe('statusNotes', () => {
-  it('names the state in Chinese and English', () => {
-    expect(statusNotes(order({ state: 'dispatched' }))).toBe('已派遣 · Dispatched');
-  });
-
-  it('gives the reason of a cancelled case', () => {
-    const o = order({
-      state: 'cancelled',
-      timeline: [entry('cancel', { to: 'cancelled', data: { reason: 'duplicate' }, note: '与 0007 重复' })],
-    });
-    expect(statusNotes(o)).toBe('已作废：duplicate: 与 0007 重复 · Cancelled: duplicate: 与 0007 重复');
-  });
-
-  it('carries the comment of the passing verification, not of an earlier failed one', () => {
-    const o = order({
-      state: 'evaluated',
-      timeline: [
-        entry('verify', { to: 'handling', data: { result: 'fail' }, note: '井盖仍松动' }),
-        entry('verify', { seq: 2, data: { result: 'pass' }, note: '已更换' }),
-      ],
-    });
-    expect(statusNotes(o)).toBe('已评价 · Evaluated: 已更换');
-  });
-
-  it('names the department of an escalated case', () => {
-    expect(statusNotes(order({ state: 'escalated', department: '供电局' }))).toBe(
-      '已转办 供电局 · Escalated to 供电局',
-    );
-  });
-});
 
 describe('Open311Service keys', () => {
   it('keeps only the SHA-256 of an issued secret and audits the issue without it', async () => {
