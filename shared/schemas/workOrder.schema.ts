@@ -197,8 +197,13 @@ export const WorkOrderDetailSchema = z.object({
   alert: AlertSchema.nullable(),
   /** The linked alert is still open: the sensor is still breaching. */
   stillBreaching: z.boolean(),
-  /** The case's photos, in upload order. */
+  /**
+   * The case's photos the caller may see, in upload order: all of them for roles cleared for
+   * sensitive data and the assigned worker, else only the caller's own uploads.
+   */
   photos: z.array(PhotoSchema),
+  /** Some of the case's photos were left out (faces, plates, positions: above the caller's clearance). */
+  photosWithheld: z.boolean().optional(),
 });
 export type WorkOrderDetail = z.infer<typeof WorkOrderDetailSchema>;
 

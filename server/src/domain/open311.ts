@@ -9,6 +9,7 @@ import {
   type Open311Status,
 } from '@shared/schemas/open311.schema';
 import {
+  type CANCEL_REASONS,
   OPEN_WORK_ORDER_STATES,
   WORK_ORDER_STATE_NAMES,
   type WorkOrder,
@@ -110,30 +111,29 @@ export function statesOf(
 const lastEntry = (order: WorkOrder, match: (e: WorkOrder['timeline'][number]) => boolean) =>
   [...order.timeline].reverse().find(match);
 
+/** Why a case was cancelled, in words fit for the public. */
+const PUBLIC_CANCEL_REASONS = new Map<string, { zh: string; en: string }>(
+  Object.entries({
+    'false-alarm': { zh: '经核实为误报', en: 'reported in error' },
+    duplicate: { zh: '与已受理的案件重复', en: 'a duplicate of a request already being handled' },
+    'not-a-case': { zh: '不属于城市管理受理范围', en: 'not a matter for city management' },
+    other: { zh: '其他原因', en: 'for another reason' },
+  } satisfies Record<(typeof CANCEL_REASONS)[number], { zh: string; en: string }>),
+);
+
 /**
  * A short bilingual note of where the case stands (`已派遣 · Dispatched`); a cancelled case says
- * why, a closed one carries the verifier's comment, an escalated one names the department.
+ * why in fixed words for its reason code. Notes, comments and department names are written for
+ * colleagues and never published.
  */
 export function statusNotes(order: WorkOrder): string {
   const name = WORK_ORDER_STATE_NAMES[order.state];
-  let zh = name.zh;
-  let en = name.en;
   if (order.state === 'cancelled') {
-    const entry = lastEntry(order, (e) => e.action === 'cancel');
-    const reason = typeof entry?.data?.['reason'] === 'string' ? entry.data['reason'] : undefined;
-    const why = [reason, entry?.note].filter(Boolean).join(': ');
-    if (why) {
-      zh += `：${why}`;
-      en += `: ${why}`;
-    }
-  } else if (order.state === 'closed' || order.state === 'evaluated') {
-    const passed = lastEntry(order, (e) => e.action === 'verify' && e.data?.['result'] === 'pass');
-    if (passed?.note) return `${zh} · ${en}: ${passed.note}`;
-  } else if (order.state === 'escalated' && order.department) {
-    zh += ` ${order.department}`;
-    en += ` to ${order.department}`;
+    const reason = lastEntry(order, (e) => e.action === 'cancel')?.data?.['reason'];
+    const why = typeof reason === 'string' ? PUBLIC_CANCEL_REASONS.get(reason) : undefined;
+    if (why) return `${name.zh}：${why.zh} · ${name.en}: ${why.en}`;
   }
-  return `${zh} · ${en}`;
+  return `${name.zh} · ${name.en}`;
 }
 
 /** What a request promises: its case number and the deadline (处置时限). */

@@ -809,7 +809,7 @@ export function buildOpenApi(version: string): JsonSchema {
       '/api/v1/work-orders/{id}': {
         get: {
           summary:
-            '案卷详情 — one work order with its timeline, linked alert, whether the sensor still breaches, and photos (workOrders:read)',
+            '案卷详情 — one work order with its timeline, linked alert, whether the sensor still breaches, and photos (workOrders:read; photos only for roles cleared for sensitive data and the assigned worker, else photosWithheld)',
           parameters: [idParam('id', 'work order id')],
           responses: {
             '200': json(WorkOrderDetailSchema, 'the case'),
@@ -844,7 +844,8 @@ export function buildOpenApi(version: string): JsonSchema {
               WorkOrderSchema,
               'the case, dispatched (or registered and waiting when no worker fits)',
             ),
-            '400': errorResponse('invalid body'),
+            '400': errorResponse('invalid body, or no such worker'),
+            '403': errorResponse('the worker is outside your area'),
             '404': errorResponse('no such alert in your area'),
             '409': errorResponse('the alert is closed, or already handled as an open case'),
           },
@@ -864,7 +865,8 @@ export function buildOpenApi(version: string): JsonSchema {
               WorkOrderSchema,
               'the case, dispatched (or registered and waiting when no worker fits)',
             ),
-            '400': errorResponse('invalid body'),
+            '400': errorResponse('invalid body, or no such worker'),
+            '403': errorResponse('the worker is outside your area'),
             '404': errorResponse('no such incident in your area'),
             '409': errorResponse(
               'the incident is resolved, or one of its alerts is already handled as an open case',
@@ -897,7 +899,8 @@ export function buildOpenApi(version: string): JsonSchema {
       },
       '/api/v1/photos/{id}': {
         get: {
-          summary: 'One photo: the image itself (workOrders:read); yours, or of a case in your area',
+          summary:
+            'One photo: the image itself (workOrders:read); yours, or of a case in your area that is assigned to you or, for roles cleared for sensitive data, any',
           parameters: [idParam('id', 'photo id')],
           responses: {
             '200': binary('the image, with its content type'),

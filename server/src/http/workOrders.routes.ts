@@ -1,5 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
+import { cleared } from '@shared/access';
 import { CASE_CATEGORIES } from '@shared/domain/caseCategories';
 import { OPEN_ALERT_STATES } from '@shared/schemas/alert.schema';
 import { LatSchema, LngSchema, TimeQuerySchema } from '@shared/schemas/common.schema';
@@ -15,12 +16,12 @@ import {
   type WorkOrderCommand,
   type WorkOrderCommandName,
 } from '@shared/schemas/workOrder.schema';
-import { reachesCell, reachesWholeCity } from '../domain/access';
+import { reachesCell, reachesWholeCity, type Reach } from '../domain/access';
 import type { Actor } from '../domain/workOrders/stateMachine';
 import type { CatalogService } from '../services/catalog.service';
 import type { Principal } from '../services/identity.service';
 import { reachOf } from '../services/reach';
-import { WorkOrderError, type WorkOrderService } from '../services/workOrders.service';
+import { WorkOrderError, type CallerReach, type WorkOrderService } from '../services/workOrders.service';
 import { districtFilter } from './alerts.routes';
 import { auditOrigin, guard, requirePrincipal } from './auth';
 import { ApiError, parseOr400 } from './errors';
@@ -55,19 +56,44 @@ export function actorOf(principal: Principal): Actor {
   };
 }
 
-/** Whether a caller sees a case: its cell (or district) is in their reach, or it is assigned to them. */
+/**
+ * Whether a caller sees a case: its cell (or district) is in their reach, or, for a grid worker,
+ * it is assigned to them or they reported it on patrol. With `pastAssignee` (the command routes)
+ * a worker also reaches a case that was once theirs, so a replay of what they did is answered
+ * and a late action explained (`reassigned`) rather than hidden.
+ */
 export function reachesOrder(
   principal: Principal,
   catalog: CatalogService,
-  order: Pick<WorkOrder, 'gridCellId' | 'districtId' | 'assigneeId'>,
+  order: Pick<WorkOrder, 'gridCellId' | 'districtId' | 'assigneeId' | 'source' | 'sourceRef' | 'timeline'>,
+  opts: { pastAssignee?: boolean } = {},
 ): boolean {
-  if (
-    principal.user.role === 'worker' &&
-    principal.user.workerId &&
-    order.assigneeId === principal.user.workerId
-  )
-    return true;
+  const workerId = principal.user.role === 'worker' ? principal.user.workerId : null;
+  if (workerId) {
+    if (order.assigneeId === workerId) return true;
+    if (order.source === 'worker' && order.sourceRef === workerId) return true;
+    if (opts.pastAssignee && order.timeline.some((e) => e.assigneeId === workerId)) return true;
+  }
   return reachesCell(reachOf(principal, catalog), { id: order.gridCellId, districtId: order.districtId });
+}
+
+/** What a dispatcher's reach lets them hand out: workers of their districts, cases in their cells. */
+export function callerReach(reach: Reach): CallerReach {
+  const { districtIds } = reach;
+  return {
+    worker: (w) => districtIds === null || districtIds.includes(w.districtId),
+    cell: (c) => reachesCell(reach, c),
+  };
+}
+
+/**
+ * Photos show faces, plates and where they were taken: their uploader, the case's assigned worker
+ * and roles cleared for sensitive data see them; others learn only that some were withheld.
+ */
+function seesCasePhotos(principal: Principal, order: Pick<WorkOrder, 'assigneeId'>): boolean {
+  const { user } = principal;
+  if (user.role === 'worker') return user.workerId !== null && order.assigneeId === user.workerId;
+  return cleared(user.role, 'sensitive');
 }
 
 /** Query of `POST /api/v1/photos`. */
@@ -108,12 +134,17 @@ export function workOrdersRoutes(deps: {
   const r = Router();
   const { workOrders, catalog } = deps;
 
-  const loadReached = async (id: string, res: Response): Promise<WorkOrder> => {
+  const loadReached = async (
+    id: string,
+    res: Response,
+    opts: { pastAssignee?: boolean } = {},
+  ): Promise<WorkOrder> => {
     const order = await workOrders.find(id);
-    if (!order || !reachesOrder(requirePrincipal(res), catalog, order))
+    if (!order || !reachesOrder(requirePrincipal(res), catalog, order, opts))
       throw new ApiError(404, 'not_found', `work order ${id} not found`);
     return order;
   };
+  const reachOfCaller = (res: Response) => callerReach(reachOf(requirePrincipal(res), catalog));
 
   r.get('/case-categories', guard('GET /api/v1/case-categories'), (_req, res) => {
     res.json({ items: CASE_CATEGORIES });
@@ -148,7 +179,9 @@ export function workOrdersRoutes(deps: {
     const cell = catalog.cellAt(body.location);
     if (cell && principal.user.role !== 'worker' && !reachesCell(reachOf(principal, catalog), cell))
       throw new ApiError(403, 'forbidden', `${cell.id} is outside your assigned area`);
-    const order = await workOrders.create(body, actorOf(principal), auditOrigin(req)).catch(workOrderError);
+    const order = await workOrders
+      .create(body, actorOf(principal), auditOrigin(req), reachOfCaller(res))
+      .catch(workOrderError);
     res.status(201).json(order);
   });
 
@@ -175,16 +208,19 @@ export function workOrdersRoutes(deps: {
 
   r.get('/work-orders/:id', guard('GET /api/v1/work-orders/:id'), async (req, res) => {
     const order = await loadReached(String(req.params['id']), res);
+    const principal = requirePrincipal(res);
     const alert = await workOrders.alertOf(order);
-    const photos = (await Promise.all(order.photoIds.map((p) => workOrders.photo(p)))).filter(
-      (p) => p !== null,
-    );
+    const all = (await Promise.all(order.photoIds.map((p) => workOrders.photo(p)))).filter((p) => p !== null);
+    const photos = seesCasePhotos(principal, order)
+      ? all
+      : all.filter((p) => p.uploadedBy === principal.user.id);
     res.json({
       order,
       alert,
       // The verifier sees whether the sensor is still breaching before passing the case.
       stillBreaching: alert !== null && OPEN_ALERT_STATES.includes(alert.state),
       photos,
+      photosWithheld: photos.length < all.length,
     });
   });
 
@@ -194,7 +230,7 @@ export function workOrdersRoutes(deps: {
     async (req, res) => {
       const q = parseOr400(SuggestQuerySchema, req.query, 'query');
       const order = await loadReached(String(req.params['id']), res);
-      res.json({ items: workOrders.suggestFor(order, q.limit) });
+      res.json({ items: workOrders.suggestFor(order, q.limit, reachOfCaller(res)) });
     },
   );
 
@@ -202,13 +238,14 @@ export function workOrdersRoutes(deps: {
     const key = `POST /api/v1/work-orders/:id/${name}` as RouteKey;
     r.post(`/work-orders/:id/${name}`, guard(key), async (req, res) => {
       const body = parseOr400(WorkOrderCommandSchemas[name], req.body ?? {}, 'body') as object;
-      const order = await loadReached(String(req.params['id']), res);
+      const order = await loadReached(String(req.params['id']), res, { pastAssignee: true });
       const next = await workOrders
         .command(
           order.id,
           { action: name, ...body } as WorkOrderCommand,
           actorOf(requirePrincipal(res)),
           auditOrigin(req),
+          reachOfCaller(res),
         )
         .catch(workOrderError);
       res.json(next);
@@ -230,7 +267,7 @@ export function workOrdersRoutes(deps: {
           (alert.districtId !== undefined && reach.districtIds?.includes(alert.districtId)));
     if (!reached) throw new ApiError(404, 'not_found', `alert ${id} not found`);
     const order = await workOrders
-      .dispatchAlert(id, body, actorOf(principal), auditOrigin(req))
+      .dispatchAlert(id, body, actorOf(principal), auditOrigin(req), callerReach(reach))
       .catch(workOrderError);
     res.status(201).json(order);
   });
@@ -247,7 +284,7 @@ export function workOrdersRoutes(deps: {
     )
       throw new ApiError(404, 'not_found', `incident ${id} not found`);
     const order = await workOrders
-      .dispatchIncident(id, body, actorOf(principal), auditOrigin(req))
+      .dispatchIncident(id, body, actorOf(principal), auditOrigin(req), callerReach(reach))
       .catch(workOrderError);
     res.status(201).json(order);
   });
@@ -284,6 +321,7 @@ export function workOrdersRoutes(deps: {
     },
   );
 
+  // A photo the caller may not see is answered as one that does not exist.
   r.get('/photos/:id', guard('GET /api/v1/photos/:id'), async (req, res) => {
     const id = String(req.params['id']);
     const principal = requirePrincipal(res);
@@ -291,7 +329,7 @@ export function workOrdersRoutes(deps: {
     let visible = photo !== null && photo.uploadedBy === principal.user.id;
     if (photo?.workOrderId && !visible) {
       const order = await workOrders.find(photo.workOrderId);
-      visible = order !== null && reachesOrder(principal, catalog, order);
+      visible = order !== null && seesCasePhotos(principal, order) && reachesOrder(principal, catalog, order);
     }
     const bytes = visible ? await workOrders.photoBytes(id) : null;
     if (!photo || !bytes) throw new ApiError(404, 'not_found', `photo ${id} not found`);

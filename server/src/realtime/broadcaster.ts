@@ -4,7 +4,7 @@ import type { LiveReading } from '@shared/schemas/live.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import type { TimelineEntry, WorkOrder } from '@shared/schemas/workOrder.schema';
 import type { CatalogService } from '../services/catalog.service';
-import type { DomainEvents } from '../services/events';
+import type { DomainEventMap, DomainEvents } from '../services/events';
 import type { LiveService } from '../services/live.service';
 import type { CityOpsIo } from './socketServer';
 
@@ -59,10 +59,7 @@ export class Broadcaster {
       this.events.on('worker.moved', (e) =>
         this.io.to(['city', `district:${e.districtId}`]).emit('worker:moved', e.position),
       ),
-      // City-wide and per-district rows in one payload: a district's wall reads its own row.
-      this.events.on('kpis.updated', (e) =>
-        this.io.to(['city', ...e.districts.map((d) => `district:${d.key}`)]).emit('kpis:updated', e),
-      ),
+      this.events.on('kpis.updated', (e) => this.emitKpis(e)),
     );
     this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
     // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a
@@ -157,6 +154,19 @@ export class Broadcaster {
       this.io.to(`worker:${previousAssigneeId}`).emit('workOrder:withdrawn', { order, entry });
     else if (entry.action === 'cancel' && order.assigneeId)
       this.io.to(`worker:${order.assigneeId}`).emit('workOrder:withdrawn', { order, entry });
+  }
+
+  /**
+   * The city room gets every row; a district room only its own (as its headline and its one
+   * district row): a district-limited wall never sees the other districts' figures. Each socket
+   * is in one scope room, so nobody gets two payloads.
+   */
+  private emitKpis(e: DomainEventMap['kpis.updated']): void {
+    this.io.to('city').emit('kpis:updated', e);
+    for (const row of e.districts)
+      this.io
+        .to(`district:${row.key}`)
+        .emit('kpis:updated', { from: e.from, to: e.to, city: row, districts: [row] });
   }
 
   /** An incident goes to the city and to every district and cell it touches. */

@@ -42,6 +42,8 @@ export class AlertActionError extends Error {
   constructor(
     readonly code: 'not_found' | 'conflict',
     message: string,
+    /** Why, for callers that act on it: `linked` = the alert is already linked to another case. */
+    readonly reason: 'refused' | 'linked' = 'refused',
   ) {
     super(message);
     this.name = 'AlertActionError';
@@ -579,12 +581,31 @@ export class AlertingService {
   }
 
   /** 派单 — link the alert to the work order dispatched for it. */
-  linkWorkOrder(id: string, workOrderId: string, by: { id: string }): Promise<Alert> {
+  /**
+   * Link the alert to the work order handling it. An alert already linked to another case keeps
+   * that link (conflict, reason `linked`) unless `replaces` says the other case may be replaced
+   * (it is closed or cancelled): two dispatches of one alert at once never both win.
+   */
+  linkWorkOrder(
+    id: string,
+    workOrderId: string,
+    by: { id: string },
+    replaces: (currentWorkOrderId: string) => boolean = () => false,
+  ): Promise<Alert> {
     return this.operate(
       id,
       by.id,
       { type: 'linked', data: { workOrderId } },
-      (a) => (a.state === 'closed' ? 'is closed' : null),
+      (a) => {
+        if (a.state === 'closed') return 'is closed';
+        if (a.workOrderId && a.workOrderId !== workOrderId && !replaces(a.workOrderId))
+          throw new AlertActionError(
+            'conflict',
+            `alert ${id} is already linked to work order ${a.workOrderId}`,
+            'linked',
+          );
+        return null;
+      },
       (a) => ({ ...a, workOrderId }),
     );
   }

@@ -30,6 +30,7 @@ export class CatalogService {
   private sensors = new Map<string, Sensor>();
   private known = new Map<string, KnownSensor>();
   private workers: Worker[] = [];
+  private workersById = new Map<string, Worker>();
   private readonly cellBoxes = new Map<string, readonly [number, number, number, number]>();
 
   constructor(
@@ -55,6 +56,7 @@ export class CatalogService {
     this.known = new Map();
     for (const s of sensors) this.index(s);
     this.workers = workers;
+    this.workersById = new Map(workers.map((w) => [w.id, w]));
   }
 
   private index(sensor: Sensor): void {
@@ -119,6 +121,11 @@ export class CatalogService {
 
   listWorkers(): Worker[] {
     return this.workers;
+  }
+
+  /** A roster entry by id (every request of a grid worker looks theirs up). */
+  worker(id: string): Worker | undefined {
+    return this.workersById.get(id);
   }
 
   listSensors(filter: SensorFilter = {}): Sensor[] {

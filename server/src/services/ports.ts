@@ -351,9 +351,20 @@ export interface WorkOrderFilter {
   from?: number;
   /** Registered strictly before, epoch ms. */
   to?: number;
+  /** Last changed at or after, epoch ms. */
+  updatedFrom?: number;
   limit: number;
   offset: number;
 }
+
+/**
+ * What storing a new case did: stored it, or found the case it repeats — the one the same
+ * creator made with the same client action id (`create-key`), or the open case already made
+ * for the same alert (`open-alert`: the store keeps one open case per alert).
+ */
+export type WorkOrderInsert =
+  | { order: WorkOrder; inserted: true }
+  | { order: WorkOrder; inserted: false; conflict: 'create-key' | 'open-alert' };
 
 /** 案卷 store. Changes are optimistic: a write names the version it replaces, so two nodes never overwrite each other. */
 export interface WorkOrderRepository {
@@ -361,16 +372,22 @@ export interface WorkOrderRepository {
   nextNumber(day: string): Promise<number>;
   /**
    * Store a new case. With a `createKey` (creator + client action id) a repeated create returns
-   * the case the first one made instead of a second case.
+   * the case the first one made instead of a second case; a case for an alert that already has
+   * an open case is not stored, and that case is returned.
    */
-  insert(order: WorkOrder, createKey?: string): Promise<{ order: WorkOrder; inserted: boolean }>;
+  insert(order: WorkOrder, createKey?: string): Promise<WorkOrderInsert>;
+  /** The case made by a create with this key (creator + client action id), if any. */
+  findByCreateKey(createKey: string): Promise<WorkOrder | null>;
   /** Replace the case if its stored version is still `order.version - 1`; false when it changed meanwhile. */
   update(order: WorkOrder): Promise<boolean>;
   find(id: string): Promise<WorkOrder | null>;
   query(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }>;
   /** Every case not closed, evaluated or cancelled. */
   listOpen(): Promise<WorkOrder[]>;
-  /** The cases a KPI window needs: registered before `to`, and still open or changed at or after `from`. */
+  /**
+   * The cases a KPI window needs: registered before `to` and changed at or after `from` (a case
+   * registered in the window, or flagged overdue in it, changed then).
+   */
   forKpis(from: number, to: number): Promise<WorkOrder[]>;
 }
 

@@ -6,7 +6,7 @@ import type { Principal } from './identity.service';
 export function reachOf(principal: Principal, catalog: CatalogService): Reach {
   const { user } = principal;
   if (user.role === 'worker') {
-    const worker = user.workerId ? catalog.listWorkers().find((w) => w.id === user.workerId) : undefined;
+    const worker = user.workerId ? catalog.worker(user.workerId) : undefined;
     return { role: user.role, districtIds: null, cellIds: new Set(worker?.gridCellIds ?? []) };
   }
   return { role: user.role, districtIds: user.districtIds, cellIds: null };

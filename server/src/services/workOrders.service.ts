@@ -5,6 +5,7 @@ import type { AuditActor, AuditOrigin } from '@shared/schemas/audit.schema';
 import type { LngLat } from '@shared/schemas/common.schema';
 import type { GridCell } from '@shared/schemas/geo.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
+import type { Worker } from '@shared/schemas/worker.schema';
 import {
   OPEN_WORK_ORDER_STATES,
   WorkOrderPolicySchema,
@@ -29,6 +30,7 @@ import { DEFAULT_POLICY } from '../domain/workOrders/sla';
 import {
   decide,
   markOverdue,
+  offlineAgeRefusal,
   registerCase,
   replayedEntry,
   SYSTEM_ACTOR,
@@ -36,7 +38,7 @@ import {
   type NewCase,
   type Refusal,
 } from '../domain/workOrders/stateMachine';
-import type { AlertingService } from './alerting.service';
+import { AlertActionError, type AlertingService } from './alerting.service';
 import type { AuditService } from './audit.service';
 import type { CatalogService } from './catalog.service';
 import type { DomainEvents } from './events';
@@ -71,6 +73,15 @@ export class WorkOrderError extends Error {
 
 const fromRefusal = (r: Refusal) => new WorkOrderError(r.code, r.reason, r.message, r.path);
 
+/**
+ * The part of the city a dispatcher acts on (their districts): the workers they may hand a case
+ * to, and the cells they reach. Omitted: the whole city.
+ */
+export interface CallerReach {
+  worker(worker: Worker): boolean;
+  cell(cell: { id: string; districtId: string }): boolean;
+}
+
 export interface WorkOrderSettings {
   /** How often stage deadlines are checked, ms; 0: only when `tick()` is called (virtual time). */
   tickMs: number;
@@ -103,6 +114,11 @@ const SYSTEM_ORIGIN: AuditOrigin = { via: 'system' };
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 /** A lost compare-and-set is retried this many times (another node or request changed the case meanwhile). */
 const MAX_CAS_RETRIES = 5;
+/** Closed cases remembered so a late, older write cannot put them back in the open mirror. */
+const MAX_GONE = 10_000;
+/** States in which a case is in a worker's hands: handing it on from there withdraws it from them. */
+const WITH_WORKER: readonly WorkOrder['state'][] = ['dispatched', 'accepted', 'handling'];
+const DAY_MS = 86_400_000;
 
 /** The Asia/Shanghai calendar day of an instant, `YYYYMMDD`. */
 function shanghaiDay(at: number): string {
@@ -125,9 +141,13 @@ function auditActorOf(actor: Actor): AuditActor {
 export class WorkOrderService {
   private policy: WorkOrderPolicy = DEFAULT_POLICY;
   private readonly open = new Map<string, WorkOrder>();
+  /** Ids of cases seen closed, evaluated or cancelled (final states), oldest first. */
+  private readonly gone = new Set<string>();
   private readonly positions = new Map<string, WorkerPosition>();
   private readonly timers: NodeJS.Timeout[] = [];
   private kpiDirty = false;
+  private ticking = false;
+  private pushing = false;
 
   constructor(private readonly deps: WorkOrderDeps) {}
 
@@ -139,7 +159,8 @@ export class WorkOrderService {
       else this.deps.onError('stored work-order policy is invalid; using the defaults', parsed.error);
     }
     this.open.clear();
-    for (const o of await this.deps.orders.listOpen()) this.open.set(o.id, o);
+    this.gone.clear();
+    for (const o of await this.deps.orders.listOpen()) this.mirror(o);
     for (const p of await this.deps.positions.list()) this.positions.set(p.workerId, p);
     const { tickMs, kpiPushMs } = this.deps.settings;
     if (tickMs > 0) this.timers.push(setInterval(() => void this.tick(), tickMs));
@@ -196,6 +217,27 @@ export class WorkOrderService {
     return [...this.open.values()];
   }
 
+  /**
+   * Keep the open mirror in step with a version of a case read or written: an older version than
+   * the one held is ignored, a case no longer open leaves for good (closed, evaluated and
+   * cancelled are final, so any open version arriving later is an older one).
+   */
+  private mirror(order: WorkOrder): void {
+    if (!OPEN_WORK_ORDER_STATES.includes(order.state)) {
+      this.open.delete(order.id);
+      this.gone.add(order.id);
+      if (this.gone.size > MAX_GONE) {
+        const oldest = this.gone.values().next();
+        if (!oldest.done) this.gone.delete(oldest.value);
+      }
+      return;
+    }
+    if (this.gone.has(order.id)) return;
+    const held = this.open.get(order.id);
+    if (held && held.version >= order.version) return;
+    this.open.set(order.id, order);
+  }
+
   /** The linked alert of a case and whether its sensor is still breaching (shown to the verifier). */
   async alertOf(order: WorkOrder): Promise<Alert | null> {
     return order.alertId ? this.deps.alerting.find(order.alertId) : null;
@@ -209,7 +251,7 @@ export class WorkOrderService {
     return this.deps.incidents.find(id);
   }
 
-  /** A grid worker's tasks: open cases assigned to them (soonest due first), then the last closed ones. */
+  /** A grid worker's tasks: open cases assigned to them (soonest due first), then those finished this week. */
   async tasksOf(workerId: string): Promise<{ items: WorkOrder[] }> {
     const open = [...this.open.values()]
       .filter((o) => o.assigneeId === workerId && o.state !== 'returned' && o.state !== 'escalated')
@@ -217,7 +259,8 @@ export class WorkOrderService {
     const done = await this.deps.orders.query({
       assigneeId: workerId,
       states: ['closed', 'evaluated', 'cancelled'],
-      from: this.deps.clock() - 7 * 86_400_000,
+      // Finished recently, however long ago the case was registered.
+      updatedFrom: this.deps.clock() - 7 * DAY_MS,
       limit: 50,
       offset: 0,
     });
@@ -243,25 +286,22 @@ export class WorkOrderService {
     return loads;
   }
 
-  /** Workers for a site, best first, with the reasons. */
+  /** Workers for a site, best first, with the reasons; only those in the caller's reach, if given. */
   suggestFor(
     site: { location: LngLat; gridCellId: string; districtId: string; category: string },
     limit = 5,
+    reach?: CallerReach,
   ): DispatchSuggestion[] {
+    const workers = this.deps.catalog.listWorkers();
     return rankWorkers({
       site: { ...site, skill: caseCategory(site.category)?.skill ?? null },
-      workers: this.deps.catalog.listWorkers(),
+      workers: reach ? workers.filter((w) => reach.worker(w)) : workers,
       neighbourCells: this.deps.neighbours.get(site.gridCellId) ?? new Set(),
       now: this.deps.clock(),
       positions: this.positions,
       loads: this.loads(),
       limit,
     });
-  }
-
-  async suggest(id: string, limit = 5): Promise<DispatchSuggestion[]> {
-    const order = await this.mustFind(id);
-    return this.suggestFor(order, limit);
   }
 
   // ── positions ─────────────────────────────────────────────────────────────
@@ -272,7 +312,7 @@ export class WorkOrderService {
 
   /** A grid worker's phone reports where it is (only while on duty: off duty is private). */
   async reportPosition(workerId: string, fix: Fix): Promise<WorkerPosition> {
-    const worker = this.deps.catalog.listWorkers().find((w) => w.id === workerId);
+    const worker = this.deps.catalog.worker(workerId);
     if (!worker) throw new WorkOrderError('not_found', 'unknown-worker', `no worker ${workerId}`);
     const now = this.deps.clock();
     if (!onDuty(worker.shift, now))
@@ -381,23 +421,25 @@ export class WorkOrderService {
   }
 
   /**
-   * 立案: store a new case (idempotent per creator and client action id), attach its photos,
-   * announce it; then dispatch it to `dispatchTo` (a worker id, or `best`: the best suggestion
-   * if it fits), or else auto-dispatch it when the policy says so.
+   * 立案: store a new case, attach its photos, announce it. A case for an alert that already has
+   * an open case is refused (the store decides: two clicks at once make one case).
    */
-  private async register(
+  private async store(
     input: Omit<NewCase, 'id'>,
     actor: Actor,
     origin: AuditOrigin,
-    dispatchTo?: string,
-  ): Promise<WorkOrder> {
+  ): Promise<{ order: WorkOrder; created: boolean }> {
     const now = this.deps.clock();
     const order = registerCase({ ...input, id: await this.newId(now) }, actor, { now, policy: this.policy });
     const key = input.actionId ? `${actor.id}:${input.actionId}` : undefined;
-    const { order: stored, inserted } = await this.deps.orders.insert(order, key);
-    if (!inserted) return stored;
+    const stored = await this.deps.orders.insert(order, key);
+    if (!stored.inserted) {
+      if (stored.conflict === 'open-alert')
+        throw alreadyDispatched(`alert ${input.alertId ?? ''}`, stored.order);
+      return { order: stored.order, created: false };
+    }
     if (order.photoIds.length) await this.deps.photos.attach(order.photoIds, order.id);
-    this.open.set(order.id, order);
+    this.mirror(order);
     await this.deps.audit.record({
       actor: auditActorOf(actor),
       action: 'workOrder.register',
@@ -412,20 +454,39 @@ export class WorkOrderService {
     });
     this.deps.events.emit('workOrder.created', { order });
     this.kpiDirty = true;
+    return { order, created: true };
+  }
+
+  /**
+   * A new case's first dispatch: to `dispatchTo` (a worker id, or `best`: the best suggestion in
+   * the caller's reach if it fits), or else automatically when the policy says so.
+   */
+  private dispatchNew(
+    order: WorkOrder,
+    actor: Actor,
+    origin: AuditOrigin,
+    dispatchTo?: string,
+    reach?: CallerReach,
+  ): Promise<WorkOrder> {
     if (dispatchTo && dispatchTo !== BEST)
-      return this.command(order.id, { action: 'dispatch', assigneeId: dispatchTo }, actor, origin);
-    if (dispatchTo === BEST) return this.dispatchBest(order, actor, origin);
+      return this.command(order.id, { action: 'dispatch', assigneeId: dispatchTo }, actor, origin, reach);
+    if (dispatchTo === BEST) return this.dispatchBest(order, actor, origin, reach);
     if (this.policy.autoDispatch.includes(order.category))
       return this.dispatchBest(order, SYSTEM_ACTOR, SYSTEM_ORIGIN);
-    return order;
+    return Promise.resolve(order);
   }
 
   /**
    * Dispatch to the best suggestion, only if it covers the cell or a neighbour, is on duty and has the
    * skill; otherwise the case waits for a dispatcher. Auto-dispatch (the system) says why in the note.
    */
-  private async dispatchBest(order: WorkOrder, actor: Actor, origin: AuditOrigin): Promise<WorkOrder> {
-    const pick = pickAutoDispatch(this.suggestFor(order, 1));
+  private async dispatchBest(
+    order: WorkOrder,
+    actor: Actor,
+    origin: AuditOrigin,
+    reach?: CallerReach,
+  ): Promise<WorkOrder> {
+    const pick = pickAutoDispatch(this.suggestFor(order, 1, reach));
     if (!pick) return order;
     return this.command(
       order.id,
@@ -438,11 +499,39 @@ export class WorkOrderService {
       },
       actor,
       origin,
+      reach,
     );
   }
 
-  /** 立案 by an operator, or 巡查上报 (a problem a grid worker found on patrol). */
-  async create(input: WorkOrderCreate, actor: Actor, origin: AuditOrigin): Promise<WorkOrder> {
+  /** A worker a caller may hand a case to: on the roster (else 400) and in their reach (else 403). */
+  private checkAssignee(workerId: string, reach: CallerReach | undefined): void {
+    const worker = this.deps.catalog.worker(workerId);
+    if (!worker)
+      throw new WorkOrderError('invalid_request', 'unknown-worker', `no worker ${workerId}`, 'assigneeId');
+    if (reach && !reach.worker(worker))
+      throw new WorkOrderError(
+        'forbidden',
+        'outside-reach',
+        `worker ${workerId} is outside your assigned area`,
+        'assigneeId',
+      );
+  }
+
+  /**
+   * 立案 by an operator, or 巡查上报 (a problem a grid worker found on patrol). A create repeated
+   * with the same `actionId` (an offline queue replaying after a lost answer) returns the case the
+   * first one made, before anything else is checked or a case number is spent.
+   */
+  async create(
+    input: WorkOrderCreate,
+    actor: Actor,
+    origin: AuditOrigin,
+    reach?: CallerReach,
+  ): Promise<WorkOrder> {
+    if (input.actionId) {
+      const made = await this.deps.orders.findByCreateKey(`${actor.id}:${input.actionId}`);
+      if (made) return made;
+    }
     const source: WorkOrderSource = actor.role === 'worker' ? 'worker' : 'operator';
     if (source === 'worker' && input.assigneeId)
       throw new WorkOrderError(
@@ -451,6 +540,8 @@ export class WorkOrderService {
         'a grid worker reports a problem; a dispatcher assigns it',
         'assigneeId',
       );
+    const tooOld = offlineAgeRefusal(input.doneAt, actor, this.deps.clock());
+    if (tooOld) throw fromRefusal(tooOld);
     if (input.sensorId && !this.deps.catalog.sensor(input.sensorId))
       throw new WorkOrderError(
         'invalid_request',
@@ -458,16 +549,10 @@ export class WorkOrderService {
         `no sensor ${input.sensorId}`,
         'sensorId',
       );
-    if (input.assigneeId && !this.workerExists(input.assigneeId))
-      throw new WorkOrderError(
-        'invalid_request',
-        'unknown-worker',
-        `no worker ${input.assigneeId}`,
-        'assigneeId',
-      );
+    if (input.assigneeId) this.checkAssignee(input.assigneeId, reach);
     const cell = this.cellAt(input.location, 'location');
     await this.checkPhotos(input.photoIds, actor, null);
-    return this.register(
+    const { order, created } = await this.store(
       {
         source,
         ...(source === 'worker' && actor.workerId ? { sourceRef: actor.workerId } : {}),
@@ -486,12 +571,14 @@ export class WorkOrderService {
       },
       actor,
       origin,
-      input.assigneeId,
     );
+    // A create that lost a race with its own replay got the first one's case: nothing more to do.
+    if (!created) return order;
+    return this.dispatchNew(order, actor, origin, input.assigneeId, reach);
   }
 
   /** A citizen's report (Open311 / 12345): registered, then auto-dispatched if the policy says so. */
-  createCitizenCase(
+  async createCitizenCase(
     input: {
       category: string;
       title: string;
@@ -503,28 +590,36 @@ export class WorkOrderService {
     origin: AuditOrigin,
   ): Promise<WorkOrder> {
     const cell = this.cellAt(input.location, 'lat');
-    return this.register(
+    const actor: Actor = { id: 'open311', name: '12345 市民', role: 'system', workerId: null };
+    const { order } = await this.store(
       { ...input, source: 'citizen', gridCellId: cell.id, districtId: cell.districtId },
-      { id: 'open311', name: '12345 市民', role: 'system', workerId: null },
+      actor,
       origin,
     );
+    return this.dispatchNew(order, actor, origin);
   }
 
-  /** 一键派单: a case from an alert, dispatched at once, linked both ways. */
+  /**
+   * 一键派单: a case from an alert, linked both ways, dispatched at once. The worker is checked
+   * before anything is stored; the link is made before the dispatch, so a failed dispatch leaves
+   * a linked case waiting for a dispatcher, never an orphan.
+   */
   async dispatchAlert(
     alertId: string,
     body: DispatchFrom,
     actor: Actor,
     origin: AuditOrigin,
+    reach?: CallerReach,
   ): Promise<WorkOrder> {
     const alert = await this.deps.alerting.find(alertId);
     if (!alert) throw new WorkOrderError('not_found', 'not-found', `alert ${alertId} not found`);
     if (alert.state === 'closed') throw new WorkOrderError('conflict', 'state', `alert ${alertId} is closed`);
-    await this.refuseIfDispatched(alert.workOrderId, `alert ${alertId}`);
+    this.refuseIfDispatched(alert.workOrderId, `alert ${alertId}`);
+    if (body.assigneeId) this.checkAssignee(body.assigneeId, reach);
     const sensor = alert.subject.type === 'sensor' ? this.deps.catalog.sensor(alert.subject.id) : undefined;
     const where = this.siteOf(alert.location, alert.gridCellId, alert.districtId);
     const category = body.category ?? categoryForAlert(sensor?.subtype, alert.metric).id;
-    const order = await this.register(
+    const { order } = await this.store(
       {
         source: 'alert',
         sourceRef: alert.id,
@@ -540,33 +635,39 @@ export class WorkOrderService {
       },
       actor,
       origin,
-      body.assigneeId ?? BEST,
     );
-    await this.deps.alerting.linkWorkOrder(alert.id, order.id, { id: actor.id });
-    return order;
+    await this.linkAlerts([alert.id], order, actor, origin);
+    return this.dispatchNew(order, actor, origin, body.assigneeId ?? BEST, reach);
   }
 
-  /** 一键派单 for an incident: one case for the group, linked to its open alerts. */
+  /**
+   * 一键派单 for an incident: one case for the group, linked to its open alerts. A caller limited
+   * to some districts reaches the incident only if the case's site is in them (404 otherwise).
+   */
   async dispatchIncident(
     incidentId: string,
     body: DispatchFrom,
     actor: Actor,
     origin: AuditOrigin,
+    reach?: CallerReach,
   ): Promise<WorkOrder> {
     const incident = await this.deps.incidents.find(incidentId);
     if (!incident) throw new WorkOrderError('not_found', 'not-found', `incident ${incidentId} not found`);
-    if (incident.state !== 'open')
-      throw new WorkOrderError('conflict', 'state', `incident ${incidentId} is ${incident.state}`);
     const alerts = (await this.deps.incidents.alertsOf(incidentId)).filter((a) => a.state !== 'closed');
-    for (const a of alerts) await this.refuseIfDispatched(a.workOrderId, `incident ${incidentId}`);
     const first = alerts[0];
-    const sensor = first?.subject.type === 'sensor' ? this.deps.catalog.sensor(first.subject.id) : undefined;
     const where = this.siteOf(
       incident.location ?? first?.location,
       incident.gridCellIds[0],
       incident.districtIds[0],
     );
-    const order = await this.register(
+    if (reach && !reach.cell({ id: where.gridCellId, districtId: where.districtId }))
+      throw new WorkOrderError('not_found', 'not-found', `incident ${incidentId} not found`);
+    if (incident.state !== 'open')
+      throw new WorkOrderError('conflict', 'state', `incident ${incidentId} is ${incident.state}`);
+    for (const a of alerts) this.refuseIfDispatched(a.workOrderId, `incident ${incidentId}`);
+    if (body.assigneeId) this.checkAssignee(body.assigneeId, reach);
+    const sensor = first?.subject.type === 'sensor' ? this.deps.catalog.sensor(first.subject.id) : undefined;
+    const { order } = await this.store(
       {
         source: 'incident',
         sourceRef: incident.id,
@@ -581,21 +682,55 @@ export class WorkOrderService {
       },
       actor,
       origin,
-      body.assigneeId ?? BEST,
     );
-    for (const a of alerts) await this.deps.alerting.linkWorkOrder(a.id, order.id, { id: actor.id });
-    return order;
+    await this.linkAlerts(
+      alerts.map((a) => a.id),
+      order,
+      actor,
+      origin,
+    );
+    return this.dispatchNew(order, actor, origin, body.assigneeId ?? BEST, reach);
   }
 
-  private async refuseIfDispatched(workOrderId: string | undefined, what: string): Promise<void> {
+  /**
+   * Link a new case's alerts to it. An alert another open case got meanwhile makes this case a
+   * duplicate: it is cancelled as such and the dispatch refused (409). An alert closed meanwhile
+   * simply stays unlinked.
+   */
+  private async linkAlerts(
+    alertIds: readonly string[],
+    order: WorkOrder,
+    actor: Actor,
+    origin: AuditOrigin,
+  ): Promise<void> {
+    for (const alertId of alertIds) {
+      try {
+        await this.deps.alerting.linkWorkOrder(alertId, order.id, { id: actor.id }, (current) =>
+          this.replaceable(current),
+        );
+      } catch (err) {
+        if (!(err instanceof AlertActionError)) throw err;
+        if (err.reason !== 'linked') continue;
+        await this.command(
+          order.id,
+          { action: 'cancel', reason: 'duplicate', note: err.message },
+          actor,
+          origin,
+        );
+        throw new WorkOrderError('conflict', 'already-dispatched', err.message);
+      }
+    }
+  }
+
+  /** An alert's link to a case may move to a new case once that one is no longer open. */
+  private replaceable(workOrderId: string): boolean {
+    return !this.open.has(workOrderId);
+  }
+
+  private refuseIfDispatched(workOrderId: string | undefined, what: string): void {
     if (!workOrderId) return;
     const existing = this.open.get(workOrderId);
-    if (existing)
-      throw new WorkOrderError(
-        'conflict',
-        'already-dispatched',
-        `${what} is already being handled as case ${existing.id} (${existing.state})`,
-      );
+    if (existing) throw alreadyDispatched(what, existing);
   }
 
   /** Where a case about an alert or incident is: its position and cell, else the cell's or district's centre. */
@@ -621,7 +756,7 @@ export class WorkOrderService {
   // ── commands ──────────────────────────────────────────────────────────────
 
   private workerExists(id: string): boolean {
-    return this.deps.catalog.listWorkers().some((w) => w.id === id);
+    return this.deps.catalog.worker(id) !== undefined;
   }
 
   private async mustFind(id: string): Promise<WorkOrder> {
@@ -633,15 +768,19 @@ export class WorkOrderService {
   /**
    * One state-machine command: decided on the stored case, written with a compare-and-set
    * (retried on a lost race), audited and announced. A command repeated with the same
-   * `actionId` (an offline queue replaying after a lost answer) returns the case unchanged.
+   * `actionId` (an offline queue replaying after a lost answer) returns the case unchanged. A
+   * caller limited to some districts dispatches and reassigns only to workers of theirs.
    */
   async command(
     id: string,
     command: WorkOrderCommand,
     actor: Actor,
     origin: AuditOrigin,
+    reach?: CallerReach,
   ): Promise<WorkOrder> {
     if (command.action === 'report') await this.checkPhotos(command.photoIds, actor, id);
+    if (command.action === 'dispatch' || command.action === 'reassign')
+      this.checkAssignee(command.assigneeId, reach);
     for (let attempt = 0; ; attempt++) {
       const order = await this.mustFind(id);
       if (replayedEntry(order, actor.id, command.actionId)) return order;
@@ -662,7 +801,10 @@ export class WorkOrderService {
     }
   }
 
-  /** Side effects of a stored change: photos, the linked alerts on close, the mirror, audit, announcements. */
+  /**
+   * Side effects of a stored change: photos, the mirror, announcements, audit, then the linked
+   * alerts on close — the change is stored, so a failure there is logged, never answered as one.
+   */
   private async after(
     before: WorkOrder,
     order: WorkOrder,
@@ -672,9 +814,17 @@ export class WorkOrderService {
   ): Promise<void> {
     if (entry.action === 'report' && order.photoIds.length)
       await this.deps.photos.attach(order.photoIds, order.id);
-    if (OPEN_WORK_ORDER_STATES.includes(order.state)) this.open.set(order.id, order);
-    else this.open.delete(order.id);
-    if (order.state === 'closed' && before.state !== 'closed') await this.closeLinkedAlerts(order, actor);
+    this.mirror(order);
+    this.deps.events.emit('workOrder.updated', {
+      order,
+      entry,
+      // Only a worker who still had the case in hand is told it was withdrawn; one who returned it,
+      // or whose case went to a department, gave it up already.
+      ...(before.assigneeId && before.assigneeId !== order.assigneeId && WITH_WORKER.includes(before.state)
+        ? { previousAssigneeId: before.assigneeId }
+        : {}),
+    });
+    this.kpiDirty = true;
     await this.deps.audit.record({
       actor: auditActorOf(actor),
       action: `workOrder.${entry.action}`,
@@ -688,14 +838,10 @@ export class WorkOrderService {
       },
       origin,
     });
-    this.deps.events.emit('workOrder.updated', {
-      order,
-      entry,
-      ...(before.assigneeId && before.assigneeId !== order.assigneeId
-        ? { previousAssigneeId: before.assigneeId }
-        : {}),
-    });
-    this.kpiDirty = true;
+    if (order.state === 'closed' && before.state !== 'closed')
+      await this.closeLinkedAlerts(order, actor).catch((err: unknown) =>
+        this.deps.onError(`closing the alerts of ${order.id} failed`, err),
+      );
   }
 
   /** 结案 closes the alerts the case was dispatched for (an alert still firing closes too; the verifier was told). */
@@ -710,30 +856,37 @@ export class WorkOrderService {
         await this.deps.alerting.closeByWorkOrder(alertId, order.id, { id: actor.id });
       } catch (err) {
         // Already closed (by an operator, or the rule removed): nothing left to do.
-        if (!(err instanceof Error && err.name === 'AlertActionError')) throw err;
+        if (!(err instanceof AlertActionError)) throw err;
       }
     }
   }
 
   // ── timers and KPIs ───────────────────────────────────────────────────────
 
-  /** Flag cases whose current stage ran out of time (once per stage). */
+  /** Flag cases whose current stage ran out of time (once per stage). A check still running is not overlapped. */
   async tick(): Promise<void> {
-    const now = this.deps.clock();
-    for (const order of [...this.open.values()]) {
-      if (order.dueAt === null || order.overdueAt !== null || order.dueAt > now) continue;
-      try {
-        const fresh = await this.mustFind(order.id);
-        const flagged = markOverdue(fresh, now);
-        if (!flagged) {
-          this.open.set(fresh.id, fresh);
-          continue;
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = this.deps.clock();
+      for (const order of [...this.open.values()]) {
+        if (order.dueAt === null || order.overdueAt !== null || order.dueAt > now) continue;
+        try {
+          const fresh = await this.mustFind(order.id);
+          const flagged = markOverdue(fresh, now);
+          if (!flagged) {
+            // Moved on meanwhile (here or on another node): the mirror learns the newer version.
+            this.mirror(fresh);
+            continue;
+          }
+          if (await this.deps.orders.update(flagged.order))
+            await this.after(fresh, flagged.order, flagged.entry, SYSTEM_ACTOR, SYSTEM_ORIGIN);
+        } catch (err) {
+          this.deps.onError(`overdue check of ${order.id} failed`, err);
         }
-        if (await this.deps.orders.update(flagged.order))
-          await this.after(fresh, flagged.order, flagged.entry, SYSTEM_ACTOR, SYSTEM_ORIGIN);
-      } catch (err) {
-        this.deps.onError(`overdue check of ${order.id} failed`, err);
       }
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -746,11 +899,19 @@ export class WorkOrderService {
     return { from: opts.from, to: opts.to, groupBy: opts.groupBy, rows: computeKpis(orders, opts) };
   }
 
-  /** Today's KPIs (Asia/Shanghai day so far), city-wide and per district, to the wall. */
+  /**
+   * Today's KPIs (Asia/Shanghai day so far), city-wide and per district, to the wall. A push
+   * asked for while one is running runs at the next interval instead.
+   */
   async pushKpis(): Promise<void> {
+    if (this.pushing) {
+      this.kpiDirty = true;
+      return;
+    }
+    this.pushing = true;
     this.kpiDirty = false;
     const now = this.deps.clock();
-    const from = Math.floor((now + SHANGHAI_OFFSET_MS) / 86_400_000) * 86_400_000 - SHANGHAI_OFFSET_MS;
+    const from = Math.floor((now + SHANGHAI_OFFSET_MS) / DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS;
     try {
       const orders = await this.deps.orders.forKpis(from, now + 1);
       const base = { from, to: now + 1, period: 'day' as const };
@@ -759,8 +920,18 @@ export class WorkOrderService {
       if (city) this.deps.events.emit('kpis.updated', { from, to: now, city, districts });
     } catch (err) {
       this.deps.onError('KPI push failed', err);
+    } finally {
+      this.pushing = false;
     }
   }
+}
+
+function alreadyDispatched(what: string, existing: WorkOrder): WorkOrderError {
+  return new WorkOrderError(
+    'conflict',
+    'already-dispatched',
+    `${what} is already being handled as case ${existing.id} (${existing.state})`,
+  );
 }
 
 /** A red alert is an emergency, an orange one urgent; the category's default otherwise. */

@@ -3,6 +3,7 @@ import { caseCategory, type CaseCategory } from '../../../shared/domain/caseCate
 import type { LngLat } from '../../../shared/schemas/common.schema';
 import { MAX_RANGE_MS, Open311SubmitSchema } from '../../../shared/schemas/open311.schema';
 import {
+  CANCEL_REASONS,
   OPEN_WORK_ORDER_STATES,
   type TimelineEntry,
   type WorkOrder,
@@ -124,29 +125,51 @@ describe('statusNotes', () => {
     expect(statusNotes(order({ state: 'dispatched' }))).toBe('已派遣 · Dispatched');
   });
 
-  it('gives the reason of a cancelled case', () => {
+  it('gives the reason of a cancelled case in fixed words, never the operator’s note', () => {
     const o = order({
       state: 'cancelled',
-      timeline: [entry('cancel', { to: 'cancelled', data: { reason: 'duplicate' }, note: '与 0007 重复' })],
+      timeline: [
+        entry('cancel', {
+          to: 'cancelled',
+          data: { reason: 'false-alarm' },
+          note: '报警人张三 13800000000 谎报',
+        }),
+      ],
     });
-    expect(statusNotes(o)).toBe('已作废：duplicate: 与 0007 重复 · Cancelled: duplicate: 与 0007 重复');
+    expect(statusNotes(o)).toBe('已作废：经核实为误报 · Cancelled: reported in error');
   });
 
-  it('carries the comment of the passing verification, not of an earlier failed one', () => {
+  it('words every cancel reason differently for the public', () => {
+    const notes = CANCEL_REASONS.map((reason) =>
+      statusNotes(
+        order({ state: 'cancelled', timeline: [entry('cancel', { to: 'cancelled', data: { reason } })] }),
+      ),
+    );
+    for (const note of notes) expect(note).toMatch(/^已作废：\S+ · Cancelled: \w/);
+    expect(new Set(notes).size).toBe(CANCEL_REASONS.length);
+  });
+
+  it('names only the state of a cancelled case whose reason it does not know', () => {
+    const o = order({
+      state: 'cancelled',
+      timeline: [entry('cancel', { to: 'cancelled', data: { reason: 'toString' } })],
+    });
+    expect(statusNotes(o)).toBe('已作废 · Cancelled');
+  });
+
+  it('keeps the verifier’s comment of a closed case to itself', () => {
     const o = order({
       state: 'evaluated',
       timeline: [
         entry('verify', { to: 'handling', data: { result: 'fail' }, note: '井盖仍松动' }),
-        entry('verify', { seq: 2, data: { result: 'pass' }, note: '已更换' }),
+        entry('verify', { seq: 2, data: { result: 'pass' }, note: '已更换，李师傅施工' }),
       ],
     });
-    expect(statusNotes(o)).toBe('已评价 · Evaluated: 已更换');
+    expect(statusNotes(o)).toBe('已评价 · Evaluated');
   });
 
-  it('names the department of an escalated case', () => {
-    expect(statusNotes(order({ state: 'escalated', department: '供电局' }))).toBe(
-      '已转办 供电局 · Escalated to 供电局',
-    );
+  it('does not name the department of an escalated case (agency_responsible does)', () => {
+    expect(statusNotes(order({ state: 'escalated', department: '供电局' }))).toBe('已转办 · Escalated');
   });
 });
 

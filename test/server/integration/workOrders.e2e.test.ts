@@ -344,4 +344,51 @@ describe('work order closed loop: alert → dispatch → worker → verify with 
     expect(second.status).toBe(409);
     expect(second.text).toContain(first.body.id);
   });
+
+  it('makes one case of two dispatches of an alert at once, and none for a worker not on the roster', async () => {
+    const sensors = (await (
+      await fetch(`${server.url}/api/v1/sensors?kind=grid-event&limit=5000`)
+    ).json()) as { items: Sensor[] };
+    const manhole = sensors.items.filter((s) => s.subtype === 'manhole').at(-1)!;
+    await publishJson(mqtt, readingsTopic(manhole.id), {
+      sensorId: manhole.id,
+      observedAt: Date.now() - 20_000,
+      values: { tilt: 40 },
+    });
+    const alert = await waitFor(
+      () => pushed.alerts.find((a) => a.subject.id === manhole.id && a.state === 'firing'),
+      10_000,
+      'manhole alert',
+    );
+    const casesOf = async () =>
+      (
+        await as<{ items: WorkOrder[] }>(operator, '/api/v1/work-orders?source=alert&limit=500')
+      ).body.items.filter((o) => o.alertId === alert.id);
+
+    const unknown = await as<{ error: { details: Array<{ path: string; reason: string }> } }>(
+      operator,
+      `/api/v1/alerts/${alert.id}/dispatch`,
+      { assigneeId: 'W-NOBODY' },
+    );
+    expect(unknown.status, unknown.text).toBe(400);
+    expect(unknown.body.error.details[0]).toMatchObject({ path: 'assigneeId', reason: 'unknown-worker' });
+    expect(await casesOf()).toEqual([]);
+
+    const answers = await Promise.all([
+      as<WorkOrder>(operator, `/api/v1/alerts/${alert.id}/dispatch`, {}),
+      as<WorkOrder>(operator, `/api/v1/alerts/${alert.id}/dispatch`, {}),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const made = answers.find((a) => a.status === 201)!.body;
+    expect(answers.find((a) => a.status === 409)!.text).toContain(made.id);
+    expect((await casesOf()).map((o) => o.id)).toEqual([made.id]);
+    // The alert's link to its open case is not overwritten by another link either.
+    const relink = await as(operator, `/api/v1/alerts/${alert.id}/work-order`, {
+      workOrderId: 'WO-20300101-0001',
+    });
+    expect(relink.status, relink.text).toBe(409);
+    expect(relink.text).toContain(made.id);
+    const linked = await as<{ alert: Alert }>(operator, `/api/v1/alerts/${alert.id}`);
+    expect(linked.body.alert.workOrderId).toBe(made.id);
+  });
 });

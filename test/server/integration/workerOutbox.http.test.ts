@@ -141,6 +141,34 @@ describe('httpTransport against a real server', () => {
     expect(second).toMatchObject({ ok: true, data: { id: first.data.id } });
   });
 
+  it('files a patrol report with photos once however often it is replayed, spending one case number', async () => {
+    const upload = await transport.uploadPhoto({
+      blob: new Blob([new Uint8Array(tinyJpeg())], { type: 'image/jpeg' }),
+      mime: 'image/jpeg',
+      clientKey: key(),
+      lng: site[0],
+      lat: site[1],
+    });
+    if (!upload.ok) throw new Error(`upload refused: ${JSON.stringify(upload)}`);
+    const body = {
+      category: 'event.other.other',
+      title: '井盖破损',
+      location: site,
+      photoIds: [upload.data.id],
+      actionId: key(),
+    };
+
+    const first = await transport.create(body);
+    const replays = [await transport.create(body), await transport.create(body)];
+    const next = await transport.create({ ...body, photoIds: [], actionId: key() });
+
+    if (!first.ok || !next.ok) throw new Error(`patrol report refused: ${JSON.stringify([first, next])}`);
+    expect(first.data).toMatchObject({ source: 'worker', photoIds: [upload.data.id] });
+    for (const replay of replays) expect(replay).toMatchObject({ ok: true, data: { id: first.data.id } });
+    const number = (id: string) => Number(id.split('-').at(-1));
+    expect(number(next.data.id)).toBe(number(first.data.id) + 1);
+  });
+
   it('reports a server it cannot reach as a network failure', async () => {
     const unreachable = httpTransport('http://127.0.0.1:9', { timeoutMs: 5_000 });
 

@@ -93,7 +93,7 @@ export function actorKinds(actor: Actor, order: Pick<WorkOrder, 'assigneeId'>): 
 /** Why a command was refused: an API error code, a machine-readable reason and words. */
 export interface Refusal {
   code: 'forbidden' | 'conflict' | 'invalid_request';
-  /** role, not-assignee, reassigned, state, version, photo-required, too-far, inaccurate, wrong-code, same-assignee, unknown-worker, no-site-code */
+  /** role, not-assignee, reassigned, state, version, photo-required, too-far, inaccurate, wrong-code, same-assignee, unknown-worker, no-site-code, too-old */
   reason: string;
   message: string;
   /** Field of the command the refusal is about. */
@@ -120,9 +120,25 @@ function effectiveAt(entry: TimelineEntry): number {
   return entry.doneAt ?? entry.at;
 }
 
+/** How long an action may wait in a phone's offline queue: an older `doneAt` is not believed. */
+export const MAX_OFFLINE_AGE_MS = 7 * 86_400_000;
+
+/** A worker's offline registration dated more than MAX_OFFLINE_AGE_MS before now is refused (400, `doneAt`). */
+export function offlineAgeRefusal(doneAt: number | undefined, actor: Actor, now: number): Refusal | null {
+  if (doneAt === undefined || actor.role !== 'worker' || doneAt >= now - MAX_OFFLINE_AGE_MS) return null;
+  return {
+    code: 'invalid_request',
+    reason: 'too-old',
+    message: `doneAt ${new Date(doneAt).toISOString()} is more than 7 days ago; an offline action keeps at most 7 days`,
+    path: 'doneAt',
+  };
+}
+
 /**
- * When the worker did it: the queued time from an offline phone, clamped between the
- * case's previous entry and now (a phone's clock is not trusted beyond that).
+ * When the worker did it: the queued time from an offline phone, clamped between the case's
+ * last change of state (notes and overdue flags do not move the floor: the worker may well have
+ * acted before them) and now, and never more than MAX_OFFLINE_AGE_MS ago (a phone's clock is not
+ * trusted beyond that).
  */
 function doneAtOf(
   order: WorkOrder,
@@ -131,8 +147,8 @@ function doneAtOf(
   now: number,
 ): number | undefined {
   if (doneAt === undefined || actor.role !== 'worker') return undefined;
-  const last = order.timeline.at(-1);
-  const floor = last ? effectiveAt(last) : order.createdAt;
+  const last = order.timeline.findLast((e) => e.from !== e.to);
+  const floor = Math.max(last ? effectiveAt(last) : order.createdAt, now - MAX_OFFLINE_AGE_MS);
   const clamped = Math.min(Math.max(doneAt, floor), now);
   return clamped === now ? undefined : clamped;
 }
@@ -410,8 +426,11 @@ export function registerCase(
   const category = caseCategory(input.category);
   const urgency = input.urgency ?? category?.urgency ?? 'normal';
   const at = ctx.now;
+  // The service refuses an older one (offlineAgeRefusal); the clamp keeps this function total.
   const doneAt =
-    actor.role === 'worker' && input.doneAt !== undefined && input.doneAt < at ? input.doneAt : undefined;
+    actor.role === 'worker' && input.doneAt !== undefined && input.doneAt < at
+      ? Math.max(input.doneAt, at - MAX_OFFLINE_AGE_MS)
+      : undefined;
   const start = doneAt ?? at;
   const entry: TimelineEntry = {
     seq: 1,

@@ -361,4 +361,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: 'one open work order per alert',
+    sql: `
+      -- Two clicks on 一键派单 must not make two cases: the store keeps one open case per alert.
+      -- An open case that repeated another's alert before this (the older stays) loses the column
+      -- copy only; its JSON keeps the link.
+      UPDATE work_orders SET alert_id = NULL
+        WHERE closed = 0 AND alert_id IS NOT NULL AND rowid NOT IN (
+          SELECT MIN(rowid) FROM work_orders WHERE closed = 0 AND alert_id IS NOT NULL GROUP BY alert_id);
+      CREATE UNIQUE INDEX work_orders_open_alert ON work_orders (alert_id)
+        WHERE closed = 0 AND alert_id IS NOT NULL;
+    `,
+  },
 ];

@@ -14,10 +14,12 @@ import {
 } from '@shared/schemas/workOrder.schema';
 import {
   ACTION_RULES,
+  MAX_OFFLINE_AGE_MS,
   SYSTEM_ACTOR,
   actorKinds,
   decide,
   markOverdue,
+  offlineAgeRefusal,
   proximityCheck,
   registerCase,
   replayedEntry,
@@ -698,6 +700,56 @@ describe('doneAt from an offline worker', () => {
     );
     expect(entry.doneAt).toBeUndefined();
     expect(order.dueAt).toBe(at(2 + 15));
+  });
+
+  it('floors the time at the last change of state, not at a later overdue flag or note', () => {
+    // Dispatched at +2 (emergency: 15 min to respond), flagged overdue at +20, noted at +21.
+    const flagged = markOverdue(dispatched(), at(20))!.order;
+    const noted = apply(flagged, cmd('note', { note: '已电话催办' }), OPERATOR, at(21)).order;
+    const { order, entry } = apply(noted, accept(at(10)), WORKER_1, at(30));
+    expect(entry).toMatchObject({ at: at(30), doneAt: at(10) });
+    expect(order.dueAt).toBe(at(10 + 30));
+    expect(apply(noted, accept(at(1)), WORKER_1, at(30)).entry.doneAt).toBe(at(2));
+  });
+
+  it('never dates an action more than 7 days back, whatever the previous entry', () => {
+    const now = at(2) + 10 * 24 * 60 * MIN;
+    const { entry } = apply(dispatched(), accept(at(3)), WORKER_1, now);
+    expect(entry.doneAt).toBe(now - MAX_OFFLINE_AGE_MS);
+  });
+});
+
+describe('offline registrations', () => {
+  const input = {
+    id: 'wo-3',
+    source: 'worker' as const,
+    category: STREETLIGHT,
+    title: '路灯不亮',
+    location: SITE,
+    gridCellId: '330106001001001',
+    districtId: '330106',
+  };
+
+  it('refuses a worker registration dated more than 7 days ago, naming doneAt', () => {
+    expect(offlineAgeRefusal(T0 - MAX_OFFLINE_AGE_MS - 1, WORKER_1, T0)).toMatchObject({
+      code: 'invalid_request',
+      reason: 'too-old',
+      path: 'doneAt',
+      message: expect.stringContaining('more than 7 days ago'),
+    });
+    expect(offlineAgeRefusal(0, WORKER_1, T0)?.reason).toBe('too-old');
+  });
+
+  it('takes a registration exactly 7 days old, one without doneAt, and any from an operator', () => {
+    expect(offlineAgeRefusal(T0 - MAX_OFFLINE_AGE_MS, WORKER_1, T0)).toBeNull();
+    expect(offlineAgeRefusal(undefined, WORKER_1, T0)).toBeNull();
+    expect(offlineAgeRefusal(0, OPERATOR, T0)).toBeNull();
+  });
+
+  it('dates a registration at most 7 days back even when asked for an older time', () => {
+    const order = registerCase({ ...input, doneAt: 0 }, WORKER_1, { now: T0, policy: DEFAULT_POLICY });
+    expect(order.createdAt).toBe(T0 - MAX_OFFLINE_AGE_MS);
+    expect(order.timeline[0]?.doneAt).toBe(T0 - MAX_OFFLINE_AGE_MS);
   });
 });
 
