@@ -41,26 +41,18 @@ async function startWall(): Promise<void> {
 
 /** The grid worker's phone app (`/worker`): its own socket binding and offline queue, no wall code. */
 async function startWorker(): Promise<void> {
-  const [{ default: WorkerApp }, { bindWorkerSocket }, { Outbox, httpTransport }, { useWorkerActionsStore }] =
+  const [{ default: WorkerApp }, { bindWorkerSocket }, { httpTransport }, { bindOutboxToSession }] =
     await Promise.all([
       import('./features/worker/WorkerApp.vue'),
       import('./socket/workerEvents'),
       import('./features/worker/outbox'),
-      import('./features/worker/workerActions.store'),
+      import('./features/worker/outboxSession'),
     ]);
   bindWorkerSocket(liveSocket(), pinia);
+  // Each signed-in user gets their own offline queue: a shared phone never sends one worker's
+  // actions in another's session.
+  bindOutboxToSession(pinia, { transport: httpTransport() });
   createApp(WorkerApp).use(pinia).mount('#app');
-
-  const actions = useWorkerActionsStore(pinia);
-  let outbox: Awaited<ReturnType<typeof Outbox.open>>;
-  try {
-    outbox = await Outbox.open();
-  } catch (err) {
-    // Private browsing or storage refused: say so rather than lose the worker's actions.
-    actions.markUnavailable(err instanceof Error ? err.message : String(err));
-    return;
-  }
-  await actions.attach(outbox, httpTransport());
 }
 
 void (appFor(window.location.pathname) === 'worker' ? startWorker() : startWall());

@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { onDuty } from '../../server/src/domain/workOrders/roster';
 import type { User } from '../../shared/schemas/auth.schema';
@@ -187,12 +187,12 @@ describe("grid worker's phone app in Chromium, real server and real offline queu
     await waitForText(page().getByTestId('online'), /^\s*离线\s*$/);
   }
 
-  /** What the app's offline queue holds in IndexedDB, in replay order. */
+  /** What the signed-in worker's offline queue (their own IndexedDB database) holds, in replay order. */
   function storedQueue(): Promise<Array<{ kind: string; action?: string; orderId?: string; state: string }>> {
     return page().evaluate(
-      () =>
+      (name) =>
         new Promise((resolve, reject) => {
-          const open = indexedDB.open('cityops-worker');
+          const open = indexedDB.open(name);
           open.onerror = () => reject(open.error);
           open.onsuccess = () => {
             const db = open.result;
@@ -215,7 +215,16 @@ describe("grid worker's phone app in Chromium, real server and real offline queu
             };
           };
         }),
+      `cityops-worker:${worker.user.id}`,
     );
+  }
+
+  /** A target a thumb can hit: at least 48 × 48 CSS px. */
+  async function expectThumbSized(target: Locator): Promise<void> {
+    const box = await target.boundingBox();
+    expect(box, 'not on screen').not.toBeNull();
+    expect(box!.width).toBeGreaterThanOrEqual(48);
+    expect(box!.height).toBeGreaterThanOrEqual(48);
   }
 
   it('signs the worker in at /worker and shows a case the centre dispatches to them without a reload', async () => {
@@ -226,6 +235,8 @@ describe("grid worker's phone app in Chromium, real server and real offline queu
     await waitForText(p.getByTestId('duty'), /^\s*在岗\s*$/);
     await waitForText(p.getByTestId('empty'), /暂无任务/);
     expect(await p.locator('[data-test^="task-"]').count()).toBe(0);
+    await expectThumbSized(p.getByTestId('lang-toggle'));
+    await expectThumbSized(p.getByTestId('sign-out'));
     await p.evaluate(() => Object.assign(window, { cityopsSamePage: true }));
 
     const order = await dispatch('井盖缺失');
@@ -262,6 +273,7 @@ describe("grid worker's phone app in Chromium, real server and real offline queu
       .getByTestId('photo-input')
       .setInputFiles({ name: 'after.jpg', mimeType: 'image/jpeg', buffer: tinyJpeg() });
     await p.getByTestId('photo-thumb').waitFor();
+    await expectThumbSized(p.getByTestId('photo-remove'));
     await p.getByTestId('report-note').fill('已更换灯泡，恢复照明');
     await p.getByTestId('report-submit').tap();
 

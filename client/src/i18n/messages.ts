@@ -106,7 +106,7 @@ export const zh = {
   'worker.offline': '离线',
   'worker.queued': '待同步 {n}',
   'worker.syncing': '同步中 {n}',
-  'worker.signOutQueued': '还有 {n} 项操作未同步，下次登录后才会发送。确定退出？',
+  'worker.signOutQueued': '还有 {n} 项操作未同步，您本人下次在本机登录后才会发送。确定退出？',
   'worker.storageError': '本机无法保存离线操作（{message}），请联网后再操作',
   'worker.notWorker': '此账号不是名册中的网格员，没有任务可接。',
   'worker.notice.withdrawn': '任务已撤回',
@@ -329,7 +329,7 @@ export const en: Partial<Record<MessageKey, string>> = {
   'worker.queued': '{n} to sync',
   'worker.syncing': 'Syncing {n}',
   'worker.signOutQueued':
-    '{n} actions are not synced yet and will only be sent after you sign in again. Sign out?',
+    '{n} actions are not synced yet and will only be sent when you sign in again on this phone. Sign out?',
   'worker.storageError': 'This phone cannot keep offline actions ({message}); stay online while you work',
   'worker.notWorker': 'This account is not a grid worker on the roster; there are no tasks for it.',
   'worker.notice.withdrawn': 'Task withdrawn',

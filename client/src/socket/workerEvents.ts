@@ -1,24 +1,23 @@
 import type { Pinia } from 'pinia';
-import type { Socket } from 'socket.io-client';
-import { watch } from 'vue';
 import { useAuthStore } from '../features/auth/auth.store';
-import { useConnectionStore } from '../features/connection/connection.store';
 import { useWorkerPositionStore } from '../features/worker/position.store';
 import { useTasksStore } from '../features/worker/tasks.store';
 import { useWorkerActionsStore } from '../features/worker/workerActions.store';
+import { bindConnectionLifecycle } from './connectionLifecycle';
 import type { LiveSocket } from './socket';
 
 /** The phone reports its position at most this often while on duty, ms. */
 export const POSITION_REPORT_MS = 30_000;
 /** How long a position report waits for its acknowledgement, ms. */
 export const POSITION_ACK_TIMEOUT_MS = 10_000;
+/** A fix older than this is not sent (nor repeated as a heartbeat): the worker may have moved, ms. */
+export const MAX_FIX_AGE_MS = 2 * 60_000;
+/** After an "off duty" answer, ask again this often while connected (a shift may be about to start), ms. */
+export const OFF_DUTY_RETRY_MS = 5 * 60_000;
 /** When the server closed the connection itself, try again after this delay, ms. */
 export const WORKER_RETRY_MS = 5_000;
 /** The contract caps a reported accuracy here (metres); a worse fix is still worth sending. */
 const MAX_ACCURACY_M = 100_000;
-
-/** The handshake refusal (`connect_error` message) of a connection without a valid session. */
-const UNAUTHORIZED = 'unauthorized';
 
 /** What the binding uses of the browser; tests pass stand-ins. */
 export interface WorkerBindingEnv {
@@ -30,15 +29,16 @@ export interface WorkerBindingEnv {
 
 /**
  * Bind the grid worker's socket: each server event goes to one store action, connection
- * events to the connection store. The socket follows the session like the wall's does. On
- * every connect the task list is fetched again (missed events are never replayed) and the
- * offline queue is sent; it is sent again whenever the browser is back online. While
- * connected and on duty, the phone's position goes to the server at most every
- * {@link POSITION_REPORT_MS}. Returns a function that unbinds it all.
+ * events to the connection store. The socket follows the session like the wall's does
+ * ({@link bindConnectionLifecycle}). On every connect the task list is fetched again (missed
+ * events are never replayed) and the offline queue is sent; it is sent again whenever the
+ * browser is back online. While connected and on duty, the phone's position goes to the
+ * server at most every {@link POSITION_REPORT_MS}, as long as the fix is fresh
+ * ({@link MAX_FIX_AGE_MS}); off duty, the phone asks again every {@link OFF_DUTY_RETRY_MS}.
+ * Returns a function that unbinds it all.
  */
 export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerBindingEnv = {}): () => void {
   const auth = useAuthStore(pinia);
-  const connection = useConnectionStore(pinia);
   const tasks = useTasksStore(pinia);
   const actions = useWorkerActionsStore(pinia);
   const position = useWorkerPositionStore(pinia);
@@ -50,8 +50,8 @@ export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerB
         : (navigator.geolocation ?? null);
   const events = env.events !== undefined ? env.events : typeof window === 'undefined' ? null : window;
 
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let reportTimer: ReturnType<typeof setInterval> | undefined;
+  let dutyRetryTimer: ReturnType<typeof setTimeout> | undefined;
   let watchId: number | null = null;
   /** Connected, and the server has not said we are off duty since. */
   let reporting = false;
@@ -97,6 +97,8 @@ export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerB
     const fix = position.fix;
     if (!reporting || sending || !socket.connected || !fix) return;
     const now = Date.now();
+    // An old fix is no news: sent as if fresh, it would place the worker where they no longer are.
+    if (now - fix.at > MAX_FIX_AGE_MS) return;
     if (now - lastSentAt < POSITION_REPORT_MS) return;
     lastSentAt = now;
     sending = true;
@@ -104,12 +106,12 @@ export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerB
       const ack = await socket
         .timeout(POSITION_ACK_TIMEOUT_MS)
         .emitWithAck('worker:position', { location: fix.location, accuracyM: fix.accuracyM });
+      // Disconnected or signed out meanwhile: the answer is about a connection that is gone.
+      if (!reporting) return;
       if (ack.ok) {
         position.markReported(ack.data.at);
       } else if (ack.error.code === 'conflict') {
-        // Off duty: positions are private then. Ask again after the next connect.
-        stopReporting();
-        position.markDuty('off');
+        offDuty();
       } else if (ack.error.code !== 'invalid_request' && ack.error.code !== 'internal') {
         // Not a worker on the roster (forbidden, not_found): asking again changes nothing.
         stopReporting();
@@ -121,12 +123,14 @@ export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerB
     }
   }
 
-  function startReporting(): void {
+  /** Report now, then every {@link POSITION_REPORT_MS}; `fresh` (a new connection) forgets the duty state. */
+  function startReporting(fresh: boolean): void {
+    stopReporting();
     reporting = true;
     lastSentAt = -Infinity;
-    position.markDuty('unknown');
-    clearInterval(reportTimer);
-    // Also a heartbeat: a worker standing still sends no new fixes but is still there.
+    if (fresh) position.markDuty('unknown');
+    // Also a heartbeat: a worker standing still sends no new fixes but is still there (as long
+    // as the last fix is fresh).
     reportTimer = setInterval(() => void reportPosition(), POSITION_REPORT_MS);
     void reportPosition();
   }
@@ -135,36 +139,20 @@ export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerB
     reporting = false;
     clearInterval(reportTimer);
     reportTimer = undefined;
+    clearTimeout(dutyRetryTimer);
+    dutyRetryTimer = undefined;
   }
 
-  // ── session and connection ────────────────────────────────────────────────
-
-  function connectIfSignedIn(): void {
-    if (auth.status === 'signed-in' && !socket.connected && !socket.active) socket.connect();
-  }
-
-  function retryLater(): void {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(connectIfSignedIn, WORKER_RETRY_MS);
-  }
-
-  async function recheckThenRetry(): Promise<void> {
-    if ((await auth.check()) !== 'signed-out') retryLater();
-  }
-
-  function followSession(status: typeof auth.status): void {
-    if (status === 'signed-in') {
-      connectIfSignedIn();
-      startWatching();
-    } else if (status === 'signed-out') {
-      clearTimeout(retryTimer);
-      stopReporting();
-      stopWatching();
-      socket.disconnect();
-      tasks.clear();
-      position.reset();
-      connection.reset();
-    }
+  /**
+   * Off duty: positions are private then. A shift may start soon (the app opened at 07:55 for
+   * 08:00): ask again after {@link OFF_DUTY_RETRY_MS} while still connected.
+   */
+  function offDuty(): void {
+    stopReporting();
+    position.markDuty('off');
+    dutyRetryTimer = setTimeout(() => {
+      if (socket.connected) startReporting(false);
+    }, OFF_DUTY_RETRY_MS);
   }
 
   const server = {
@@ -173,63 +161,44 @@ export function bindWorkerSocket(socket: LiveSocket, pinia?: Pinia, env: WorkerB
     'workOrder:withdrawn': tasks.withdrawn,
   } as const;
 
-  const onConnect = (): void => {
-    connection.markConnected(socket.recovered);
-    void tasks.refresh();
-    void actions.flush();
-    startReporting();
-  };
-  const onDisconnect = (reason: Socket.DisconnectReason): void => {
-    stopReporting();
-    if (socket.active) {
-      connection.markReconnecting(reason);
-    } else {
-      connection.markDisconnected(reason);
-      if (reason === 'io server disconnect') void recheckThenRetry();
-    }
-  };
-  const onConnectError = (err: Error): void => {
-    if (socket.active) {
-      connection.markReconnecting(err.message);
-      return;
-    }
-    connection.markDisconnected(err.message);
-    if (err.message === UNAUTHORIZED) void recheckThenRetry();
-    else if (!err.message.startsWith('forbidden')) retryLater();
-  };
-  const onReconnectAttempt = (attempt: number): void => connection.markReconnecting(undefined, attempt);
   const onOnline = (): void => {
     actions.setOnline(true);
     if (auth.status !== 'signed-in') return;
     void actions.flush();
-    connectIfSignedIn();
+    lifecycle.connectIfSignedIn();
   };
   const onOffline = (): void => actions.setOnline(false);
 
   socket.on('workOrder:assigned', server['workOrder:assigned']);
   socket.on('workOrder:updated', server['workOrder:updated']);
   socket.on('workOrder:withdrawn', server['workOrder:withdrawn']);
-  socket.on('connect', onConnect);
-  socket.on('disconnect', onDisconnect);
-  socket.on('connect_error', onConnectError);
-  socket.io.on('reconnect_attempt', onReconnectAttempt);
+  const lifecycle = bindConnectionLifecycle(socket, pinia, {
+    retryMs: WORKER_RETRY_MS,
+    onConnect() {
+      void tasks.refresh();
+      void actions.flush();
+      startReporting(true);
+    },
+    onDisconnect: stopReporting,
+    // The GPS runs while signed in, online or not.
+    onSignedIn: startWatching,
+    onSignedOut() {
+      stopReporting();
+      stopWatching();
+      tasks.clear();
+      position.reset();
+    },
+  });
   events?.addEventListener('online', onOnline);
   events?.addEventListener('offline', onOffline);
-  // Synchronous, so that sign-out disconnects before anything else runs.
-  const stopFollowing = watch(() => auth.status, followSession, { immediate: true, flush: 'sync' });
 
   return () => {
-    stopFollowing();
-    clearTimeout(retryTimer);
+    lifecycle.unbind();
     stopReporting();
     stopWatching();
     socket.off('workOrder:assigned', server['workOrder:assigned']);
     socket.off('workOrder:updated', server['workOrder:updated']);
     socket.off('workOrder:withdrawn', server['workOrder:withdrawn']);
-    socket.off('connect', onConnect);
-    socket.off('disconnect', onDisconnect);
-    socket.off('connect_error', onConnectError);
-    socket.io.off('reconnect_attempt', onReconnectAttempt);
     events?.removeEventListener('online', onOnline);
     events?.removeEventListener('offline', onOffline);
   };

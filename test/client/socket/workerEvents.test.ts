@@ -7,7 +7,12 @@ import { useConnectionStore } from '../../../client/src/features/connection/conn
 import { useWorkerPositionStore } from '../../../client/src/features/worker/position.store';
 import { useTasksStore } from '../../../client/src/features/worker/tasks.store';
 import { useWorkerActionsStore } from '../../../client/src/features/worker/workerActions.store';
-import { bindWorkerSocket, POSITION_REPORT_MS } from '../../../client/src/socket/workerEvents';
+import {
+  bindWorkerSocket,
+  MAX_FIX_AGE_MS,
+  OFF_DUTY_RETRY_MS,
+  POSITION_REPORT_MS,
+} from '../../../client/src/socket/workerEvents';
 import { respond, stubApi } from '../auth.fixtures';
 import type { SeenRequest } from '../auth.fixtures';
 import {
@@ -56,10 +61,11 @@ class FakeGps {
   get watching(): boolean {
     return this.onFix !== null;
   }
-  fix(lng: number, lat: number, accuracy = 10): void {
+  /** A fix taken at `takenAt` (now by default; earlier for a position the phone had cached). */
+  fix(lng: number, lat: number, accuracy = 10, takenAt = Date.now()): void {
     this.onFix?.({
       coords: { longitude: lng, latitude: lat, accuracy },
-      timestamp: Date.now(),
+      timestamp: takenAt,
     } as GeolocationPosition);
   }
 }
@@ -175,25 +181,102 @@ describe('bindWorkerSocket', () => {
     expect(socket.reports[1]).toEqual({ location: [120.11, 30.21], accuracyM: 10 });
   });
 
-  it('stops reporting when the server says the worker is off duty, until the next connect', async () => {
+  it('repeats the last fix as a heartbeat only while it is at most 2 minutes old', async () => {
+    await bindSignedIn();
+    gps.fix(120.1, 30.2);
+    socket.accept();
+    await settle();
+    expect(socket.reports).toHaveLength(1);
+
+    // Standing still: no new fix, the same one goes out every 30 s until it is 2 minutes old.
+    await vi.advanceTimersByTimeAsync(MAX_FIX_AGE_MS);
+    expect(socket.reports).toHaveLength(1 + MAX_FIX_AGE_MS / POSITION_REPORT_MS);
+    await vi.advanceTimersByTimeAsync(10 * POSITION_REPORT_MS);
+    expect(socket.reports).toHaveLength(1 + MAX_FIX_AGE_MS / POSITION_REPORT_MS);
+
+    // A fresh fix goes out at once.
+    gps.fix(120.11, 30.21);
+    await settle();
+    expect(socket.reports.at(-1)).toEqual({ location: [120.11, 30.21], accuracyM: 10 });
+  });
+
+  it('does not send a fix that is already more than 2 minutes old', async () => {
+    await bindSignedIn();
+    socket.accept();
+    await settle();
+
+    // A position the phone kept from before (its timestamp is when it was taken).
+    gps.fix(120.1, 30.2, 10, Date.now() - MAX_FIX_AGE_MS - 1);
+    await settle();
+    await vi.advanceTimersByTimeAsync(3 * POSITION_REPORT_MS);
+    expect(socket.reports).toEqual([]);
+
+    gps.fix(120.12, 30.22);
+    await settle();
+    expect(socket.reports).toEqual([{ location: [120.12, 30.22], accuracyM: 10 }]);
+  });
+
+  it('asks again every 5 minutes while off duty, and reports once the shift has started', async () => {
     await bindSignedIn();
     socket.answer = () => ({ ok: false, error: { code: 'conflict', message: 'worker w-0001 is off duty' } });
     gps.fix(120.1, 30.2);
     socket.accept();
     await settle();
+    expect(socket.reports).toHaveLength(1);
     expect(useWorkerPositionStore().duty).toBe('off');
 
-    await vi.advanceTimersByTimeAsync(5 * POSITION_REPORT_MS);
+    // Fresh fixes meanwhile do not go out before the 5 minutes are up.
+    await vi.advanceTimersByTimeAsync(OFF_DUTY_RETRY_MS - 30_000);
     gps.fix(120.12, 30.22);
     await settle();
     expect(socket.reports).toHaveLength(1);
 
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(socket.reports).toHaveLength(2);
+    expect(socket.reports[1]).toEqual({ location: [120.12, 30.22], accuracyM: 10 });
+    expect(useWorkerPositionStore().duty).toBe('off');
+
+    // The shift starts: the next try is taken, and reporting goes on from there.
     socket.answer = (fix) => ({ ok: true, data: { workerId: ME, location: fix.location, at: Date.now() } });
+    await vi.advanceTimersByTimeAsync(OFF_DUTY_RETRY_MS - 30_000);
+    gps.fix(120.13, 30.23);
+    await settle();
+    expect(socket.reports).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(socket.reports).toHaveLength(3);
+    expect(useWorkerPositionStore().duty).toBe('on');
+    await vi.advanceTimersByTimeAsync(POSITION_REPORT_MS);
+    expect(socket.reports).toHaveLength(4);
+  });
+
+  it('stops asking while off duty once disconnected or signed out, and asks at once on the next connect', async () => {
+    await bindSignedIn();
+    socket.answer = () => ({ ok: false, error: { code: 'conflict', message: 'worker w-0001 is off duty' } });
+    gps.fix(120.1, 30.2);
+    socket.accept();
+    await settle();
+
+    socket.connected = false;
     socket.fire('disconnect', 'transport close');
+    // Even reconnected in between by hand: only a connect event starts reporting again.
+    await vi.advanceTimersByTimeAsync(OFF_DUTY_RETRY_MS - 1000);
+    gps.fix(120.11, 30.21);
+    socket.connected = true;
+    await vi.advanceTimersByTimeAsync(3 * OFF_DUTY_RETRY_MS);
+    expect(socket.reports).toHaveLength(1);
+
+    gps.fix(120.12, 30.22);
     socket.accept();
     await settle();
     expect(socket.reports).toHaveLength(2);
-    expect(useWorkerPositionStore().duty).toBe('on');
+
+    await useAuthStore().logout();
+    // Were the retry still set, a fix and a connection are all it would need.
+    socket.connected = true;
+    await vi.advanceTimersByTimeAsync(OFF_DUTY_RETRY_MS - 1000);
+    useWorkerPositionStore().setFix({ location: [120.13, 30.23], accuracyM: 10, at: Date.now() });
+    await vi.advanceTimersByTimeAsync(3 * OFF_DUTY_RETRY_MS);
+    expect(socket.reports).toHaveLength(2);
   });
 
   it('reports nothing after the connection is lost', async () => {

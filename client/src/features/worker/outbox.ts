@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { WorkOrder } from '@shared/schemas/workOrder.schema';
 import {
   explainBlocked,
@@ -17,10 +17,11 @@ export { explainRefusal } from './outboxRefusals';
  * id as the idempotency key (`actionId`, `X-Client-Key`), so replaying after a lost answer is
  * safe: the server recognises the action and answers with the case unchanged.
  *
- * Photos are stored as bytes (`ArrayBuffer` + MIME type) and rebuilt into a Blob when read or
- * uploaded: Blobs inside IndexedDB have had WebKit bugs (stored Blobs unreadable after a
- * restart), while an ArrayBuffer clones the same way in every browser and in fake-indexeddb
- * under Node.
+ * Photos are stored as bytes (`ArrayBuffer`) and rebuilt into a Blob only to upload them:
+ * Blobs inside IndexedDB have had WebKit bugs (stored Blobs unreadable after a restart), while
+ * an ArrayBuffer clones the same way in every browser and in fake-indexeddb under Node. The
+ * bytes live in their own object store, apart from the entries: listing the queue (after every
+ * tap) reads only what each entry is, never megabytes of photos.
  */
 
 export type OutboxKind = 'photo' | 'command' | 'create';
@@ -41,6 +42,12 @@ export interface OutboxPhoto {
   takenAt?: number;
 }
 
+/** A queued photo as the queue lists it: what it is, without its bytes (read only to upload it). */
+export interface OutboxPhotoInfo extends Omit<OutboxPhoto, 'blob'> {
+  /** Bytes. */
+  size: number;
+}
+
 /** Why the server (or the queue) refused an entry, and what the worker is told. */
 export interface OutboxProblem extends Refusal {
   explanation: Explanation;
@@ -57,7 +64,8 @@ export interface OutboxEntry {
   action?: OutboxAction;
   /** command/create body; `photoIds` may hold `local:<entryId>` placeholders of queued photos. */
   body?: Record<string, unknown>;
-  photo?: OutboxPhoto;
+  /** photo: what it is; its bytes stay in the database until it is uploaded. */
+  photo?: OutboxPhotoInfo;
   /** Epoch ms when the worker did it (sent as `doneAt`). */
   createdAt: number;
   /** Times it was sent without a final answer (network errors) or refused. */
@@ -122,14 +130,14 @@ const PLACEHOLDER = /^local:([0-9a-f]{32})$/;
 /** How long an uploaded photo's server id is remembered once nothing queued names it (a draft may still hold it). */
 const UPLOAD_MEMORY_MS = 7 * 86_400_000;
 
-interface StoredPhoto extends Omit<OutboxPhoto, 'blob'> {
-  bytes: ArrayBuffer;
-}
-interface StoredEntry extends Omit<OutboxEntry, 'photo'> {
-  photo?: StoredPhoto;
-}
+/** The database's version: 2 keeps photo bytes apart from the entries (version 1 had them inside). */
+const DB_VERSION = 2;
+
+type StoredEntry = OutboxEntry;
 interface OutboxDB extends DBSchema {
   entries: { key: string; value: StoredEntry; indexes: { bySeq: number; byState: OutboxEntry['state'] } };
+  /** A queued photo's bytes, by its entry id. */
+  photoBytes: { key: string; value: ArrayBuffer };
   /** Uploaded photos: queue entry id → server photo id (to resolve `local:<id>` placeholders). */
   uploads: { key: string; value: { serverId: string; at: number } };
   /** `seq`: the last sequence number given out. */
@@ -173,10 +181,20 @@ function resolvePlaceholders(value: unknown, uploads: Map<string, string>, missi
   return value;
 }
 
-function toEntry(stored: StoredEntry): OutboxEntry {
-  if (!stored.photo) return stored as OutboxEntry;
-  const { bytes, ...photo } = stored.photo;
-  return { ...stored, photo: { ...photo, blob: new Blob([bytes], { type: photo.mime }) } };
+/** Version 1 kept a photo's bytes inside its entry: move them to their own store. */
+async function separatePhotoBytes(
+  tx: IDBPTransaction<OutboxDB, StoreNames<OutboxDB>[], 'versionchange'>,
+): Promise<void> {
+  let cursor = await tx.objectStore('entries').openCursor();
+  while (cursor) {
+    const photo = cursor.value.photo as (OutboxPhotoInfo & { bytes?: ArrayBuffer }) | undefined;
+    if (photo?.bytes !== undefined) {
+      const { bytes, ...info } = photo;
+      await tx.objectStore('photoBytes').put(bytes, cursor.key);
+      await cursor.update({ ...cursor.value, photo: { ...info, size: bytes.byteLength } });
+    }
+    cursor = await cursor.continue();
+  }
 }
 
 /** The action name an explanation uses: the command, or `photo` / `create`. */
@@ -217,8 +235,8 @@ export class Outbox {
 
   /** Open (or create) the queue's IndexedDB database. */
   static async open(name: string = DEFAULT_DB_NAME, options: OutboxOptions = {}): Promise<Outbox> {
-    const db = await openDB<OutboxDB>(name, 1, {
-      upgrade(database, oldVersion) {
+    const db = await openDB<OutboxDB>(name, DB_VERSION, {
+      upgrade(database, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
           const entries = database.createObjectStore('entries', { keyPath: 'id' });
           entries.createIndex('bySeq', 'seq', { unique: true });
@@ -226,14 +244,24 @@ export class Outbox {
           database.createObjectStore('uploads');
           database.createObjectStore('meta');
         }
+        if (oldVersion < 2) {
+          database.createObjectStore('photoBytes');
+          // Only IndexedDB is awaited in there, so the upgrade transaction stays open for it.
+          // Should it fail, a photo left without bytes is refused as incomplete when its turn
+          // comes: better than a queue that no longer opens.
+          if (oldVersion >= 1) void separatePhotoBytes(tx).catch(() => undefined);
+        }
       },
     });
     return new Outbox(db, name, options.clock ?? Date.now);
   }
 
-  /** Store a new entry with the next sequence number. */
-  private async add(fields: Pick<StoredEntry, 'kind' | 'orderId' | 'action' | 'body' | 'photo'>) {
-    const tx = this.db.transaction(['entries', 'meta'], 'readwrite');
+  /** Store a new entry with the next sequence number (and a photo's bytes). */
+  private async add(
+    fields: Pick<StoredEntry, 'kind' | 'orderId' | 'action' | 'body' | 'photo'>,
+    bytes?: ArrayBuffer,
+  ) {
+    const tx = this.db.transaction(['entries', 'meta', 'photoBytes'], 'readwrite');
     const meta = tx.objectStore('meta');
     const seq = ((await meta.get('seq')) ?? 0) + 1;
     const entry: StoredEntry = {
@@ -244,7 +272,12 @@ export class Outbox {
       state: 'pending',
       ...fields,
     };
-    await Promise.all([meta.put(seq, 'seq'), tx.objectStore('entries').add(entry), tx.done]);
+    await Promise.all([
+      meta.put(seq, 'seq'),
+      tx.objectStore('entries').add(entry),
+      bytes ? tx.objectStore('photoBytes').put(bytes, entry.id) : undefined,
+      tx.done,
+    ]);
     return entry;
   }
 
@@ -253,7 +286,7 @@ export class Outbox {
     const { blob, ...facts } = photo;
     // Read the bytes before the transaction: awaiting anything but IndexedDB would end it.
     const bytes = await blob.arrayBuffer();
-    const entry = await this.add({ kind: 'photo', photo: { ...facts, bytes } });
+    const entry = await this.add({ kind: 'photo', photo: { ...facts, size: bytes.byteLength } }, bytes);
     return `${PLACEHOLDER_PREFIX}${entry.id}`;
   }
 
@@ -265,18 +298,18 @@ export class Outbox {
   ): Promise<OutboxEntry> {
     // A JSON copy: the body is sent as JSON anyway, and a reactive proxy could not be stored.
     const plain = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
-    return toEntry(await this.add({ kind: 'command', orderId, action, body: plain }));
+    return this.add({ kind: 'command', orderId, action, body: plain });
   }
 
   /** Queue a patrol report (巡查上报, the body of `POST /api/v1/work-orders`). */
   async enqueueCreate(body: Record<string, unknown>): Promise<OutboxEntry> {
     const plain = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
-    return toEntry(await this.add({ kind: 'create', body: plain }));
+    return this.add({ kind: 'create', body: plain });
   }
 
-  /** Every entry (pending, conflict, failed), in seq order. */
-  async list(): Promise<OutboxEntry[]> {
-    return (await this.db.getAllFromIndex('entries', 'bySeq')).map(toEntry);
+  /** Every entry (pending, conflict, failed), in seq order; photos without their bytes. */
+  list(): Promise<OutboxEntry[]> {
+    return this.db.getAllFromIndex('entries', 'bySeq');
   }
 
   /** The entries of a case still waiting to be sent, in seq order. */
@@ -286,8 +319,13 @@ export class Outbox {
 
   /** Remove an entry (the worker read a conflict, or gave up on a queued action). */
   async dismiss(id: string): Promise<void> {
-    const tx = this.db.transaction(['entries', 'uploads'], 'readwrite');
-    await Promise.all([tx.objectStore('entries').delete(id), tx.objectStore('uploads').delete(id), tx.done]);
+    const tx = this.db.transaction(['entries', 'uploads', 'photoBytes'], 'readwrite');
+    await Promise.all([
+      tx.objectStore('entries').delete(id),
+      tx.objectStore('uploads').delete(id),
+      tx.objectStore('photoBytes').delete(id),
+      tx.done,
+    ]);
   }
 
   /**
@@ -321,7 +359,7 @@ export class Outbox {
     let afterSeq = 0;
 
     queue: for (;;) {
-      // Ids only: photo bytes are read one entry at a time.
+      // Ids only: entries are read one at a time, as they are sent.
       const ids = await this.db.getAllKeysFromIndex(
         'entries',
         'bySeq',
@@ -367,8 +405,8 @@ export class Outbox {
     await this.forgetOldUploads();
     return {
       sent,
-      conflicts: conflicts.map(toEntry),
-      failed: failed.map(toEntry),
+      conflicts,
+      failed,
       remaining: await this.db.countFromIndex('entries', 'byState', 'pending'),
       changed: [...changed.values()],
       ...(stoppedBy ? { stoppedBy } : {}),
@@ -385,8 +423,10 @@ export class Outbox {
     | { ok: false; local?: undefined; refusal: Exclude<TransportResult<unknown>, { ok: true }> }
   > {
     if (entry.kind === 'photo') {
-      if (!entry.photo) return { ok: false, local: this.malformed(entry) };
-      const { bytes, ...facts } = entry.photo;
+      // The bytes are read here only, one photo at a time.
+      const bytes = await this.db.get('photoBytes', entry.id);
+      if (!entry.photo || !bytes) return { ok: false, local: this.malformed(entry) };
+      const { size: _size, ...facts } = entry.photo;
       const result = await guarded(() =>
         transport.uploadPhoto({
           ...facts,
@@ -395,10 +435,11 @@ export class Outbox {
         }),
       );
       if (!result.ok) return { ok: false, refusal: result };
-      const tx = this.db.transaction(['entries', 'uploads'], 'readwrite');
+      const tx = this.db.transaction(['entries', 'uploads', 'photoBytes'], 'readwrite');
       await Promise.all([
         tx.objectStore('uploads').put({ serverId: result.data.id, at: this.clock() }, entry.id),
         tx.objectStore('entries').delete(entry.id),
+        tx.objectStore('photoBytes').delete(entry.id),
         tx.done,
       ]);
       return { ok: true };

@@ -156,8 +156,12 @@ export const useWorkerActionsStore = defineStore('workerActions', () => {
 
   /** Read the queue again; refused entries become notices (once), and their cases are fetched again. */
   async function reload(): Promise<void> {
-    if (!outbox) return;
-    entries.value = await outbox.list();
+    const queue = outbox;
+    if (!queue) return;
+    const listed = await queue.list();
+    // Signed out (or someone else signed in) meanwhile: that queue is no longer shown.
+    if (outbox !== queue) return;
+    entries.value = listed;
     let refused = false;
     for (const e of entries.value) {
       if (e.state === 'pending') continue;
@@ -179,14 +183,30 @@ export const useWorkerActionsStore = defineStore('workerActions', () => {
     if (refused) void tasks.refresh();
   }
 
-  /** Start using a queue (at start-up, once IndexedDB is open), and send what it holds. */
+  /** Start using a queue (the signed-in user's, once IndexedDB is open), and send what it holds. */
   async function attach(next: OutboxLike, nextTransport: OutboxTransport): Promise<void> {
     outbox = next;
     transport = nextTransport;
     ready.value = true;
     storageError.value = null;
     await reload();
-    if (online.value) void flush();
+    if (online.value && outbox === next) void flush();
+  }
+
+  /**
+   * Stop using the queue (sign-out): from now on nothing is queued, shown or sent until a queue
+   * is attached again. Resolves once a flush still running has ended, so that the caller can
+   * close the queue safely.
+   */
+  async function detach(): Promise<void> {
+    const wasRunning = running;
+    outbox = null;
+    transport = null;
+    ready.value = false;
+    storageError.value = null;
+    lastFlushAt.value = null;
+    entries.value = [];
+    await wasRunning?.catch(() => undefined);
   }
 
   /** The queue could not be opened (private mode, storage refused): actions are refused, not lost silently. */
@@ -196,17 +216,20 @@ export const useWorkerActionsStore = defineStore('workerActions', () => {
   }
 
   async function runFlush(): Promise<FlushReport | null> {
-    if (!outbox || !transport) return null;
+    const queue = outbox;
+    if (!queue || !transport) return null;
     flushing.value = true;
     try {
-      const report = await outbox.flush(transport);
+      const report = await queue.flush(transport);
+      // Signed out meanwhile: the answers concern a user no longer here.
+      if (outbox !== queue) return report;
       lastFlushAt.value = Date.now();
       for (const order of report.changed) tasks.applyServer(order);
       // The session ended under us: find out (the sign-in view follows); the entries wait.
       if (report.stoppedBy?.status === 401) void auth.check();
       return report;
     } catch (err) {
-      storageError.value = err instanceof Error ? err.message : String(err);
+      if (outbox === queue) storageError.value = err instanceof Error ? err.message : String(err);
       return null;
     } finally {
       flushing.value = false;
@@ -363,6 +386,7 @@ export const useWorkerActionsStore = defineStore('workerActions', () => {
     isPendingSync,
     stateOf,
     attach,
+    detach,
     markUnavailable,
     flush,
     accept,

@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WorkOrder } from '@shared/schemas/workOrder.schema';
 import {
@@ -152,7 +153,7 @@ describe('Outbox', () => {
       ['create', undefined, 'pending'],
     ]);
     expect(listed.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-    expect(await listed[0]?.photo?.blob.text()).toBe('after');
+    expect(listed[0]?.photo).toEqual({ mime: 'image/jpeg', size: 5, lng: 120.1, lat: 30.2 });
 
     const transport = new FakeTransport();
     const report = await again.flush(transport);
@@ -171,6 +172,86 @@ describe('Outbox', () => {
       ['WO-NEW', 1],
     ]);
     expect(await again.list()).toEqual([]);
+  });
+
+  it('lists queued photos without their bytes, which only the upload reads and then drops', async () => {
+    const name = `outbox-${crypto.randomUUID()}`;
+    const outbox = await openOutbox(name);
+    const sent = await outbox.enqueuePhoto({ blob: jpeg('sent'), mime: 'image/jpeg', takenAt: T0 });
+    const dropped = await outbox.enqueuePhoto({ blob: jpeg('dropped!'), mime: 'image/jpeg' });
+
+    expect((await outbox.list()).map((e) => e.photo)).toEqual([
+      { mime: 'image/jpeg', size: 4, takenAt: T0 },
+      { mime: 'image/jpeg', size: 8 },
+    ]);
+    // What `list` reads holds no bytes at all: they are stored apart, by entry id.
+    const raw = await openDB(name);
+    const stored = (await raw.getAllFromIndex('entries', 'bySeq')) as { photo: unknown }[];
+    expect(stored.map((e) => e.photo)).toEqual([
+      { mime: 'image/jpeg', size: 4, takenAt: T0 },
+      { mime: 'image/jpeg', size: 8 },
+    ]);
+    expect(await raw.getAllKeys('photoBytes')).toEqual(
+      [sent, dropped].map((p) => p.slice('local:'.length)).sort(),
+    );
+
+    await outbox.dismiss(dropped.slice('local:'.length));
+    const transport = new FakeTransport();
+    await outbox.flush(transport);
+
+    expect(transport.calls).toMatchObject([{ kind: 'photo', text: 'sent', takenAt: T0 }]);
+    expect(await raw.count('photoBytes')).toBe(0);
+    raw.close();
+  });
+
+  it('moves the photo bytes of a queue written by the previous version out of its entries', async () => {
+    const name = `outbox-${crypto.randomUUID()}`;
+    const photoId = 'a'.repeat(32);
+    const reportId = 'b'.repeat(32);
+    // Version 1: the bytes inside the entry.
+    const v1 = await openDB(name, 1, {
+      upgrade(db) {
+        const entries = db.createObjectStore('entries', { keyPath: 'id' });
+        entries.createIndex('bySeq', 'seq', { unique: true });
+        entries.createIndex('byState', 'state');
+        db.createObjectStore('uploads');
+        db.createObjectStore('meta');
+      },
+    });
+    const bytes = await jpeg('old photo').arrayBuffer();
+    const base = { createdAt: T0, attempts: 0, state: 'pending' };
+    await v1.put('entries', {
+      ...base,
+      id: photoId,
+      seq: 1,
+      kind: 'photo',
+      photo: { mime: 'image/jpeg', bytes },
+    });
+    await v1.put('entries', {
+      ...base,
+      id: reportId,
+      seq: 2,
+      kind: 'command',
+      orderId: 'WO-A',
+      action: 'report',
+      body: { note: '已处理', photoIds: [`local:${photoId}`] },
+    });
+    await v1.put('meta', 2, 'seq');
+    v1.close();
+
+    const outbox = await openOutbox(name);
+    expect((await outbox.list()).map((e) => [e.id, e.photo])).toEqual([
+      [photoId, { mime: 'image/jpeg', size: 9 }],
+      [reportId, undefined],
+    ]);
+    const transport = new FakeTransport();
+    const report = await outbox.flush(transport);
+
+    expect(report).toMatchObject({ sent: 2, remaining: 0 });
+    expect(transport.calls).toMatchObject([
+      { kind: 'photo', clientKey: photoId, text: 'old photo' },
+      { kind: 'command', body: { photoIds: ['PH-1'], actionId: reportId } },
+    ]);
   });
 
   it('replaces photo placeholders with the ids the server gave the uploads', async () => {

@@ -103,7 +103,9 @@ export class FakeOutbox implements OutboxLike {
   }
 
   async enqueuePhoto(photo: OutboxPhoto): Promise<string> {
-    return `local:${this.add({ kind: 'photo', photo }).id}`;
+    // Listed without its bytes, as the real queue does.
+    const { blob, ...info } = photo;
+    return `local:${this.add({ kind: 'photo', photo: { ...info, size: blob.size } }).id}`;
   }
   async enqueueCommand(
     orderId: string,

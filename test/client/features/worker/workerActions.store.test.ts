@@ -20,6 +20,8 @@ class FakeTransport implements OutboxTransport {
   readonly commands: { orderId: string; action: string; body: Record<string, unknown> }[] = [];
   readonly creates: Record<string, unknown>[] = [];
   refuse: Refused | null = null;
+  /** When set, commands wait for it before answering. */
+  gate: Promise<void> | null = null;
 
   constructor(private readonly held: Map<string, WorkOrder>) {}
 
@@ -35,6 +37,7 @@ class FakeTransport implements OutboxTransport {
     body: Record<string, unknown>,
   ): Promise<TransportResult<WorkOrder>> {
     this.commands.push({ orderId, action, body });
+    await this.gate;
     if (this.refuse) return this.refuse;
     const to = { accept: 'accepted', checkIn: 'handling', report: 'reported', return: 'returned' } as const;
     const order = this.held.get(orderId)!;
@@ -174,6 +177,52 @@ describe('useWorkerActionsStore', () => {
       body: { note: '已盖好井盖', photoIds: ['ph-1', 'ph-2'] },
     });
     expect(useTasksStore().byId.get('wo-1')?.state).toBe('reported');
+  });
+
+  it('holds what the queued photos are, never their bytes', async () => {
+    useWorkerPositionStore().setFix({ location: [120.1501, 30.2502], accuracyM: 8, at: T0 });
+    useTasksStore().applyServer(moved(workOrder('wo-1'), 'handling'));
+    const actions = await attached(false);
+
+    const photo = {
+      blob: new Blob(['12345'], { type: 'image/jpeg' }),
+      mime: 'image/jpeg',
+      takenAt: T0 - 5000,
+    };
+    await actions.report('wo-1', '已处理', [photo]);
+
+    expect(actions.entries.map((e) => [e.kind, e.photo])).toEqual([
+      [
+        'photo',
+        { mime: 'image/jpeg', size: 5, lng: 120.1501, lat: 30.2502, accuracyM: 8, takenAt: T0 - 5000 },
+      ],
+      ['command', undefined],
+    ]);
+    expect(actions.pendingFor('wo-1').map((e) => e.action)).toEqual(['report']);
+  });
+
+  it('once detached shows, queues and sends nothing, and ignores the answers of a flush under way', async () => {
+    const actions = await attached(false);
+    await actions.accept('wo-1');
+    let release = () => {};
+    transport.gate = new Promise<void>((resolve) => (release = resolve));
+    actions.setOnline(true);
+    const flushing = actions.flush();
+    await vi.waitFor(() => expect(transport.commands).toHaveLength(1));
+
+    const detached = actions.detach();
+    expect(actions.entries).toEqual([]);
+    expect(actions.queuedCount).toBe(0);
+    expect(actions.ready).toBe(false);
+    release();
+    await detached;
+    await flushing;
+
+    expect(useTasksStore().byId.get('wo-1')?.state).toBe('dispatched');
+    expect(actions.entries).toEqual([]);
+    expect(await actions.accept('wo-1')).toEqual({ ok: false, reason: 'not-ready' });
+    expect(await actions.flush()).toBeNull();
+    expect(transport.commands).toHaveLength(1);
   });
 
   it('refuses a position check-in without a fix, and sends the fix with one', async () => {
