@@ -44,6 +44,7 @@ import { SuppressionService } from './services/suppression.service';
 import { pointInPolygon } from './domain/geometry';
 import type { AlertRepository } from './services/ports';
 import { WorkOrderService } from './services/workOrders.service';
+import { ScenarioDispatchLoop } from './demo/dispatchLoop';
 import { SqliteWorkOrderRepository } from './persistence/sqlite/workOrders.repository';
 import { SqlitePhotoRepository } from './persistence/sqlite/photos.repository';
 import { SqliteOpen311Repository } from './persistence/sqlite/open311.repository';
@@ -107,6 +108,9 @@ export interface CityOpsServices {
   counters: IngestCounters;
   store: SqliteReadingStore;
 }
+
+/** How often the demo's simulated dispatcher and grid workers act, ms. */
+const DEMO_LOOP_STEP_MS = 15_000;
 
 function isAddressInUse(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
@@ -422,10 +426,48 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     alerting.holdTicks(feed.caughtUp);
   }
 
+  const services: CityOpsServices = {
+    alerting,
+    alerts: alertRepo,
+    incidents,
+    workOrders,
+    open311,
+    devices,
+    counters,
+    store,
+  };
+
+  // The demo's dispatch loop (the city day's `dispatch` section): 12345 reports arrive through
+  // Open311, a simulated dispatcher sends red/orange alerts to workers, and simulated grid
+  // workers handle their cases — all but the demo grid worker's, which wait for a person.
+  let demoLoopTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const startedFeed = feed;
+  if (startedFeed?.compiled.scenario.dispatch) {
+    const loop = await ScenarioDispatchLoop.start({ url, services }, startedFeed.compiled, {
+      humanWorkerIds: demoAccounts.flatMap((a) => (a.role === 'worker' && a.note ? [a.note] : [])),
+    });
+    let running = false;
+    const step = () => {
+      if (running) return;
+      running = true;
+      const now = clock();
+      loop
+        .step(now, startedFeed.scenarioTime(now))
+        .catch((err: unknown) => logger.warn({ err }, 'demo dispatch loop step failed'))
+        .finally(() => (running = false));
+    };
+    void startedFeed.caughtUp.then(() => {
+      if (!stopped) demoLoopTimer = setInterval(step, DEMO_LOOP_STEP_MS);
+    });
+  }
+
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       broadcaster.stop();
+      stopped = true;
+      if (demoLoopTimer) clearInterval(demoLoopTimer);
       workOrders.stop();
       if (feed) await feed.stop();
       // Stop taking readings, then let the store commit what it acknowledged.
@@ -440,16 +482,6 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       db.close();
     })());
 
-  const services: CityOpsServices = {
-    alerting,
-    alerts: alertRepo,
-    incidents,
-    workOrders,
-    open311,
-    devices,
-    counters,
-    store,
-  };
   return { config, url, port, mqttUrl, logger, store, feed, services, firstAdmin, demoAccounts, close };
 }
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { CityPack } from '@shared/schemas/cityPack.schema';
-import { compileScenario } from './scenario/generate';
+import { compileScenario, type CompiledScenario } from './scenario/generate';
 import { loadScenarioFile } from './scenario/loadScenario';
 import { mqttSink } from './scenario/sinks';
 import { streamScenario } from './scenario/stream';
@@ -31,6 +31,10 @@ export interface FeedOptions {
 
 export interface Feed {
   stats(): { published: number; messages: number; simTime: number };
+  /** The scenario being looped (its incidents, citizens' reports and dispatch settings). */
+  compiled: CompiledScenario;
+  /** The scenario's own time at wall-clock time `at` (the day is moved to today and loops). */
+  scenarioTime(at: number): number;
   /** Resolves once the feed has replayed its backfill and reached real time. */
   caughtUp: Promise<void>;
   stop(): Promise<void>;
@@ -79,8 +83,11 @@ export async function startFeed(options: FeedOptions): Promise<Feed> {
     clearInterval(watch);
     reached();
   });
+  const length = compiled.end - compiled.start;
   return {
     caughtUp,
+    compiled,
+    scenarioTime: (at) => compiled.start + ((((at - shiftMs - compiled.start) % length) + length) % length),
     stats: () => {
       const p = stream.progress();
       return {

@@ -14,7 +14,7 @@ import { scoreDetections, type DetectionScore } from '../../../simulators/src/sc
 import { mqttSink } from '../../../simulators/src/scenario/sinks';
 import { parseConfig } from '../../src/config';
 import { startCityOps } from '../../src/main';
-import { ScenarioDispatchLoop, type DispatchLoopStats } from './dispatchLoop';
+import { ScenarioDispatchLoop, type DispatchLoopStats } from '../../src/demo/dispatchLoop';
 
 export interface ScenarioRunOptions {
   /** Virtual time advanced per step, ms: readings of a step are sent, then the engine ticks once. */
@@ -47,7 +47,7 @@ export interface ScenarioRunResult {
  * with a gateway credential (the real ingest path: validation, SQLite store, rule engine,
  * alert lifecycle), and the engine ticks after every step. A city day takes seconds to
  * minutes instead of a day. With citizens' reports or a `dispatch` section, the dispatch loop
- * runs after every tick too (reports, simulated dispatcher and workers; see dispatchLoop.ts).
+ * runs after every tick too (reports, simulated dispatcher and workers; see server/src/demo/dispatchLoop.ts).
  * Then the stored alerts and cases are checked against the expectations.
  */
 export async function runScenario(

@@ -8,9 +8,9 @@ import type { DispatchSettings } from '../../../simulators/src/scenario/scenario
 import { postCitizenReport } from '../../../simulators/src/scenario/sinks';
 import { tinyJpeg } from '../../../simulators/src/scenario/tinyJpeg';
 import { nextSimAction, type SimAction } from '../../../simulators/src/scenario/workers';
-import type { Actor } from '../../src/domain/workOrders/stateMachine';
-import type { CityOpsHandle } from '../../src/main';
-import { WorkOrderError } from '../../src/services/workOrders.service';
+import type { Actor } from '../domain/workOrders/stateMachine';
+import type { CityOpsHandle } from '../main';
+import { WorkOrderError } from '../services/workOrders.service';
 
 const ORIGIN: AuditOrigin = { via: 'cli' };
 /** The simulated dispatcher (调度员), who also verifies (核实) the workers' reports. */
@@ -30,6 +30,9 @@ export const simWorker = (workerId: string): Actor => ({
   role: 'worker',
   workerId,
 });
+
+/** What the loop needs of a running server: its URL (Open311 goes over HTTP) and its services. */
+export type LoopServer = Pick<CityOpsHandle, 'url' | 'services'>;
 
 /** What the dispatch loop did over a run (for the report). */
 export interface DispatchLoopStats {
@@ -61,11 +64,15 @@ export class ScenarioDispatchLoop {
   private readonly origins = new Map<string, LngLat | null>();
   private readonly bases: Map<string, LngLat>;
 
+  /** Scenario time of the last step (a looping day starts its reports again when it wraps). */
+  private lastSimNow = -Infinity;
+
   private constructor(
-    private readonly server: CityOpsHandle,
+    private readonly server: LoopServer,
     private readonly cs: CompiledScenario,
     private readonly settings: DispatchSettings | undefined,
     private readonly open311Key: string,
+    private readonly humanWorkers: ReadonlySet<string>,
   ) {
     this.stats = {
       reports: 0,
@@ -79,7 +86,11 @@ export class ScenarioDispatchLoop {
   }
 
   /** Set the scenario's dispatch policy and issue the Open311 API key the simulated 12345 app submits with. */
-  static async start(server: CityOpsHandle, cs: CompiledScenario): Promise<ScenarioDispatchLoop> {
+  static async start(
+    server: LoopServer,
+    cs: CompiledScenario,
+    options: { humanWorkerIds?: readonly string[] } = {},
+  ): Promise<ScenarioDispatchLoop> {
     const { workOrders } = server.services;
     const settings = cs.scenario.dispatch;
     if (settings)
@@ -93,7 +104,7 @@ export class ScenarioDispatchLoop {
       { type: 'system', id: 'scenario' },
       ORIGIN,
     );
-    return new ScenarioDispatchLoop(server, cs, settings, secret);
+    return new ScenarioDispatchLoop(server, cs, settings, secret, new Set(options.humanWorkerIds ?? []));
   }
 
   summary(): DispatchLoopStats {
@@ -104,9 +115,15 @@ export class ScenarioDispatchLoop {
     if (this.stats.problems.length < 10) this.stats.problems.push(text);
   }
 
-  /** One step at virtual time `now`: reports that came, the dispatcher, the workers, the overdue timer. */
-  async step(now: number): Promise<void> {
-    await this.submitReports(now);
+  /**
+   * One step at time `now`: reports that came, the dispatcher, the workers, the overdue timer.
+   * `simNow` is the scenario's own time when it differs (the demo plays a day shifted to today,
+   * looping): reports are due by scenario time, everything else by `now`.
+   */
+  async step(now: number, simNow = now): Promise<void> {
+    if (simNow < this.lastSimNow) this.nextReport = 0;
+    this.lastSimNow = simNow;
+    await this.submitReports(simNow);
     if (this.settings?.dispatchAlerts) await this.dispatchAlerts(this.settings.dispatchAlerts);
     if (this.settings) await this.work(now, this.settings);
     await this.server.services.workOrders.tick();
@@ -178,7 +195,8 @@ export class ScenarioDispatchLoop {
     const { workOrders } = this.server.services;
     const cases = workOrders
       .openOrders()
-      .filter((o) => o.assigneeId)
+      // A person plays some workers (the demo's grid-worker account): their cases wait for them.
+      .filter((o) => o.assigneeId && !this.humanWorkers.has(o.assigneeId))
       .sort((a, b) => a.id.localeCompare(b.id));
     for (const initial of cases) {
       let order: WorkOrder = initial;
