@@ -73,8 +73,15 @@ export async function startFeed(options: FeedOptions): Promise<Feed> {
   });
   let reached: () => void = () => {};
   const caughtUp = new Promise<void>((resolve) => (reached = resolve));
+  const length = compiled.end - compiled.start;
+  /** Wall-clock time the feed has reached: its scenario time moved to today, plus the days looped. */
+  const reachedAt = () => {
+    const p = stream.progress();
+    return p.simTime + shiftMs + p.loop * length;
+  };
   const watch = setInterval(() => {
-    if (stream.progress().simTime + shiftMs >= clock() - 2000) {
+    // A backfill that crosses local midnight loops once: count the loop, or it never catches up.
+    if (reachedAt() >= clock() - 2000) {
       clearInterval(watch);
       reached();
     }
@@ -83,18 +90,13 @@ export async function startFeed(options: FeedOptions): Promise<Feed> {
     clearInterval(watch);
     reached();
   });
-  const length = compiled.end - compiled.start;
   return {
     caughtUp,
     compiled,
     scenarioTime: (at) => compiled.start + ((((at - shiftMs - compiled.start) % length) + length) % length),
     stats: () => {
       const p = stream.progress();
-      return {
-        published: p.sent,
-        messages: p.messages,
-        simTime: p.simTime + shiftMs + p.loop * (compiled.end - compiled.start),
-      };
+      return { published: p.sent, messages: p.messages, simTime: reachedAt() };
     },
     stop: async () => {
       await stream.stop();

@@ -13,6 +13,8 @@ import type { CityOpsHandle } from '../main';
 import { WorkOrderError } from '../services/workOrders.service';
 
 const ORIGIN: AuditOrigin = { via: 'cli' };
+/** Name of the Open311 key the simulated 12345 app submits with. */
+const SIMULATED_APP = 'scenario 12345';
 /** The simulated dispatcher (调度员), who also verifies (核实) the workers' reports. */
 export const SCENARIO_DISPATCHER: Actor = {
   id: 'scenario-dispatcher',
@@ -99,11 +101,14 @@ export class ScenarioDispatchLoop {
         SCENARIO_DISPATCHER,
         ORIGIN,
       );
-    const { secret } = await server.services.open311.issueKey(
-      'scenario 12345',
-      { type: 'system', id: 'scenario' },
-      ORIGIN,
-    );
+    const { open311 } = server.services;
+    const actor = { type: 'system', id: 'scenario' } as const;
+    // One live key for the simulated 12345 app: the previous run's (a demo restarted on the same
+    // database) is revoked, not left valid with a secret nobody knows.
+    for (const key of await open311.listKeys())
+      if (key.name === SIMULATED_APP && key.revokedAt === null)
+        await open311.revokeKey(key.id, actor, ORIGIN);
+    const { secret } = await open311.issueKey(SIMULATED_APP, actor, ORIGIN);
     return new ScenarioDispatchLoop(server, cs, settings, secret, new Set(options.humanWorkerIds ?? []));
   }
 
