@@ -19,34 +19,14 @@ import {
   toServiceRequest,
   w3cShanghai,
 } from '../../../server/src/domain/open311';
+import { workOrderAt } from '../../fixtures/workOrders';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 21, 4, 0, 0); // 2026-11-21 12:00 in Shanghai
 const INSIDE: LngLat = [120.15, 30.28];
 
 function order(over: Partial<WorkOrder> = {}): WorkOrder {
-  return {
-    id: 'WO-20261121-0001',
-    version: 1,
-    source: 'citizen',
-    category: 'component.public-facility.manhole',
-    urgency: 'emergency',
-    state: 'registered',
-    title: '井盖',
-    location: INSIDE,
-    gridCellId: '330106001001001',
-    districtId: '330106',
-    createdAt: NOW,
-    updatedAt: NOW,
-    stage: 'dispatch',
-    dueAt: NOW + 5 * 60_000,
-    overdueAt: null,
-    deadlineAt: NOW + 170 * 60_000,
-    reworkCount: 0,
-    photoIds: [],
-    timeline: [],
-    ...over,
-  };
+  return workOrderAt(NOW, { location: INSIDE, ...over });
 }
 
 const entry = (action: TimelineEntry['action'], extra: Partial<TimelineEntry> = {}): TimelineEntry => ({

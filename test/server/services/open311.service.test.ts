@@ -11,6 +11,7 @@ import type {
   Open311Repository,
   Open311RequestRecord,
 } from '../../../server/src/services/ports';
+import { workOrderAt } from '../../fixtures/workOrders';
 
 const NOW = Date.UTC(2026, 10, 21, 4, 0, 0); // 2026-11-21 12:00 in Shanghai
 const ORIGIN: AuditOrigin = { via: 'http', ip: '10.0.0.9' };
@@ -42,28 +43,7 @@ class MemoryRepo implements Open311Repository {
 }
 
 function order(over: Partial<WorkOrder> = {}): WorkOrder {
-  return {
-    id: 'WO-20261121-0001',
-    version: 1,
-    source: 'citizen',
-    category: 'component.public-facility.manhole',
-    urgency: 'emergency',
-    state: 'registered',
-    title: '井盖',
-    location: INSIDE,
-    gridCellId: '330106001001001',
-    districtId: '330106',
-    createdAt: NOW,
-    updatedAt: NOW,
-    stage: 'dispatch',
-    dueAt: NOW + 5 * 60_000,
-    overdueAt: null,
-    deadlineAt: NOW + 170 * 60_000,
-    reworkCount: 0,
-    photoIds: [],
-    timeline: [],
-    ...over,
-  };
+  return workOrderAt(NOW, { location: INSIDE, ...over });
 }
 
 function service() {

@@ -7,33 +7,13 @@ import {
 } from '../../../../server/src/persistence/sqlite/database';
 import { MIGRATIONS } from '../../../../server/src/persistence/sqlite/migrations';
 import { SqliteWorkOrderRepository } from '../../../../server/src/persistence/sqlite/workOrders.repository';
+import { workOrderAt } from '../../../fixtures/workOrders';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 21, 2, 0);
 
 function order(id: string, over: Partial<WorkOrder> = {}): WorkOrder {
-  return {
-    id,
-    version: 1,
-    source: 'alert',
-    category: 'component.public-facility.manhole',
-    urgency: 'emergency',
-    state: 'registered',
-    title: '井盖倾斜',
-    location: [120.15, 30.27],
-    gridCellId: '330106001001001',
-    districtId: '330106',
-    createdAt: T0,
-    updatedAt: T0,
-    stage: 'dispatch',
-    dueAt: T0 + 5 * 60_000,
-    overdueAt: null,
-    deadlineAt: T0 + 170 * 60_000,
-    reworkCount: 0,
-    photoIds: [],
-    timeline: [],
-    ...over,
-  };
+  return workOrderAt(T0, { id, source: 'alert', title: '井盖倾斜', location: [120.15, 30.27], ...over });
 }
 
 const databases: SqliteDatabase[] = [];
