@@ -43,6 +43,9 @@ export const zh = {
   'scope.city': '全市',
   'scope.pending': '切换中…',
   'scope.failed': '切换失败：{code}',
+  'tour.start': '巡游',
+  'tour.stop': '停止巡游',
+  'tour.hint': '无人值守时依次巡游全市与各区',
 
   'lang.toggle': 'EN',
   'lang.toggleTitle': 'Switch to English',
@@ -265,6 +268,9 @@ export const en: Partial<Record<MessageKey, string>> = {
   'scope.city': 'Whole city',
   'scope.pending': 'Switching…',
   'scope.failed': 'Switch failed: {code}',
+  'tour.start': 'Tour',
+  'tour.stop': 'Stop tour',
+  'tour.hint': 'For unattended walls: show the whole city, then each district in turn',
 
   'lang.toggle': '中文',
   'lang.toggleTitle': '切换到中文',
