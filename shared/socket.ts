@@ -3,6 +3,7 @@ import type { Alert } from './schemas/alert.schema';
 import type { Incident } from './schemas/incident.schema';
 import type { ApiErrorCode } from './schemas/errors.schema';
 import type { LiveStats, ReadingsBatch, ReadingsResync, Scope, Snapshot } from './schemas/live.schema';
+import type { CityVitals } from './schemas/vitals.schema';
 import type { KpiRow, TimelineEntry, WorkerPosition, WorkOrder } from './schemas/workOrder.schema';
 
 /** Result of every socket command's acknowledgement. */
@@ -34,6 +35,11 @@ export interface ServerToClientEvents {
   'worker:moved': (position: WorkerPosition) => void;
   /** Today's work-order KPIs (Asia/Shanghai day so far), city-wide and per district. */
   'kpis:updated': (kpis: { from: number; to: number; city: KpiRow; districts: KpiRow[] }) => void;
+  /**
+   * 城市体征 every VITALS_PUSH_MS: the city's vitals to the city room, a district's own to its room.
+   * `trend` is present only when it changed; without it, keep the one you have.
+   */
+  'vitals:updated': (vitals: CityVitals) => void;
 }
 
 /** Client → server commands (verbs). Payloads are parsed with the shared schemas on arrival. */

@@ -4,6 +4,7 @@ import { IncidentSchema } from './incident.schema';
 import { DistrictIdSchema, EpochMsSchema, GridCellIdSchema } from './common.schema';
 import { LatestReadingSchema } from './reading.schema';
 import { SensorSchema } from './sensor.schema';
+import { CityVitalsSchema } from './vitals.schema';
 
 /** What a live client follows: the whole city, one district, or one grid cell. */
 export const ScopeSchema = z.discriminatedUnion('kind', [
@@ -48,6 +49,8 @@ export const SnapshotSchema = z.object({
   /** Open incidents touching the scope (correlated alerts). */
   openIncidents: z.array(IncidentSchema),
   stats: LiveStatsSchema,
+  /** The scope's vitals with their trend (city and district scopes; absent for a cell, or before the first computation). */
+  vitals: CityVitalsSchema.optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

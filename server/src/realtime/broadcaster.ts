@@ -60,6 +60,7 @@ export class Broadcaster {
         this.io.to(['city', `district:${e.districtId}`]).emit('worker:moved', e.position),
       ),
       this.events.on('kpis.updated', (e) => this.emitKpis(e)),
+      this.events.on('vitals.updated', (e) => this.emitVitals(e)),
     );
     this.timers.push(setInterval(() => this.flush(), this.options.pushIntervalMs));
     // Stats are reliable (not volatile) on purpose: connection-state recovery can only resume a
@@ -167,6 +168,20 @@ export class Broadcaster {
       this.io
         .to(`district:${row.key}`)
         .emit('kpis:updated', { from: e.from, to: e.to, city: row, districts: [row] });
+  }
+
+  /**
+   * Vitals as KPIs: the city room gets the city's, a district room only its district's own
+   * figures (computed from its sensors, alerts and cases), so a district-limited wall never sees
+   * another district's. Reliable: a push may carry the trend, which the next ones leave out.
+   */
+  private emitVitals(e: DomainEventMap['vitals.updated']): void {
+    if (this.hasMembers('city')) this.io.to('city').emit('vitals:updated', e.city);
+    for (const v of e.districts) {
+      if (v.scope.kind !== 'district') continue;
+      const room = `district:${v.scope.id}`;
+      if (this.hasMembers(room)) this.io.to(room).emit('vitals:updated', v);
+    }
   }
 
   /** An incident goes to the city and to every district and cell it touches. */

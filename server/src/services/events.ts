@@ -2,6 +2,7 @@ import type { Alert } from '@shared/schemas/alert.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import type { Sensor } from '@shared/schemas/sensor.schema';
+import type { CityVitals } from '@shared/schemas/vitals.schema';
 import type { KpiRow, TimelineEntry, WorkerPosition, WorkOrder } from '@shared/schemas/workOrder.schema';
 
 /** Typed domain events the services raise; realtime (and later the rule engine) listen. */
@@ -26,6 +27,8 @@ export interface DomainEventMap {
   'worker.moved': { position: WorkerPosition; districtId: string };
   /** Today's KPIs, city-wide and per district (Asia/Shanghai day so far). */
   'kpis.updated': { from: number; to: number; city: KpiRow; districts: KpiRow[] };
+  /** The wall's vital signs, of the city and of each district (its own figures only). */
+  'vitals.updated': { city: CityVitals; districts: CityVitals[] };
 }
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;

@@ -38,6 +38,13 @@ export class LatestValues {
     return cur ? toPublic(cur) : undefined;
   }
 
+  /** A sensor's held values without copying them, for readers that only look (the vitals, at every push). */
+  peek(
+    sensorId: string,
+  ): { readonly observedAt: number; readonly values: Readonly<Record<string, number>> } | undefined {
+    return this.bySensor.get(sensorId);
+  }
+
   /** Latest values of the given sensors (those that have reported). */
   forSensors(sensorIds: Iterable<string>): LatestReading[] {
     const out: LatestReading[] = [];

@@ -2,6 +2,7 @@ import { OPEN_ALERT_STATES, type Alert } from '@shared/schemas/alert.schema';
 import type { Incident } from '@shared/schemas/incident.schema';
 import type { LatestReading } from '@shared/schemas/reading.schema';
 import type { LiveStats, Scope, Snapshot } from '@shared/schemas/live.schema';
+import type { CityVitals } from '@shared/schemas/vitals.schema';
 import type { CatalogService } from './catalog.service';
 import type { IngestCounters } from './ingestStats';
 import type { LatestValues } from './latest.service';
@@ -21,6 +22,8 @@ export class LiveService {
       connections: () => number;
       /** Is a built-in simulated feed driving the data? */
       simulated: () => boolean;
+      /** The newest vitals of a scope (VitalsService.current), for the snapshot. */
+      vitals?: (scope: Scope) => CityVitals | undefined;
     },
   ) {}
 
@@ -45,6 +48,7 @@ export class LiveService {
   async snapshot(scope: Scope): Promise<Snapshot> {
     const sensors = this.deps.catalog.sensorsInScope(scope);
     const open = await this.deps.alerts.listOpen();
+    const vitals = this.deps.vitals?.(scope);
     return {
       v: 'v1',
       scope,
@@ -54,6 +58,7 @@ export class LiveService {
       openAlerts: open.filter((a) => OPEN_ALERT_STATES.includes(a.state) && inScope(a, scope)),
       openIncidents: this.deps.incidents.openIncidents().filter((i) => incidentInScope(i, scope)),
       stats: this.stats(),
+      ...(vitals && { vitals }),
     };
   }
 }

@@ -8,6 +8,7 @@ import type { HistoryPoint, HistoryResolution, LatestReading, Reading } from '@s
 import type { Sensor } from '@shared/schemas/sensor.schema';
 import type { Worker } from '@shared/schemas/worker.schema';
 import type { ChainHead } from '../domain/auditChain';
+import type { AlertHourCount } from '../domain/vitals';
 import type { DerivedState } from '../domain/rules/derived';
 import type { SubjectSnapshot } from '../domain/rules/engine';
 import type { Rule } from '@shared/schemas/rule.schema';
@@ -164,6 +165,11 @@ export interface AlertRepository {
   events(alertId: string): Promise<AlertEventRecord[]>;
   /** Counts and MTTA/MTTR per period of `periodMs`, periods aligned to UTC + `offsetMs`. */
   stats(filter: AlertStatsFilter): Promise<AlertStatsRow[]>;
+  /**
+   * Alerts whose condition started in [from, to), counted per UTC hour (an Asia/Shanghai hour:
+   * UTC+8 has whole hours), severity and district: one range scan of the `starts_at` index.
+   */
+  raisedPerHour(from: number, to: number): Promise<AlertHourCount[]>;
 }
 
 export interface AlertStatsFilter {

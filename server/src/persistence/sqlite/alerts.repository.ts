@@ -1,4 +1,10 @@
-import { OPEN_ALERT_STATES, type Alert, type AlertStatsRow } from '@shared/schemas/alert.schema';
+import {
+  OPEN_ALERT_STATES,
+  type Alert,
+  type AlertStatsRow,
+  type Severity,
+} from '@shared/schemas/alert.schema';
+import type { AlertHourCount } from '../../domain/vitals';
 import type { AlertEventRecord, AlertFilter, AlertRepository, AlertStatsFilter } from '../../services/ports';
 import type { SqliteDatabase } from './database';
 import { documentPage, SqlWhere } from './sqlWhere';
@@ -16,6 +22,7 @@ export class SqliteAlertRepository implements AlertRepository {
   private readonly eventStmt;
   private readonly findOpenStmt;
   private readonly findStmt;
+  private readonly raisedPerHourStmt;
 
   constructor(private readonly db: SqliteDatabase) {
     this.insertStmt = db.prepare(
@@ -38,6 +45,12 @@ export class SqliteAlertRepository implements AlertRepository {
       `SELECT data FROM alerts WHERE rule_id = ? AND subject_type = ? AND subject_id = ? AND state IN (${OPEN})`,
     );
     this.findStmt = db.prepare(`SELECT data FROM alerts WHERE id = ?`);
+    // Integer division of integer epoch ms: the UTC hour, which is also the Asia/Shanghai hour.
+    this.raisedPerHourStmt = db.prepare(
+      `SELECT (starts_at / 3600000) * 3600000 AS hour_start, severity, district_id, COUNT(*) AS n
+       FROM alerts WHERE starts_at >= ? AND starts_at < ?
+       GROUP BY hour_start, severity, district_id`,
+    );
   }
 
   private static row(alert: Alert) {
@@ -149,6 +162,21 @@ export class SqliteAlertRepository implements AlertRepository {
       type: r.type,
       actor: r.actor,
       ...(r.data !== null && { data: JSON.parse(r.data) as Record<string, unknown> }),
+    }));
+  }
+
+  async raisedPerHour(from: number, to: number): Promise<AlertHourCount[]> {
+    const rows = this.raisedPerHourStmt.all(from, to) as Array<{
+      hour_start: number;
+      severity: Severity;
+      district_id: string | null;
+      n: number;
+    }>;
+    return rows.map((r) => ({
+      hourStart: r.hour_start,
+      severity: r.severity,
+      districtId: r.district_id,
+      count: r.n,
     }));
   }
 
