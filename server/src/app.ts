@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { authenticate, guard } from './http/auth';
 import { authRoutes } from './http/auth.routes';
 import { catalogRoutes } from './http/catalog.routes';
+import { mapRoutes } from './http/map.routes';
 import { securityHeaders } from './http/securityHeaders';
 import { TokenBuckets } from './services/tokenBucket';
 import { devicesRoutes } from './http/devices.routes';
@@ -38,6 +39,10 @@ import type { WorkOrderService } from './services/workOrders.service';
 import { workOrdersRoutes } from './http/workOrders.routes';
 import { open311KeysRoutes, open311Routes } from './http/open311.routes';
 import type { Open311Service } from './services/open311.service';
+import { vitalsRoutes } from './http/vitals.routes';
+import type { VitalsService } from './services/vitals.service';
+import type { Road } from '@shared/schemas/cityPack.schema';
+import type { ClientConfig } from '@shared/schemas/clientConfig.schema';
 
 export interface AppDeps {
   version: string;
@@ -59,10 +64,14 @@ export interface AppDeps {
   history: HistoryService;
   latest: LatestValues;
   live: LiveService;
+  /** The wall's vital signs (GET /api/v1/vitals). */
+  vitals: VitalsService;
   counters: IngestCounters;
   store: ReadingStore;
   events: DomainEvents;
   brokerHealth: () => HealthCheck;
+  /** The city pack's roads (the catalog keeps no roads), served to the map. */
+  roads: readonly Road[];
   settings: {
     maxPayloadBytes: number;
     pushIntervalMs: number;
@@ -77,6 +86,8 @@ export interface AppDeps {
     ingestRequestsPerSec: number;
     /** Largest work-order photo accepted, bytes. */
     maxPhotoBytes: number;
+    /** What signed-in dashboards are told (map engine); a Mapbox map also opens the CSP to Mapbox. */
+    clientConfig: ClientConfig;
   };
 }
 
@@ -91,7 +102,12 @@ export interface CityOpsApp {
 export function createApp(deps: AppDeps): CityOpsApp {
   const app = express();
   app.disable('x-powered-by');
-  app.use(securityHeaders({ https: deps.settings.secureCookie }));
+  app.use(
+    securityHeaders({
+      https: deps.settings.secureCookie,
+      mapbox: deps.settings.clientConfig.map.provider === 'mapbox',
+    }),
+  );
   app.set('query parser', 'simple');
 
   const api = express.Router();
@@ -141,6 +157,8 @@ export function createApp(deps: AppDeps): CityOpsApp {
   );
   v1.use(devicesRoutes({ devices: deps.devices, audit: deps.audit }));
   v1.use(catalogRoutes(deps.catalog));
+  v1.use(vitalsRoutes({ vitals: deps.vitals, catalog: deps.catalog }));
+  v1.use(mapRoutes({ clientConfig: deps.settings.clientConfig, roads: deps.roads }));
   v1.use(alertsRoutes({ alerting: deps.alerting, audit: deps.audit, catalog: deps.catalog }));
   v1.use(rulesRoutes({ rules: deps.rules, backtest: deps.backtest, catalog: deps.catalog }));
   v1.use(silencesRoutes({ suppression: deps.suppression, incidents: deps.incidents, catalog: deps.catalog }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAPBOX_STYLE } from '@shared/schemas/clientConfig.schema';
 
 /**
  * The only module that reads `process.env`. Every variable is documented here
@@ -94,6 +95,8 @@ const ConfigSchema = z.object({
   WORK_ORDER_TICK_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Work-order KPIs are pushed to the wall at most this often after a change, ms. */
   KPI_PUSH_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
+  /** How often the city's vitals (the wall's panels: TPI, AQI per district, counts, timeline) are computed and pushed, ms. */
+  VITALS_PUSH_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   /** Largest work-order photo accepted, bytes (phones send 2–5 MB JPEGs). */
   MAX_PHOTO_BYTES: z.coerce
     .number()
@@ -103,6 +106,14 @@ const ConfigSchema = z.object({
     .default(10 * 1024 * 1024),
   /** Serve the built client from this folder (empty: do not serve a client). */
   CLIENT_DIR: z.string().default('./dist/client'),
+  /**
+   * Mapbox public access token. Unset (the default): the map is drawn by maplibre-gl from the city
+   * pack with no network at all. Set: mapbox-gl v3 draws MAPBOX_STYLE, fetched from Mapbox's
+   * servers under the Mapbox Terms of Service, and the CSP lets the browser reach them.
+   */
+  MAPBOX_TOKEN: z.string().min(1).optional(),
+  /** Mapbox style URL used when MAPBOX_TOKEN is set. */
+  MAPBOX_STYLE: z.string().min(1).default(DEFAULT_MAPBOX_STYLE),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { startFeed, type Feed } from '../../simulators/src/feed';
 import { createApp } from './app';
+import { clientConfigOf } from './http/map.routes';
 import { loadCityPack, resolveCityPackDir } from './cityPack/cityPack.loader';
 import { loadConfig, type Config } from './config';
 import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/embeddedBroker';
@@ -49,6 +50,7 @@ import { SqliteWorkOrderRepository } from './persistence/sqlite/workOrders.repos
 import { SqlitePhotoRepository } from './persistence/sqlite/photos.repository';
 import { SqliteOpen311Repository } from './persistence/sqlite/open311.repository';
 import { Open311Service } from './services/open311.service';
+import { VitalsService } from './services/vitals.service';
 import {
   SqliteSettingsRepository,
   SqliteWorkerPositionRepository,
@@ -285,6 +287,20 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     clock,
   });
 
+  const vitals = new VitalsService({
+    catalog,
+    latest,
+    counters,
+    alerts: alertRepo,
+    workOrders,
+    events,
+    clock,
+    roads: pack.roads,
+    settings: { pushMs: virtual ? 0 : config.VITALS_PUSH_MS },
+    onError: (message, err) => logger.error({ err, component: 'vitals' }, message),
+  });
+  await vitals.start();
+
   let feed: Feed | null = null;
   let connections = () => 0;
   const live = new LiveService({
@@ -296,6 +312,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     clock,
     connections: () => connections(),
     simulated: () => feed !== null,
+    vitals: (scope) => vitals.current(scope),
   });
 
   const devices = new DeviceCredentialService({
@@ -356,10 +373,12 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     history,
     latest,
     live,
+    vitals,
     counters,
     store,
     events,
     brokerHealth,
+    roads: pack.roads,
     settings: {
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       pushIntervalMs: config.PUSH_INTERVAL_MS,
@@ -369,6 +388,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
       ingestRequestsPerSec: config.INGEST_HTTP_REQUESTS_PER_SEC,
       maxPhotoBytes: config.MAX_PHOTO_BYTES,
+      clientConfig: clientConfigOf(config),
     },
   });
   connections = () => io.engine.clientsCount;
@@ -466,6 +486,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const close = () =>
     (closing ??= (async () => {
       broadcaster.stop();
+      vitals.stop();
       stopped = true;
       if (demoLoopTimer) clearInterval(demoLoopTimer);
       workOrders.stop();

@@ -17,7 +17,7 @@ describe('parseConfig', () => {
   it('defaults every variable to the value .env.example documents', () => {
     const documented = envExample();
     /** Variables with no default: documented with an empty value, absent from the parsed config. */
-    const optional = ['MQTT_URL', 'ADMIN_INITIAL_PASSWORD'];
+    const optional = ['MQTT_URL', 'ADMIN_INITIAL_PASSWORD', 'MAPBOX_TOKEN'];
     expect(Object.keys(documented).sort()).toEqual([...Object.keys(parseConfig({})), ...optional].sort());
     expect(parseConfig(documented)).toEqual(parseConfig({}));
   });

@@ -1,3 +1,5 @@
+import type { ErrorDetail } from '@shared/schemas/errors.schema';
+
 /** An HTTP call that did not return 2xx, or did not return JSON. */
 export class HttpError extends Error {
   constructor(
@@ -10,6 +12,8 @@ export class HttpError extends Error {
     readonly serverMessage: string | null = null,
     /** Seconds the server asked us to wait before trying again (`Retry-After`); null when it did not say. */
     readonly retryAfterS: number | null = null,
+    /** The offending fields the server named (`error.details`: path and message each); empty when none. */
+    readonly details: readonly ErrorDetail[] = [],
   ) {
     super(message);
     this.name = 'HttpError';
@@ -36,14 +40,25 @@ export function onUnauthorized(handler: (() => void) | null): void {
   unauthorizedHandler = handler;
 }
 
-function apiErrorOf(body: unknown): { code?: string; message?: string } {
-  if (typeof body !== 'object' || body === null || !('error' in body)) return {};
+function detailsOf(value: unknown): ErrorDetail[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((d: unknown) => {
+    if (typeof d !== 'object' || d === null) return [];
+    const { path, message, reason } = d as { path?: unknown; message?: unknown; reason?: unknown };
+    if (typeof path !== 'string' || typeof message !== 'string') return [];
+    return [{ path, message, ...(typeof reason === 'string' && { reason }) }];
+  });
+}
+
+function apiErrorOf(body: unknown): { code?: string; message?: string; details: ErrorDetail[] } {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return { details: [] };
   const error = (body as { error: unknown }).error;
-  if (typeof error !== 'object' || error === null) return {};
-  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof error !== 'object' || error === null) return { details: [] };
+  const { code, message, details } = error as { code?: unknown; message?: unknown; details?: unknown };
   return {
     code: typeof code === 'string' ? code : undefined,
     message: typeof message === 'string' && message !== '' ? message : undefined,
+    details: detailsOf(details),
   };
 }
 
@@ -79,6 +94,7 @@ async function request<T>(path: string, init: RequestInit, options: RequestOptio
       `${path}: HTTP ${res.status}`,
       error.message ?? null,
       retryAfterOf(res),
+      error.details,
     );
   }
   return body as T;

@@ -12,7 +12,8 @@ import {
   UserSchema,
   UserUpdateSchema,
 } from '@shared/schemas/auth.schema';
-import { CityPackMetaSchema } from '@shared/schemas/cityPack.schema';
+import { CityPackMetaSchema, RoadSchema } from '@shared/schemas/cityPack.schema';
+import { ClientConfigSchema } from '@shared/schemas/clientConfig.schema';
 import { pageOf } from '@shared/schemas/common.schema';
 import { ApiErrorBodySchema } from '@shared/schemas/errors.schema';
 import { DistrictSchema, GridCellSchema } from '@shared/schemas/geo.schema';
@@ -25,6 +26,7 @@ import {
   ReadingSchema,
 } from '@shared/schemas/reading.schema';
 import { SensorSchema } from '@shared/schemas/sensor.schema';
+import { CityVitalsSchema, VitalsQuerySchema } from '@shared/schemas/vitals.schema';
 import {
   AlertCommentSchema,
   AlertDetailSchema,
@@ -236,6 +238,19 @@ export function buildOpenApi(version: string): JsonSchema {
           responses: { '200': json(GridCellSchema, 'the cell'), '404': errorResponse('no such cell') },
         },
       },
+      '/api/v1/roads': {
+        get: {
+          summary: 'Roads of the city pack (polylines by class), for the map',
+          responses: { '200': json(pageOf(RoadSchema), 'all roads') },
+        },
+      },
+      '/api/v1/client-config': {
+        get: {
+          summary:
+            'What the dashboard needs to know about the deployment: the map engine (maplibre offline, or mapbox with its token and style)',
+          responses: { '200': json(ClientConfigSchema, 'the client configuration') },
+        },
+      },
       '/api/v1/sensors': {
         get: {
           summary: 'Sensors',
@@ -288,6 +303,22 @@ export function buildOpenApi(version: string): JsonSchema {
           responses: {
             '200': json(pageOf(LatestReadingSchema), 'latest values'),
             '400': errorResponse('bad query'),
+          },
+        },
+      },
+      '/api/v1/vitals': {
+        get: {
+          summary:
+            "城市体征 — the wall's vital signs (sensors online, readings/s, open alerts and cases, TPI and the most congested roads, AQI per district, grid events, 24-hour alert timeline, TPI/AQI trend) of the city, or of a district you reach; a district-limited caller gets their first district by default (sensors:read)",
+          parameters: queryParams(VitalsQuerySchema),
+          responses: {
+            '200': json(CityVitalsSchema, 'the newest vitals, with the trend'),
+            '400': errorResponse('bad query'),
+            '403': errorResponse('not allowed, or a district outside your assigned area'),
+            '404': errorResponse(
+              'no such district, or your area is grid cells (vitals are kept per city and district)',
+            ),
+            '503': errorResponse('not computed yet'),
           },
         },
       },

@@ -56,6 +56,36 @@ describe('http', () => {
     });
   });
 
+  it('keeps the offending fields the server named', async () => {
+    stubApi({
+      'POST /api/v1/alerts/a1/acknowledge': () =>
+        respond(
+          {
+            error: {
+              code: 'invalid_request',
+              message: 'invalid body',
+              details: [
+                { path: 'comment', message: 'Too big' },
+                { path: '', message: 'x', reason: 'already-dispatched' },
+                7,
+              ],
+            },
+          },
+          400,
+        ),
+    });
+
+    const err = await postJson('/api/v1/alerts/a1/acknowledge', { comment: 'x' }).catch((e: unknown) => e);
+
+    expect(err).toMatchObject({
+      status: 400,
+      details: [
+        { path: 'comment', message: 'Too big' },
+        { path: '', message: 'x', reason: 'already-dispatched' },
+      ],
+    });
+  });
+
   it('reads a Retry-After given as a date as the seconds until then', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 0, 0, 0) });
     try {

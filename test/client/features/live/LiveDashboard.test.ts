@@ -18,8 +18,9 @@ describe('LiveDashboard', () => {
   function mountDashboard(isLive: boolean) {
     return mount(LiveDashboard, {
       props: { isLive },
-      // The canvas chart has no place in a DOM emulation; its option builder is tested on its own.
-      global: { plugins: [pinia], stubs: { RateSparkline: true } },
+      // The canvas chart and the WebGL map have no place in a DOM emulation; their builders are tested
+      // on their own, the map in Chromium (test/e2e/map.browser.test.ts).
+      global: { plugins: [pinia], stubs: { RateSparkline: true, MapView: true } },
     });
   }
 
