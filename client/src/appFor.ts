@@ -1,7 +1,12 @@
-/** Which app a page address starts: the grid worker's phone app, or the wall. */
-export type AppKind = 'wall' | 'worker';
+/** Which app a page address starts: the grid worker's phone app, the operators' console, or the wall. */
+export type AppKind = 'wall' | 'console' | 'worker';
 
-/** `/worker` and everything under it is the grid worker's app; any other path is the wall. */
+/**
+ * `/worker` and everything under it is the grid worker's app; `/console` and below is the
+ * operators' console (the wall's data, interactive); any other path is the wall.
+ */
 export function appFor(pathname: string): AppKind {
-  return /^\/worker(?:\/|$)/.test(pathname) ? 'worker' : 'wall';
+  if (/^\/worker(?:\/|$)/.test(pathname)) return 'worker';
+  if (/^\/console(?:\/|$)/.test(pathname)) return 'console';
+  return 'wall';
 }

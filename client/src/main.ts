@@ -14,8 +14,11 @@ const auth = useAuthStore(pinia);
 // the page falls back to the sign-in view.
 onUnauthorized(() => void auth.check());
 
-/** The wall (big screen). Loaded on its own so that the worker's phone never downloads its charts. */
-async function startWall(): Promise<void> {
+/**
+ * The wall (big screen), or the operators' console over the same live data. Loaded on its own so
+ * that the worker's phone never downloads its charts.
+ */
+async function startWall(mode: 'wall' | 'console'): Promise<void> {
   const [{ default: App }, { useCityStore }, { bindLiveSocket }] = await Promise.all([
     import('./App.vue'),
     import('./features/city/city.store'),
@@ -36,7 +39,7 @@ async function startWall(): Promise<void> {
     { immediate: true },
   );
 
-  createApp(App).use(pinia).mount('#app');
+  createApp(App, { mode }).use(pinia).mount('#app');
 }
 
 /** The grid worker's phone app (`/worker`): its own socket binding and offline queue, no wall code. */
@@ -55,7 +58,8 @@ async function startWorker(): Promise<void> {
   createApp(WorkerApp).use(pinia).mount('#app');
 }
 
-void (appFor(window.location.pathname) === 'worker' ? startWorker() : startWall());
+const kind = appFor(window.location.pathname);
+void (kind === 'worker' ? startWorker() : startWall(kind));
 
 // The session first: until the server says who is signed in, nothing else is asked for.
 void auth.checkWithRetry();
