@@ -1,5 +1,6 @@
 import type { Sensor } from '@shared/schemas/sensor.schema';
 import { gauss, hashString, unit } from './noise';
+import { shanghaiDayStart, shanghaiFields } from '@shared/domain/shanghaiTime';
 
 /**
  * A plain city day: values a sensor would report at a time, with the daily
@@ -8,16 +9,14 @@ import { gauss, hashString, unit } from './noise';
  * values. The scenario simulator (its own issue) adds incidents and faults.
  */
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-
 /** Local hour of day in Asia/Shanghai as a fraction, 0 ≤ h < 24. */
 export function shanghaiHour(t: number): number {
-  return ((((t + SHANGHAI_OFFSET_MS) % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000;
+  return (t - shanghaiDayStart(t)) / 3_600_000;
 }
 
 /** Day of week in Asia/Shanghai, 0 = Sunday. */
 export function shanghaiWeekday(t: number): number {
-  return new Date(t + SHANGHAI_OFFSET_MS).getUTCDay();
+  return shanghaiFields(t).getUTCDay();
 }
 
 const bump = (h: number, centre: number, width: number) => Math.exp(-(((h - centre) / width) ** 2));

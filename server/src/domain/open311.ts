@@ -15,6 +15,7 @@ import {
   type WorkOrder,
   type WorkOrderState,
 } from '@shared/schemas/workOrder.schema';
+import { shanghaiDate, shanghaiLocalIso } from '@shared/domain/shanghaiTime';
 
 /**
  * Open311 GeoReport v2 rules, pure: how a case (案卷) reads as a service request, W3C dates in
@@ -33,13 +34,12 @@ export class Open311Error extends Error {
   }
 }
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 /** The states Open311 calls `closed`: 结案, 评价, 作废. */
 const CLOSED_STATES: readonly WorkOrderState[] = ['closed', 'evaluated', 'cancelled'];
 
 /** An instant as a W3C datetime in Asia/Shanghai time: `2026-11-21T14:05:09+08:00`. */
 export function w3cShanghai(at: number): string {
-  return `${new Date(at + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+  return `${shanghaiLocalIso(at)}+08:00`;
 }
 
 const W3C_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -53,8 +53,7 @@ const W3C_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 export function parseW3cDate(text: string, endOfDay = false): number | null {
   if (W3C_DATE.test(text)) {
     const day = Date.parse(`${text}T00:00:00+08:00`);
-    if (Number.isNaN(day) || new Date(day + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10) !== text)
-      return null;
+    if (Number.isNaN(day) || shanghaiDate(day) !== text) return null;
     return endOfDay ? day + 86_400_000 : day;
   }
   if (!W3C_DATETIME.test(text)) return null;

@@ -23,6 +23,7 @@ import {
   type WorkOrder,
   type WorkOrderState,
 } from '@shared/schemas/workOrder.schema';
+import { shanghaiLocalIso } from '@shared/domain/shanghaiTime';
 
 /**
  * 城市体征 — the wall's vital signs of the city and of each district, from what the server holds
@@ -55,7 +56,6 @@ import {
  */
 
 const HOUR_MS = 3_600_000;
-const SHANGHAI_OFFSET_MS = 8 * HOUR_MS;
 const TIMELINE_HOURS = 24;
 const TOP_ROADS = 10;
 
@@ -277,7 +277,7 @@ function aqiOf(acc: Acc, standard: AqiStandard): AqiFigure | null {
 
 /** `HH:00` and `YYYY-MM-DD` of an hour in Asia/Shanghai. */
 function shanghaiHour(hourStart: number): { label: string; day: string } {
-  const iso = new Date(hourStart + SHANGHAI_OFFSET_MS).toISOString();
+  const iso = shanghaiLocalIso(hourStart);
   return { label: `${iso.slice(11, 13)}:00`, day: iso.slice(0, 10) };
 }
 

@@ -17,10 +17,10 @@ import { reachOf } from '../services/reach';
 import type { RouteKey } from './routeAccess';
 import { auditActor, auditOrigin, guard, requirePrincipal } from './auth';
 import { ApiError, parseOr400 } from './errors';
+import { SHANGHAI_OFFSET_MS } from '@shared/domain/shanghaiTime';
 
 const PERIOD_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
-/** Days and weeks are Asia/Shanghai calendar periods (UTC+8, no DST); weeks start on Monday. */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+/** Days and weeks are Asia/Shanghai calendar periods (SHANGHAI_OFFSET_MS); weeks start on Monday. */
 /** 1970-01-01 was a Thursday: shift weeks so that they start on Monday. */
 const WEEK_SHIFT_MS = 3 * 86_400_000;
 

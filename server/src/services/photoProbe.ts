@@ -1,4 +1,5 @@
 import exifr from 'exifr';
+import { SHANGHAI_OFFSET_MS } from '@shared/domain/shanghaiTime';
 
 /**
  * 现场照片 — inspects a photo uploaded as work-order evidence: what it really is (from its bytes,
@@ -165,8 +166,6 @@ function locationOf(tags: ExifTags): [number, number] | undefined {
   return [lng, lat];
 }
 
-/** Asia/Shanghai is UTC+8 all year (no DST since 1991). */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const EXIF_DATE_TIME = /^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
 const EXIF_OFFSET = /^([+-])(\d{2}):(\d{2})$/;
 

@@ -51,6 +51,7 @@ import type {
   WorkOrderFilter,
   WorkOrderRepository,
 } from './ports';
+import { shanghaiDate, shanghaiDayStart } from '@shared/domain/shanghaiTime';
 
 /** A refused work-order action: the API error code, a machine-readable reason, words, and the field. */
 export class WorkOrderError extends Error {
@@ -111,7 +112,6 @@ const POLICY_KEY = 'work-order-policy';
 /** `dispatchTo` of a one-action dispatch without a named worker: the best suggestion, if it fits. */
 const BEST = 'best';
 const SYSTEM_ORIGIN: AuditOrigin = { via: 'system' };
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 /** A lost compare-and-set is retried this many times (another node or request changed the case meanwhile). */
 const MAX_CAS_RETRIES = 5;
 /** Closed cases remembered so a late, older write cannot put them back in the open mirror. */
@@ -119,11 +119,6 @@ const MAX_GONE = 10_000;
 /** States in which a case is in a worker's hands: handing it on from there withdraws it from them. */
 const WITH_WORKER: readonly WorkOrder['state'][] = ['dispatched', 'accepted', 'handling'];
 const DAY_MS = 86_400_000;
-
-/** The Asia/Shanghai calendar day of an instant, `YYYYMMDD`. */
-function shanghaiDay(at: number): string {
-  return new Date(at + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
-}
 
 function auditActorOf(actor: Actor): AuditActor {
   return actor.role === 'system'
@@ -415,7 +410,7 @@ export class WorkOrderService {
   }
 
   private async newId(at: number): Promise<string> {
-    const day = shanghaiDay(at);
+    const day = shanghaiDate(at).replaceAll('-', '');
     const n = await this.deps.orders.nextNumber(day);
     return `WO-${day}-${String(n).padStart(4, '0')}`;
   }
@@ -911,7 +906,7 @@ export class WorkOrderService {
     this.pushing = true;
     this.kpiDirty = false;
     const now = this.deps.clock();
-    const from = Math.floor((now + SHANGHAI_OFFSET_MS) / DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS;
+    const from = shanghaiDayStart(now);
     try {
       const orders = await this.deps.orders.forKpis(from, now + 1);
       const base = { from, to: now + 1, period: 'day' as const };

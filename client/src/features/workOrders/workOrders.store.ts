@@ -11,16 +11,13 @@ import type {
   WorkOrderState,
 } from '@shared/schemas/workOrder.schema';
 import { getJson, HttpError } from '../../api/http';
-import { zonedParts } from '../../format/time.format';
+import { shanghaiDayStart } from '@shared/domain/shanghaiTime';
 
 /** Overdue cases listed on the wall; the count covers them all. */
 export const OVERDUE_SHOWN = 20;
 
 /** Open cases fetched at most on a resync (the API's page limit). */
 export const RESYNC_LIMIT = 500;
-
-/** Zone of the KPI day (the server counts "today" in it too). */
-const KPI_TIME_ZONE = 'Asia/Shanghai';
 
 /** Removed cases remembered (with their last version) so a late, older push cannot bring one back. */
 const REMOVED_KEPT = 1_000;
@@ -67,12 +64,8 @@ export type SourceStatus = 'idle' | 'loading' | 'ready' | 'unavailable' | 'faile
 
 const OPEN = new Set<WorkOrderState>(OPEN_WORK_ORDER_STATES);
 
-/** Start of the Asia/Shanghai calendar day containing `now`, epoch ms. */
-export function startOfKpiDay(now: number): number {
-  const p = zonedParts(now, KPI_TIME_ZONE);
-  const intoDay = ((Number(p.hour) * 60 + Number(p.minute)) * 60 + Number(p.second)) * 1000;
-  return now - intoDay - (((now % 1000) + 1000) % 1000);
-}
+/** Start of the Asia/Shanghai calendar day containing `now`, epoch ms (the day the server's KPIs count). */
+export const startOfKpiDay = shanghaiDayStart;
 
 /** Whether a case belongs to the scope the wall follows (the grid code starts with its district). */
 function inScope(order: Pick<WorkOrder, 'districtId' | 'gridCellId'>, scope: Scope): boolean {

@@ -50,6 +50,7 @@
  * grouped by worker (see above).
  */
 import type { KpiRow, TimelineEntry, WorkOrder } from '@shared/schemas/workOrder.schema';
+import { shanghaiFields } from '@shared/domain/shanghaiTime';
 
 export interface KpiOptions {
   /** Window start, epoch ms, inclusive. */
@@ -61,9 +62,7 @@ export interface KpiOptions {
   period: 'day' | 'week' | 'month';
 }
 
-const HOUR = 3_600_000;
 /** Asia/Shanghai has been UTC+8 all year round since 1991. */
-const SHANGHAI_OFFSET_MS = 8 * HOUR;
 const UNASSIGNED = 'unassigned';
 
 interface Acc {
@@ -239,7 +238,7 @@ function durationStats(samplesMs: readonly number[]): { avg: number | null; p90:
 /** Start of the Asia/Shanghai day, week (Monday) or month holding `t`, as ISO-8601 with +08:00. */
 function periodStart(t: number, period: KpiOptions['period']): string {
   // The UTC fields of this date read the Shanghai wall clock.
-  const local = new Date(t + SHANGHAI_OFFSET_MS);
+  const local = shanghaiFields(t);
   let day = local.getUTCDate();
   if (period === 'week') day -= (local.getUTCDay() + 6) % 7;
   if (period === 'month') day = 1;

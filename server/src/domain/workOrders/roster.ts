@@ -1,15 +1,11 @@
+import { shanghaiMinuteOfDay } from '@shared/domain/shanghaiTime';
+
 /**
- * 排班 — whether a grid worker is on duty. Shifts are daily, in Asia/Shanghai local time.
+ * 排班 — whether a grid worker is on duty. Shifts are daily, in Asia/Shanghai local time
+ * (a fixed UTC+8: the result does not depend on the host's TZ).
  */
 
-const MINUTE_MS = 60_000;
 const DAY_MINUTES = 24 * 60;
-/**
- * Asia/Shanghai is UTC+8 all year: China has not observed daylight saving time since
- * 1991, so a fixed offset gives the local time of day exactly, with no time-zone
- * database or date library, and the result does not depend on the host's TZ.
- */
-const SHANGHAI_OFFSET_MIN = 8 * 60;
 
 /** Minutes after local midnight of an `HH:MM` time; `24:00` is accepted as midnight at the end of the day. */
 function minutesOfDay(hhmm: string): number {
@@ -31,7 +27,6 @@ export function onDuty(shift: { start: string; end: string }, now: number): bool
   const start = minutesOfDay(shift.start);
   const end = minutesOfDay(shift.end);
   if (start === end) return true;
-  const local =
-    (((Math.floor(now / MINUTE_MS) + SHANGHAI_OFFSET_MIN) % DAY_MINUTES) + DAY_MINUTES) % DAY_MINUTES;
+  const local = shanghaiMinuteOfDay(now);
   return start < end ? local >= start && local < end : local >= start || local < end;
 }

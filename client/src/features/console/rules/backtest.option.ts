@@ -7,6 +7,8 @@ import type { RuleBacktestResult } from '@shared/schemas/rule.schema';
 import { zonedParts } from '../../../format/time.format';
 import { translate } from '../../../i18n/messages';
 import type { Locale } from '../../../i18n/messages';
+import { SHANGHAI_OFFSET_MS } from '@shared/domain/shanghaiTime';
+import { SEVERITY_COLORS } from '../../../styles/severityColors';
 
 /** The only option parts the backtest chart uses (what BacktestChart.vue registers). */
 export type BacktestOption = ComposeOption<
@@ -34,20 +36,6 @@ export const BUCKETS_MS = [
 /** Most bars drawn over the range. */
 export const MAX_BARS = 72;
 
-/**
- * Asia/Shanghai is UTC+8 all year (no daylight saving), so bars line up with its clock by
- * shifting epoch time eight hours: a 6-hour bar starts at 00:00, 06:00… Shanghai time.
- */
-const SHANGHAI_OFFSET_MS = 8 * HOUR;
-
-/** Severity colours, as the theme's `--sev-*`. */
-export const SEVERITY_COLORS: Record<Severity, string> = {
-  red: '#ef4444',
-  orange: '#f97316',
-  yellow: '#eab308',
-  blue: '#3b82f6',
-};
-
 const AXIS_COLOR = '#8fa3c0';
 const LINE_COLOR = '#1d2b47';
 
@@ -56,6 +44,7 @@ export function bucketFor(spanMs: number): number {
   return BUCKETS_MS.find((b) => spanMs / b <= MAX_BARS) ?? BUCKETS_MS[BUCKETS_MS.length - 1]!;
 }
 
+/** Bars line up with the Shanghai clock: a 6-hour bar starts at 00:00, 06:00… Shanghai time. */
 function floorTo(t: number, size: number): number {
   return Math.floor((t + SHANGHAI_OFFSET_MS) / size) * size - SHANGHAI_OFFSET_MS;
 }
