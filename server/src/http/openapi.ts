@@ -175,6 +175,28 @@ function workOrderCommandPaths(): Record<string, JsonSchema> {
  * The OpenAPI 3 document of the HTTP API, generated from the zod schemas that
  * the routes parse with, so the two cannot drift apart.
  */
+
+/** `POST /api/v1/{alerts|incidents}/{id}/dispatch`: one action from an alert or incident to a dispatched case. */
+function dispatchFromPath(zh: string, what: string, kind: 'alert' | 'incident', conflict: string) {
+  return {
+    post: {
+      summary: `${zh} — register a case for ${what} and dispatch it in one action; without assigneeId to the best-ranked worker (workOrders:dispatch); audited`,
+      parameters: [idParam('id', `${kind} id`)],
+      requestBody: {
+        required: false,
+        ...json(DispatchFromSchema, 'worker, category, urgency, note', 'input'),
+      },
+      responses: {
+        '201': json(WorkOrderSchema, 'the case, dispatched (or registered and waiting when no worker fits)'),
+        '400': errorResponse('invalid body, or no such worker'),
+        '403': errorResponse('the worker is outside your area'),
+        '404': errorResponse(`no such ${kind} in your area`),
+        '409': errorResponse(conflict),
+      },
+    },
+  };
+}
+
 export function buildOpenApi(version: string): JsonSchema {
   const readingsBody = z.object({ readings: z.array(ReadingSchema).min(1).max(MAX_READINGS_PER_BATCH) });
   return {
@@ -861,50 +883,18 @@ export function buildOpenApi(version: string): JsonSchema {
         },
       },
       ...workOrderCommandPaths(),
-      '/api/v1/alerts/{id}/dispatch': {
-        post: {
-          summary:
-            '告警派单 — register a case for an alert and dispatch it in one action; without assigneeId to the best-ranked worker (workOrders:dispatch); audited',
-          parameters: [idParam('id', 'alert id')],
-          requestBody: {
-            required: false,
-            ...json(DispatchFromSchema, 'worker, category, urgency, note', 'input'),
-          },
-          responses: {
-            '201': json(
-              WorkOrderSchema,
-              'the case, dispatched (or registered and waiting when no worker fits)',
-            ),
-            '400': errorResponse('invalid body, or no such worker'),
-            '403': errorResponse('the worker is outside your area'),
-            '404': errorResponse('no such alert in your area'),
-            '409': errorResponse('the alert is closed, or already handled as an open case'),
-          },
-        },
-      },
-      '/api/v1/incidents/{id}/dispatch': {
-        post: {
-          summary:
-            '事件派单 — register a case for an incident and dispatch it in one action; without assigneeId to the best-ranked worker (workOrders:dispatch); audited',
-          parameters: [idParam('id', 'incident id')],
-          requestBody: {
-            required: false,
-            ...json(DispatchFromSchema, 'worker, category, urgency, note', 'input'),
-          },
-          responses: {
-            '201': json(
-              WorkOrderSchema,
-              'the case, dispatched (or registered and waiting when no worker fits)',
-            ),
-            '400': errorResponse('invalid body, or no such worker'),
-            '403': errorResponse('the worker is outside your area'),
-            '404': errorResponse('no such incident in your area'),
-            '409': errorResponse(
-              'the incident is resolved, or one of its alerts is already handled as an open case',
-            ),
-          },
-        },
-      },
+      '/api/v1/alerts/{id}/dispatch': dispatchFromPath(
+        '告警派单',
+        'an alert',
+        'alert',
+        'the alert is closed, or already handled as an open case',
+      ),
+      '/api/v1/incidents/{id}/dispatch': dispatchFromPath(
+        '事件派单',
+        'an incident',
+        'incident',
+        'the incident is resolved, or one of its alerts is already handled as an open case',
+      ),
       '/api/v1/photos': {
         post: {
           summary:

@@ -1,5 +1,6 @@
 import { SEVERITIES, type Severity } from '@shared/schemas/alert.schema';
 import type { RoadClass } from '@shared/schemas/sensor.schema';
+import { SEVERITY_COLORS } from '../../styles/severityColors';
 
 /**
  * Every colour the map paints, as CSS colour strings. WebGL layers cannot read CSS variables, so
@@ -35,7 +36,7 @@ export const DEFAULT_PALETTE: MapPalette = {
   districtLine: '#38bdf8',
   cellLine: 'rgba(143, 163, 192, 0.35)',
   road: { expressway: '#f59e0b', arterial: '#c08a2e', secondary: '#5b6b84' },
-  severity: { red: '#ef4444', orange: '#f97316', yellow: '#eab308', blue: '#3b82f6' },
+  severity: { ...SEVERITY_COLORS },
   calm: '#38bdf8',
   worker: '#22c55e',
   workerDispatched: '#a78bfa',

@@ -7,12 +7,13 @@ import type {
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import { METRICS, isMetricId } from '@shared/metrics';
-import type { Alert, Severity } from '@shared/schemas/alert.schema';
+import type { Alert } from '@shared/schemas/alert.schema';
 import type { HistoryPoint } from '@shared/schemas/reading.schema';
 import { formatMeasure } from '../../../format/reading.format';
 import { DISPLAY_TIME_ZONE, zonedParts } from '../../../format/time.format';
 import { translate } from '../../../i18n/messages';
 import type { Locale } from '../../../i18n/messages';
+import { SEVERITY_COLORS } from '../../../styles/severityColors';
 
 /** The option parts the evidence chart uses (and registers: nothing else is bundled). */
 export type AlertEvidenceOption = ComposeOption<
@@ -22,14 +23,6 @@ export type AlertEvidenceOption = ComposeOption<
   | MarkLineComponentOption
   | MarkAreaComponentOption
 >;
-
-/** Warning colours (GB/T 19201 红/橙/黄/蓝), as `--sev-*` in the theme. */
-export const SEVERITY_COLORS: Readonly<Record<Severity, string>> = {
-  red: '#ef4444',
-  orange: '#f97316',
-  yellow: '#eab308',
-  blue: '#3b82f6',
-};
 
 /** The firing span is shaded in the level's colour at this opacity (hex alpha). */
 const SPAN_ALPHA = '26';

@@ -4,9 +4,9 @@ import type { HistoryPoint } from '@shared/schemas/reading.schema';
 import {
   alertEvidenceOption,
   EVIDENCE_SERIES,
-  SEVERITY_COLORS,
 } from '../../../../../client/src/features/console/alerts/alertEvidence.option';
 import { alert, T0 } from './alerts.fixtures';
+import { SEVERITY_COLORS } from '../../../../../client/src/styles/severityColors';
 
 const MIN = 60_000;
 

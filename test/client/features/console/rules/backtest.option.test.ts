@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleBacktestAlert } from '@shared/schemas/rule.schema';
-import {
-  backtestOption,
-  bucketFor,
-  SEVERITY_COLORS,
-} from '../../../../../client/src/features/console/rules/backtest.option';
+import { backtestOption, bucketFor } from '../../../../../client/src/features/console/rules/backtest.option';
 import { backtestResult, T0 } from './rules.fixtures';
+import { SEVERITY_COLORS } from '../../../../../client/src/styles/severityColors';
 
 const HOUR = 3_600_000;
 
