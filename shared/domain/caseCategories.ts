@@ -9,6 +9,36 @@
 export type CaseKind = 'component' | 'event';
 export type Urgency = 'emergency' | 'urgent' | 'normal';
 
+/** Worker skills (workers.json `skills`): each the know-how for one family of cases. */
+export const WORKER_SKILLS = [
+  'manhole',
+  'streetlight',
+  'feeder',
+  'waste-bin',
+  'traffic',
+  'waterlogging',
+  'smoke',
+  'air',
+] as const;
+export type WorkerSkill = (typeof WORKER_SKILLS)[number];
+
+/** Skill names for people, zh first (dispatch reasons say 具备技能：井盖, never the id). */
+export const SKILL_NAMES: Record<WorkerSkill, { zh: string; en: string }> = {
+  manhole: { zh: '井盖', en: 'manhole covers' },
+  streetlight: { zh: '路灯', en: 'streetlights' },
+  feeder: { zh: '供电设施', en: 'power feeders' },
+  'waste-bin': { zh: '市容环卫', en: 'waste and litter' },
+  traffic: { zh: '道路交通', en: 'road traffic' },
+  waterlogging: { zh: '防汛排涝', en: 'waterlogging' },
+  smoke: { zh: '火情烟雾', en: 'smoke and fire' },
+  air: { zh: '大气污染', en: 'air pollution' },
+};
+
+/** A skill's name; the id itself for a skill the table does not know (a city pack's own). */
+export function skillName(skill: string): { zh: string; en: string } {
+  return Object.hasOwn(SKILL_NAMES, skill) ? SKILL_NAMES[skill as WorkerSkill] : { zh: skill, en: skill };
+}
+
 export interface CaseCategory {
   /** `{kind}.{class}.{subclass}`, e.g. `component.public-facility.manhole`. */
   id: string;
@@ -18,7 +48,7 @@ export interface CaseCategory {
   /** 小类 */
   name: { zh: string; en: string };
   /** Worker skill needed (workers.json `skills`), or null when any worker can handle it. */
-  skill: string | null;
+  skill: WorkerSkill | null;
   urgency: Urgency;
   /** Sensor subtypes whose alerts become cases of this category. */
   sensorSubtypes: readonly string[];

@@ -1,5 +1,5 @@
 import { cleared, type Classification, type Role } from '@shared/access';
-import type { Worker } from '@shared/schemas/worker.schema';
+import type { RosterWorker, Worker } from '@shared/schemas/worker.schema';
 
 /**
  * 脱敏 — masking of personal data by classification. Each personal field is
@@ -26,14 +26,8 @@ export function maskPhone(phone: string): string {
   return phone.length < 8 ? '*'.repeat(phone.length) : `${phone.slice(0, 3)}****${phone.slice(-4)}`;
 }
 
-/** Masked view of a worker record, where a masked field has no masked form it is withheld. */
-export type MaskedWorker = Omit<Worker, 'location' | 'shift' | 'skills'> & {
-  location: Worker['location'] | null;
-  shift: Worker['shift'] | null;
-  skills: Worker['skills'] | null;
-  /** True when some field was masked or withheld for this caller. */
-  masked: boolean;
-};
+/** Masked view of a worker record (the roster entry of the contract); a field with no masked form is withheld. */
+export type MaskedWorker = RosterWorker;
 
 /** What `role` may see of `worker`; a grid worker sees all of their own record. */
 export function maskWorker(worker: Worker, role: Role, self = false): MaskedWorker {

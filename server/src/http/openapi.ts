@@ -26,6 +26,7 @@ import {
   ReadingSchema,
 } from '@shared/schemas/reading.schema';
 import { SensorSchema } from '@shared/schemas/sensor.schema';
+import { RosterWorkerSchema } from '@shared/schemas/worker.schema';
 import { CityVitalsSchema, VitalsQuerySchema } from '@shared/schemas/vitals.schema';
 import {
   AlertCommentSchema,
@@ -411,7 +412,10 @@ export function buildOpenApi(version: string): JsonSchema {
       '/api/v1/workers': {
         get: {
           summary: 'Grid workers in your area; personal fields masked by your role (workers:read)',
-          responses: { '200': { description: 'the roster' }, '403': errorResponse('not allowed') },
+          responses: {
+            '200': json(pageOf(RosterWorkerSchema), 'the roster, masked for your role'),
+            '403': errorResponse('not allowed'),
+          },
         },
       },
       '/api/v1/audit': {

@@ -1,5 +1,6 @@
 import turfDistance from '@turf/distance';
 import { point } from '@turf/helpers';
+import { skillName } from '@shared/domain/caseCategories';
 import type { I18nName } from '@shared/schemas/common.schema';
 import type { DispatchSuggestion } from '@shared/schemas/workOrder.schema';
 import type { Worker } from '@shared/schemas/worker.schema';
@@ -121,7 +122,7 @@ function reasonsOf(r: Ranked, coverage: Coverage, skill: string | null): I18nNam
     skill === null
       ? { zh: '无需专门技能', en: 'no special skill needed' }
       : r.hasSkill
-        ? { zh: `具备技能：${skill}`, en: `skill: ${skill}` }
+        ? { zh: `具备技能：${skillName(skill).zh}`, en: `skill: ${skillName(skill).en}` }
         : { zh: '缺少技能', en: 'lacks the skill' },
     r.livePosition
       ? { zh: `距离 ${km} km（实时位置）`, en: `${km} km away (live position)` }

@@ -162,7 +162,7 @@ describe('rankWorkers', () => {
     expect(list[0]?.reasons).toEqual([
       { zh: '负责该网格', en: 'covers the cell' },
       { zh: '在岗', en: 'on duty' },
-      { zh: '具备技能：manhole', en: 'skill: manhole' },
+      { zh: '具备技能：井盖', en: 'skill: manhole covers' },
       { zh: '距离 0.8 km（驻点）', en: '0.8 km away (home base)' },
       { zh: '在办 2 件', en: '2 open cases' },
     ]);

@@ -11,6 +11,7 @@ import type {
 import { translate } from '../../../i18n/messages';
 import type { Locale, MessageKey } from '../../../i18n/messages';
 import { formatDateTime } from '../consoleApi';
+import { workerLabel } from '../../workers/rosterFormat';
 
 /** What the case list is narrowed to. Empty strings mean "any". */
 export interface CaseFilters {
@@ -169,15 +170,21 @@ function reasonKey(action: TimelineEntry['action'], reason: string): MessageKey 
  * The facts an entry carries beyond its action, in words: check-in method, distance and
  * accuracy; the verification result (and whether the sensor was still breaching); the rating;
  * the reason, department, photos, previous assignee, the overdue stage… Unknown facts are listed
- * as they are, so nothing the server recorded is hidden.
+ * as they are, so nothing the server recorded is hidden. Workers are named as `nameOf` knows them
+ * (the roster, masked for this user) beside their roster id.
  */
-export function entryFacts(entry: TimelineEntry, locale: Locale): string[] {
+export function entryFacts(
+  entry: TimelineEntry,
+  locale: Locale,
+  nameOf: (workerId: string) => string | null = () => null,
+): string[] {
   const t = (key: MessageKey, params?: Record<string, string | number>) => translate(locale, key, params);
+  const who = (id: string) => workerLabel(id, nameOf(id), locale);
   const d = entry.data ?? {};
   const facts: string[] = [];
-  if (entry.assigneeId) facts.push(t('console.workOrders.data.assignee', { id: entry.assigneeId }));
+  if (entry.assigneeId) facts.push(t('console.workOrders.data.assignee', { id: who(entry.assigneeId) }));
   const previous = text(d.previousAssigneeId);
-  if (previous) facts.push(t('console.workOrders.data.previous', { id: previous }));
+  if (previous) facts.push(t('console.workOrders.data.previous', { id: who(previous) }));
   if (d.method === 'qr') facts.push(t('console.workOrders.data.method.qr'));
   if (d.method === 'proximity') facts.push(t('console.workOrders.data.method.proximity'));
   const code = text(d.code);

@@ -11,11 +11,26 @@ import AlertEvidenceChart from '../../../../../client/src/features/console/alert
 import { useAlertDetailStore } from '../../../../../client/src/features/console/alerts/alertDetail.store';
 import { useAuthStore } from '../../../../../client/src/features/auth/auth.store';
 import { useLiveStore } from '../../../../../client/src/features/live/live.store';
+import { useWorkOrdersStore } from '../../../../../client/src/features/workOrders/workOrders.store';
 import { deferred, respond, sessionInfo } from '../../../auth.fixtures';
-import { snapshot } from '../../../live.fixtures';
+import { sensor, snapshot } from '../../../live.fixtures';
 import { workOrder } from '../../workOrders/workOrders.fixtures';
 import { alert, refusal, stubRoutes, T0 } from './alerts.fixtures';
 import type { Seen } from './alerts.fixtures';
+
+// The map engine needs WebGL: the drawer's map stands in as an element naming the alert it was given.
+vi.mock('../../../../../client/src/features/map/LiveMap.vue', async () => {
+  const { defineComponent, h } = await import('vue');
+  return {
+    // The async component loader takes `default` only from what says it is an ES module.
+    __esModule: true,
+    default: defineComponent({
+      props: { focusAlert: { type: Object, default: null } },
+      setup: (props) => () =>
+        h('div', { 'data-test': 'live-map-stub', 'data-alert': (props.focusAlert as Alert | null)?.id }),
+    }),
+  };
+});
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -230,6 +245,48 @@ describe('AlertDrawer', () => {
     useLiveStore().clear();
 
     expect(useAlertDetailStore().alertId).toBeNull();
+  });
+
+  describe('map', () => {
+    /** The async map resolves a few ticks after the drawer. */
+    async function mapOf(w: Awaited<ReturnType<typeof openDrawer>>) {
+      await vi.waitFor(() => expect(w.find('[data-test="live-map-stub"]').exists()).toBe(true));
+      return w.get('[data-test="alert-drawer-map"] [data-test="live-map-stub"]');
+    }
+
+    it("shows a small map of the alert's site with the alert on it", async () => {
+      const placed = { ...water, location: [120.15, 30.25] as [number, number] };
+      server(placed);
+      const w = await openDrawer(placed);
+
+      expect((await mapOf(w)).attributes('data-alert')).toBe('al1');
+    });
+
+    it("places an alert without a location at its sensor's", async () => {
+      server(water);
+      useLiveStore().applySnapshot(
+        snapshot({
+          sensors: [{ ...sensor('WL-1', 'grid-event'), location: [120.1, 30.2] }],
+          openAlerts: [water],
+        }),
+      );
+      const w = mount(AlertDrawer, {
+        attachTo: document.body,
+        global: { plugins: [pinia], stubs: { AlertEvidenceChart: true } },
+      });
+      await useAlertDetailStore().open(water.id, water);
+      await flushPromises();
+
+      expect((await mapOf(w)).attributes('data-alert')).toBe('al1');
+    });
+
+    it('says so when the alert cannot be placed', async () => {
+      server(water);
+      const w = await openDrawer();
+
+      expect(w.get('[data-test="alert-drawer-map-none"]').text()).toBe('该告警没有位置信息');
+      expect(w.find('[data-test="alert-drawer-map"]').exists()).toBe(false);
+    });
   });
 
   describe('acknowledge', () => {
@@ -519,10 +576,111 @@ describe('AlertDrawer', () => {
       expect(button.text()).toBe('派单中…');
       answer.resolve(respond(order(), 201));
       await flushPromises();
-      expect(w.get('[data-test="action-dispatch"]').attributes('disabled')).toBeUndefined();
+      expect(w.get('[data-test="action-dispatch"]').text()).toBe('已派单');
     });
 
-    it('says when nobody could be reached at all', async () => {
+    it('says 已派单 once dispatched, sends no second dispatch, and opens the case instead', async () => {
+      const seen = server(water, {
+        'POST /api/v1/alerts/al1/dispatch': () => respond(order(), 201),
+        'GET /api/v1/work-orders/WO-20261121-0008/suggestions': () =>
+          respond({ items: [suggestion('W-0003', '王*', 1)] }),
+      });
+      const w = await openDrawer();
+
+      await w.get('[data-test="action-dispatch"]').trigger('click');
+      await flushPromises();
+      const button = w.get('[data-test="action-dispatch"]');
+      expect(button.text()).toBe('已派单');
+      expect(button.attributes('disabled')).toBeDefined();
+      await button.trigger('click');
+      await flushPromises();
+      expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+
+      const open = w.get('[data-test="action-open-case"]');
+      expect(open.text()).toBe('查看案卷');
+      await open.trigger('click');
+      expect(w.emitted('openWorkOrder')).toEqual([['WO-20261121-0008']]);
+    });
+
+    it('shows an alert whose case is open as dispatched when the drawer opens', async () => {
+      const linked = { ...water, state: 'acknowledged' as const, workOrderId: 'WO-20261121-0002' };
+      useWorkOrdersStore().created(workOrder('WO-20261121-0002', { state: 'accepted', alertId: 'al1' }));
+      const seen = server(linked);
+      const w = await openDrawer(linked);
+
+      expect(w.get('[data-test="action-dispatch"]').text()).toBe('已派单');
+      expect(w.get('[data-test="action-dispatch"]').attributes('disabled')).toBeDefined();
+      await w.get('[data-test="action-open-case"]').trigger('click');
+      expect(w.emitted('openWorkOrder')).toEqual([['WO-20261121-0002']]);
+      expect(seen.some((s) => s.method === 'POST')).toBe(false);
+    });
+
+    it('offers 派单 again for an alert whose linked case is no longer open', async () => {
+      const linked = { ...water, workOrderId: 'WO-20261121-0002' };
+      server(linked, { 'POST /api/v1/alerts/al1/dispatch': () => respond(order(), 201) });
+      const w = await openDrawer(linked);
+
+      const button = w.get('[data-test="action-dispatch"]');
+      expect(button.text()).toBe('派单');
+      expect(button.attributes('disabled')).toBeUndefined();
+      expect(w.find('[data-test="action-open-case"]').exists()).toBe(false);
+    });
+
+    it('turns 派单 into 已派单 with the existing case after a 409 naming it', async () => {
+      server(water, {
+        'POST /api/v1/alerts/al1/dispatch': () =>
+          refusal(409, 'conflict', 'alert al1 is already being handled as case WO-20261121-0002 (accepted)', [
+            { path: '', message: 'already being handled', reason: 'already-dispatched' },
+          ]),
+      });
+      const w = await openDrawer();
+
+      await w.get('[data-test="action-dispatch"]').trigger('click');
+      await flushPromises();
+
+      expect(w.get('[data-test="action-dispatch"]').attributes('disabled')).toBeDefined();
+      await w.get('[data-test="action-open-case"]').trigger('click');
+      expect(w.emitted('openWorkOrder')).toEqual([['WO-20261121-0002']]);
+    });
+
+    it('lays each suggested worker out as name and id, then the reasons one by one, the assignee marked', async () => {
+      server(water, {
+        'POST /api/v1/alerts/al1/dispatch': () => respond(order(), 201),
+        'GET /api/v1/work-orders/WO-20261121-0008/suggestions': () =>
+          respond({
+            items: [
+              {
+                ...suggestion('W-0003', '王*', 1),
+                load: 1,
+                reasons: [
+                  { zh: '负责该网格', en: 'covers the cell' },
+                  { zh: '具备技能：积水', en: 'skill: waterlogging' },
+                  { zh: '在办 1 件', en: '1 open case' },
+                ],
+              },
+              suggestion('W-0007', '李*', 2),
+            ],
+          }),
+      });
+      const w = await openDrawer();
+      await w.get('[data-test="action-dispatch"]').trigger('click');
+      await flushPromises();
+
+      const first = w.get('[data-test="suggestion-W-0003"]');
+      expect(first.get('.who').text()).toBe('王*（W-0003）');
+      expect(first.findAll('[data-test="suggestion-reason"]').map((r) => r.text())).toEqual([
+        '负责该网格',
+        '具备技能：积水',
+        '在办 1 件',
+      ]);
+      expect(first.get('.why').text()).toBe('负责该网格 · 具备技能：积水 · 在办 1 件');
+      expect(first.get('[data-test="suggestion-current"]').text()).toBe('当前处置人');
+      expect(w.get('[data-test="suggestion-W-0007"]').find('[data-test="suggestion-current"]').exists()).toBe(
+        false,
+      );
+    });
+
+    it('says when nobody could be reached at all, and lets the operator try again', async () => {
       server(water, {
         'POST /api/v1/alerts/al1/dispatch': () => Promise.reject(new TypeError('Failed to fetch')),
       });
@@ -532,6 +690,8 @@ describe('AlertDrawer', () => {
       await flushPromises();
 
       expect(w.get('[data-test="dispatch-error"]').text()).toContain('无法连接服务器');
+      expect(w.get('[data-test="action-dispatch"]').text()).toBe('派单');
+      expect(w.get('[data-test="action-dispatch"]').attributes('disabled')).toBeUndefined();
     });
   });
 

@@ -10,7 +10,7 @@ import { useCityStore } from '../../../../../client/src/features/city/city.store
 import WorkOrdersPage from '../../../../../client/src/features/console/workOrders/WorkOrdersPage.vue';
 import { useWorkOrdersStore } from '../../../../../client/src/features/workOrders/workOrders.store';
 import { useI18nStore } from '../../../../../client/src/i18n/i18n.store';
-import { deferred, respond, sessionInfo, stubApi } from '../../../auth.fixtures';
+import { apiError, deferred, respond, sessionInfo, stubApi } from '../../../auth.fixtures';
 import type { SeenRequest } from '../../../auth.fixtures';
 import {
   detailOf,
@@ -25,6 +25,7 @@ import {
   T0,
   workOrder,
 } from './consoleWorkOrders.fixtures';
+import { maskedEntry, ROSTER_ROUTE, rosterAnswer, rosterEntry } from '../../workers/roster.fixtures';
 
 type Routes = Record<string, (req: SeenRequest) => Response | Promise<Response>>;
 
@@ -234,6 +235,99 @@ describe('WorkOrdersPage', () => {
       const { w } = await openCase(handled, {}, {}, 'viewer');
       expect(w.find('[data-test="case-detail"]').exists()).toBe(true);
       expect(w.find('[data-test="case-actions"]').exists()).toBe(false);
+    });
+  });
+
+  describe('the people on a case', () => {
+    const reassigned = workOrder('WO-8', {
+      version: 4,
+      state: 'accepted',
+      assigneeId: 'W-0135',
+      timeline: [
+        entry(1, 'register', null, 'registered', { by: 'system', byName: '系统' }),
+        entry(2, 'dispatch', 'registered', 'dispatched', { assigneeId: 'W-0142' }),
+        entry(3, 'reassign', 'dispatched', 'dispatched', {
+          assigneeId: 'W-0135',
+          data: { reason: '就近处置', previousAssigneeId: 'W-0142' },
+        }),
+        entry(4, 'accept', 'dispatched', 'accepted', { by: 'u-w135', byName: 'W-0135' }),
+      ],
+    });
+    const team = [rosterEntry('W-0135'), rosterEntry('W-0142', { name: '潘雪', phone: '13900001111' })];
+    const maskedTeam = [maskedEntry('W-0135'), maskedEntry('W-0142', { name: '潘**', phone: '139****1111' })];
+
+    it("shows the operator the assignee's name and a phone number to call", async () => {
+      const { w } = await openCase(reassigned, { [ROSTER_ROUTE]: () => rosterAnswer(team) });
+
+      const who = w.get('[data-test="case-assignee"]');
+      expect(who.get('[data-test="case-assignee-name"]').text()).toBe('彭玲娜');
+      expect(who.get('[data-test="fact-assignee"]').text()).toBe('W-0135');
+      const phone = who.get('[data-test="case-assignee-phone"]');
+      expect(phone.element.tagName).toBe('A');
+      expect(phone.attributes('href')).toBe('tel:13812346493');
+      expect(phone.text()).toBe('13812346493');
+      expect(who.find('[data-test="case-assignee-masked"]').exists()).toBe(false);
+    });
+
+    it('shows a viewer the name and phone masked as the server sent them, tagged as masked', async () => {
+      const { w } = await openCase(
+        reassigned,
+        { [ROSTER_ROUTE]: () => rosterAnswer(maskedTeam) },
+        {},
+        'viewer',
+      );
+
+      const who = w.get('[data-test="case-assignee"]');
+      expect(who.get('[data-test="case-assignee-name"]').text()).toBe('彭**');
+      const phone = who.get('[data-test="case-assignee-phone"]');
+      expect(phone.element.tagName).not.toBe('A');
+      expect(phone.text()).toBe('138****6493');
+      expect(who.get('[data-test="case-assignee-masked"]').text()).toBe('已脱敏');
+      expect(w.text()).not.toContain('彭玲娜');
+
+      useI18nStore().setLocale('en');
+      await flushPromises();
+      expect(who.get('[data-test="case-assignee-masked"]').text()).toBe('masked');
+    });
+
+    it('names the workers in the timeline, keeping their roster ids', async () => {
+      const { w } = await openCase(reassigned, { [ROSTER_ROUTE]: () => rosterAnswer(team) });
+
+      const [accept, reassign, dispatch, register] = w.findAll('[data-test="timeline-entry"]');
+      const actor = accept!.get('[data-test="entry-actor"]');
+      expect(actor.text()).toBe('彭玲娜');
+      expect(actor.attributes('title')).toBe('W-0135');
+      expect(reassign!.findAll('[data-test="entry-fact"]').map((f) => f.text())).toEqual([
+        '派给 彭玲娜（W-0135）',
+        '原处置人 潘雪（W-0142）',
+        '原因：就近处置',
+      ]);
+      expect(dispatch!.get('[data-test="entry-fact"]').text()).toBe('派给 潘雪（W-0142）');
+      // Someone who is not a grid worker keeps the name they act under, with no tooltip.
+      expect(register!.get('[data-test="entry-actor"]').text()).toBe('系统');
+      expect(register!.get('[data-test="entry-actor"]').attributes('title')).toBeUndefined();
+    });
+
+    it('shows workers by roster id only when the roster is refused, and asks for it once', async () => {
+      const other = workOrder('WO-9', { assigneeId: 'W-0142' });
+      const { w, seen } = await mountPage({
+        [OPEN_LIST]: () => listAnswer([reassigned, other]),
+        [detailRoute('WO-8')]: () => respond(detailOf(reassigned)),
+        [detailRoute('WO-9')]: () => respond(detailOf(other)),
+        [ROSTER_ROUTE]: () => respond(apiError('forbidden', 'no'), 403),
+      });
+      await w.get('[data-test="case-WO-8"]').trigger('click');
+      await flushPromises();
+
+      expect(w.get('[data-test="case-assignee"]').text()).toBe('W-0135');
+      expect(w.find('[data-test="case-assignee-name"]').exists()).toBe(false);
+      expect(w.find('[data-test="case-assignee-phone"]').exists()).toBe(false);
+      expect(w.findAll('[data-test="entry-actor"]')[0]!.text()).toBe('W-0135');
+
+      await w.get('[data-test="case-WO-9"]').trigger('click');
+      await flushPromises();
+      expect(w.get('[data-test="fact-assignee"]').text()).toBe('W-0142');
+      expect(seen.filter((r) => r.path === '/api/v1/workers')).toHaveLength(1);
     });
   });
 

@@ -131,6 +131,16 @@ describe('entryFacts', () => {
     expect(entryFacts(e, 'zh')).toEqual(['派给 W-0002', '原处置人 W-0001']);
   });
 
+  it('names the workers the roster knows beside their ids, and leaves the others as ids', () => {
+    const e = entry(3, 'reassign', 'dispatched', 'dispatched', {
+      assigneeId: 'W-0002',
+      data: { previousAssigneeId: 'W-0001' },
+    });
+    const nameOf = (id: string) => (id === 'W-0002' ? '潘**' : null);
+    expect(entryFacts(e, 'zh', nameOf)).toEqual(['派给 潘**（W-0002）', '原处置人 W-0001']);
+    expect(entryFacts(e, 'en', nameOf)).toEqual(['to 潘** (W-0002)', 'previously W-0001']);
+  });
+
   it('lists facts it has no words for as they are', () => {
     const e = entry(3, 'note', 'dispatched', 'dispatched', { data: { inspector: 'li', visits: 2 } });
     expect(entryFacts(e, 'zh')).toEqual(['inspector: li', 'visits: 2']);
