@@ -17,8 +17,8 @@ describe('App', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   function mountApp() {
-    // The canvas chart has no place in a DOM emulation; its option builder is tested on its own.
-    return mount(App, { global: { plugins: [pinia], stubs: { RateSparkline: true } } });
+    // The canvas charts have no place in a DOM emulation; their option builders are tested on their own.
+    return mount(App, { global: { plugins: [pinia], stubs: { RateSparkline: true, WallChart: true } } });
   }
 
   it('shows neither the dashboard nor the form until the server has said who is signed in', () => {

@@ -189,6 +189,41 @@ describe('live dashboard in Chromium, real data only', () => {
     expect(await page.getByTestId('connection').count()).toBe(0);
   });
 
+  it('fits the 1920×1080 wall into a 4:3 window, scaled whole and centred between black bars', async () => {
+    const page = tab();
+    await page.setViewportSize({ width: 1280, height: 1024 });
+    await openDashboard(page, server);
+
+    // 1280/1920 = 2/3: the stage is 1280×720, 152 px of bar above and below.
+    expect(await page.getByTestId('wall-stage').boundingBox()).toEqual({
+      x: 0,
+      y: 152,
+      width: 1280,
+      height: 720,
+    });
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize)).toBe('12px');
+    const header = await page.locator('.app-header').boundingBox();
+    expect(header?.y).toBe(152);
+    const feed = await page.getByTestId('alert-feed').boundingBox();
+    expect((feed?.y ?? 0) + (feed?.height ?? 0)).toBeLessThanOrEqual(152 + 720);
+    await page.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  it("shows the city's air quality from the server's vitals once stations report", async () => {
+    const page = tab();
+    await openDashboard(page, server);
+
+    const now = Date.now() - 1_000;
+    await postReadings(server.url, [
+      { sensorId: 'AQ-001', observedAt: now, values: { pm25: 80, pm10: 120 } },
+      { sensorId: 'AQ-002', observedAt: now, values: { pm25: 80, pm10: 120 } },
+    ]);
+
+    // The figure comes with the next vitals push (every 2 s), as a whole number beside its category.
+    await waitForText(page.getByTestId('aqi'), /^\s*\d+\s*$/);
+    await waitForText(page.getByTestId('wall-air'), /首要\s*PM/);
+  });
+
   it("shows the chosen district's sensor count after a scope change", async () => {
     const page = tab();
     await openDashboard(page, server);

@@ -31,6 +31,28 @@ export function formatCount(value: number, locale: Locale): string {
   return numberFormat(locale, 0).format(value);
 }
 
+/** Counts from here on are shortened by {@link formatCompactCount}. */
+export const COMPACT_FROM = 10_000;
+
+const compactFormats = new Map<Locale, Intl.NumberFormat>();
+
+/**
+ * A counter for a narrow tile: exact below {@link COMPACT_FROM}, then shortened the way each
+ * language reads large numbers — `3.7万`, `1,234万` in Chinese; `37K`, `12M` in English.
+ */
+export function formatCompactCount(value: number, locale: Locale): string {
+  if (Math.abs(value) < COMPACT_FROM) return formatCount(value, locale);
+  let f = compactFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(locale === 'zh' ? 'zh-CN' : 'en-US', {
+      notation: 'compact',
+      maximumFractionDigits: 1,
+    });
+    compactFormats.set(locale, f);
+  }
+  return f.format(value);
+}
+
 /** A measured value with as many decimals as its size deserves (0.42, 7.5, 1,250). */
 export function formatMeasure(value: number, locale: Locale): string {
   const abs = Math.abs(value);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatMeasure, formatReadingValues } from '../../../client/src/format/reading.format';
+import {
+  formatCompactCount,
+  formatCount,
+  formatMeasure,
+  formatReadingValues,
+} from '../../../client/src/format/reading.format';
 
 describe('reading formatting', () => {
   it('labels values with catalog names and units', () => {
@@ -29,5 +34,19 @@ describe('reading formatting', () => {
   it('groups thousands in counters', () => {
     expect(formatCount(1234567, 'en')).toBe('1,234,567');
     expect(formatMeasure(1250.4, 'zh')).toBe('1,250');
+  });
+});
+
+describe('formatCompactCount', () => {
+  it('keeps counts below ten thousand exact', () => {
+    expect(formatCompactCount(9_999, 'zh')).toBe('9,999');
+    expect(formatCompactCount(600, 'en')).toBe('600');
+  });
+
+  it('shortens larger counts the way each language reads them', () => {
+    expect(formatCompactCount(36_721, 'zh')).toBe('3.7万');
+    expect(formatCompactCount(12_345_678, 'zh')).toBe('1234.6万');
+    expect(formatCompactCount(36_721, 'en')).toBe('36.7K');
+    expect(formatCompactCount(12_345_678, 'en')).toBe('12.3M');
   });
 });

@@ -88,6 +88,13 @@ export const useLiveStore = defineStore('live', () => {
   const openIncidentsById = shallowRef<ReadonlyMap<string, Incident>>(markRaw(new Map()));
   /** Bumped whenever latest values change; watch it to re-read {@link latestOf}. */
   const latestRevision = ref(0);
+  /**
+   * True while nobody can see the page (hidden tab, minimised window): reading batches are skipped
+   * instead of piling up, and {@link needsSnapshot} says the screen must start over from a snapshot.
+   */
+  const paused = ref(false);
+  /** True once a batch was skipped while paused, until the next snapshot replaces the data. */
+  const needsSnapshot = ref(false);
 
   // Deliberately not reactive: written for every reading.
   let latestById = new Map<string, LatestReading>();
@@ -203,11 +210,21 @@ export const useLiveStore = defineStore('live', () => {
     recount(snapshot.serverTime);
     latestRevision.value += 1;
     hasSnapshot.value = true;
+    needsSnapshot.value = false;
+  }
+
+  /** Stop or restart applying reading batches (see {@link paused}). */
+  function setPaused(value: boolean): void {
+    paused.value = value;
   }
 
   /** Apply one pushed batch; a batch for another room (late, from the previous scope) is ignored. */
   function applyBatch(batch: ReadingsBatch): void {
     if (batch.room !== roomOf(scope.value) || batch.items.length === 0) return;
+    if (paused.value) {
+      needsSnapshot.value = true;
+      return;
+    }
     for (const item of batch.items) mergeLatest(item);
     const fresh: RecentReading[] = [];
     for (let i = batch.items.length - 1; i >= 0 && fresh.length < RECENT_LIMIT; i -= 1) {
@@ -274,6 +291,7 @@ export const useLiveStore = defineStore('live', () => {
     openIncidentsById.value = markRaw(new Map());
     latestById = new Map();
     latestRevision.value += 1;
+    needsSnapshot.value = false;
   }
 
   return {
@@ -287,6 +305,8 @@ export const useLiveStore = defineStore('live', () => {
     reportingCount,
     openAlertsById,
     latestRevision,
+    paused,
+    needsSnapshot,
     sensorCount,
     openAlertCount,
     mutedAlertCount,
@@ -298,6 +318,7 @@ export const useLiveStore = defineStore('live', () => {
     latestOf,
     serverNow,
     applySnapshot,
+    setPaused,
     applyBatch,
     applyResync,
     applyStats,

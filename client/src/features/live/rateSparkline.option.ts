@@ -1,6 +1,7 @@
 import type { LineSeriesOption } from 'echarts/charts';
 import type { GridComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { gappedLineSeries } from '../wall/chartStyle';
 
 /** One point of the readings-per-second history. */
 export interface RateSample {
@@ -37,42 +38,33 @@ export function buildRateSparklineOption(
 ): RateSparklineOption {
   const end = samples.at(-1)?.t;
   const start = end === undefined ? undefined : end - windowMs;
-  const data: [number, number | null][] = [];
-  let prevT: number | undefined;
-  for (const s of samples) {
-    if (start !== undefined && s.t < start) continue;
-    // A null point between two far-apart samples makes ECharts lift the pen.
-    if (prevT !== undefined && s.t - prevT > gapMs) data.push([prevT + 1, null]);
-    data.push([s.t, s.value]);
-    prevT = s.t;
-  }
   return {
     animation: false,
     grid: { left: 0, right: 0, top: 6, bottom: 2 },
     xAxis: { type: 'time', show: false, min: start, max: end },
     yAxis: { type: 'value', show: false, min: 0 },
     series: [
-      {
-        type: 'line',
-        data,
-        showSymbol: false,
-        connectNulls: false,
-        silent: true,
-        lineStyle: { width: 2, color: LINE_COLOR },
-        areaStyle: {
-          color: {
-            type: 'linear',
-            x: 0,
-            y: 0,
-            x2: 0,
-            y2: 1,
-            colorStops: [
-              { offset: 0, color: 'rgba(56, 189, 248, 0.45)' },
-              { offset: 1, color: 'rgba(56, 189, 248, 0)' },
-            ],
+      gappedLineSeries(
+        samples,
+        (s) => s.value,
+        { start, gapMs },
+        {
+          lineStyle: { width: 2, color: LINE_COLOR },
+          areaStyle: {
+            color: {
+              type: 'linear',
+              x: 0,
+              y: 0,
+              x2: 0,
+              y2: 1,
+              colorStops: [
+                { offset: 0, color: 'rgba(56, 189, 248, 0.45)' },
+                { offset: 1, color: 'rgba(56, 189, 248, 0)' },
+              ],
+            },
           },
         },
-      },
+      ),
     ],
   };
 }

@@ -22,7 +22,7 @@ export const RESYNC_LIMIT = 500;
 /** Removed cases remembered (with their last version) so a late, older push cannot bring one back. */
 const REMOVED_KEPT = 1_000;
 
-/** What the wall keeps of an open case: enough to count, place and flag it. */
+/** What the wall keeps of an open case: enough to count, place (on the map too) and flag it. */
 export type OpenCase = Pick<
   WorkOrder,
   | 'id'
@@ -33,6 +33,7 @@ export type OpenCase = Pick<
   | 'dueAt'
   | 'districtId'
   | 'gridCellId'
+  | 'location'
   | 'updatedAt'
   | 'version'
 > & {
@@ -84,6 +85,7 @@ function slim(order: WorkOrder, entry?: TimelineEntry): OpenCase {
     dueAt: order.dueAt,
     districtId: order.districtId,
     gridCellId: order.gridCellId,
+    location: order.location,
     assigneeId: order.assigneeId ?? null,
     updatedAt: order.updatedAt,
     version: order.version,

@@ -5,7 +5,10 @@ import type { Pinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import LiveDashboard from '../../../../client/src/features/live/LiveDashboard.vue';
 import { useLiveStore } from '../../../../client/src/features/live/live.store';
+import { useVitalsStore } from '../../../../client/src/features/vitals/vitals.store';
+import WallChart from '../../../../client/src/features/wall/WallChart.vue';
 import { snapshot, T0 } from '../../live.fixtures';
+import { vitals } from '../vitals/vitals.fixtures';
 
 describe('LiveDashboard', () => {
   let pinia: Pinia;
@@ -18,9 +21,9 @@ describe('LiveDashboard', () => {
   function mountDashboard(isLive: boolean) {
     return mount(LiveDashboard, {
       props: { isLive },
-      // The canvas chart and the WebGL map have no place in a DOM emulation; their builders are tested
+      // The canvas charts and the WebGL map have no place in a DOM emulation; their builders are tested
       // on their own, the map in Chromium (test/e2e/map.browser.test.ts).
-      global: { plugins: [pinia], stubs: { RateSparkline: true, MapView: true } },
+      global: { plugins: [pinia], stubs: { RateSparkline: true, LiveMap: true, WallChart: true } },
     });
   }
 
@@ -55,6 +58,38 @@ describe('LiveDashboard', () => {
     expect(rows[0]?.text()).toContain('交通');
     expect(rows[0]?.text()).toContain('km/h');
     expect(rows[0]?.text()).toContain('15:59:50');
+  });
+
+  it("counts sensors online by the server's vitals once they are in, with the share on the ring", async () => {
+    const s = snapshot({
+      vitals: vitals({ sensors: { ...vitals().sensors, total: 1_277, online: 1_250, onlinePct: 97.9 } }),
+    });
+    useLiveStore().applySnapshot(s);
+    useVitalsStore().applySnapshot(s);
+    const w = mountDashboard(true);
+
+    expect(w.get('[data-test="sensors"] [data-test="value"]').text().replace(/\s+/g, ' ')).toBe(
+      '1,250/ 1,277',
+    );
+    const ring = w.get('[data-test="sensors"]').findComponent(WallChart);
+    const option = ring.props('option') as { series: { data: { value: number }[] }[] };
+    expect(option.series[0]?.data[0]?.value).toBe(97.9);
+  });
+
+  it('puts every panel of the wall around the map', () => {
+    useLiveStore().applySnapshot(snapshot());
+    const w = mountDashboard(true);
+    for (const panel of [
+      'wall-traffic',
+      'wall-air',
+      'wall-grid-events',
+      'wall-timeline',
+      'alert-feed',
+      'work-orders',
+      'wall-kpis',
+    ])
+      expect(w.find(`[data-test="${panel}"]`).exists(), panel).toBe(true);
+    expect(w.find('[data-test="recent-row"]').exists()).toBe(true);
   });
 
   it('says the data is not live when told so', () => {

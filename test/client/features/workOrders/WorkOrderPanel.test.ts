@@ -1,56 +1,54 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import type { Pinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLiveStore } from '../../../../client/src/features/live/live.store';
+import { useVitalsStore } from '../../../../client/src/features/vitals/vitals.store';
+import WallChart from '../../../../client/src/features/wall/WallChart.vue';
 import WorkOrderPanel from '../../../../client/src/features/workOrders/WorkOrderPanel.vue';
 import { useWorkOrdersStore } from '../../../../client/src/features/workOrders/workOrders.store';
 import { useI18nStore } from '../../../../client/src/i18n/i18n.store';
 import { apiError, respond, stubApi } from '../../auth.fixtures';
-import { kpiAnswer, kpiRow, kpisPush, resyncRoutes, T0, workOrder } from './workOrders.fixtures';
+import { snapshot } from '../../live.fixtures';
+import { freshPiniaEachTest } from '../../pinia.fixtures';
+import { vitals } from '../vitals/vitals.fixtures';
+import { resyncCity, resyncCityWithoutKpis, resyncRoutes, T0, workOrder } from './workOrders.fixtures';
 
 const routes = resyncRoutes();
 
 describe('WorkOrderPanel', () => {
-  let pinia: Pinia;
+  const pinia = freshPiniaEachTest(T0);
 
-  beforeEach(() => {
-    // The language toggle remembers its choice; every test starts in Chinese.
-    window.localStorage.clear();
-    pinia = createPinia();
-    setActivePinia(pinia);
-    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
-
-  const mountPanel = () => mount(WorkOrderPanel, { global: { plugins: [pinia] } });
+  // The funnel's canvas has no place in a DOM emulation: its option is read off the stub.
+  const mountPanel = () =>
+    mount(WorkOrderPanel, { global: { plugins: [pinia()], stubs: { WallChart: true } } });
 
   /** The wall after a resync that found these open cases. */
-  async function resynced(items = [workOrder('wo-1')], city = kpiRow('all')): Promise<void> {
-    stubApi({
-      [routes.orders]: () => respond({ items, total: items.length }),
-      [routes.all]: () => kpiAnswer('all', [city]),
-      [routes.districts]: () => kpiAnswer('district', []),
-    });
-    await useWorkOrdersStore().resync({ kind: 'city' }, T0);
+  const resynced = (items = [workOrder('wo-1')]) => resyncCity(items);
+
+  /** The vitals of the city as the snapshot brings them. */
+  function withVitals(workOrders: { open: number; byState: Record<string, number>; overdue: number }): void {
+    const s = snapshot({ vitals: vitals({ workOrders }) });
+    useLiveStore().applySnapshot(s);
+    useVitalsStore().applySnapshot(s);
   }
 
-  const stateCount = (w: ReturnType<typeof mountPanel>, state: string) =>
+  function funnel(w: ReturnType<typeof mountPanel>): [string, number][] {
+    const option = w.findComponent(WallChart).props('option') as {
+      series: { data: { name: string; value: number }[] }[];
+    };
+    return (option.series[0]?.data ?? []).map((d) => [d.name, d.value]);
+  }
+  const sideCount = (w: ReturnType<typeof mountPanel>, state: string) =>
     w.get(`[data-test="state-${state}"] [data-test="count"]`).text();
-  const kpi = (w: ReturnType<typeof mountPanel>, field: string) =>
-    w.get(`[data-test="kpi-${field}"] dd`).text().replace(/\s+/g, ' ');
 
   it('shows dashes, not zeros, before the first answer', () => {
     const w = mountPanel();
-    expect(stateCount(w, 'registered')).toBe('—');
-    expect(w.get('[data-test="overdue-count"]').text()).toBe('—');
-    expect(kpi(w, 'closeRate')).toBe('—');
+    expect(w.get('[data-test="open-count"]').text()).toBe('在办 — 件');
+    expect(w.get('[data-test="wall-overdue"]').text()).toBe('—');
+    expect(sideCount(w, 'returned')).toBe('—');
   });
 
-  it('counts the open cases along the pipeline with the Chinese state names', async () => {
+  it('counts the open cases it fetched along the pipeline when no vitals have come', async () => {
     await resynced([
       workOrder('a', { state: 'registered' }),
       workOrder('b', { state: 'dispatched' }),
@@ -60,28 +58,54 @@ describe('WorkOrderPanel', () => {
     ]);
     const w = mountPanel();
 
-    const stages = w.findAll('.stage');
-    expect(stages.map((s) => s.find('.stage-label').text())).toEqual([
-      '已立案',
-      '已派遣',
-      '已接单',
-      '处置中',
-      '待核实',
-      '已退回',
-      '已转办',
+    expect(funnel(w)).toEqual([
+      ['已立案', 1],
+      ['已派遣', 2],
+      ['已接单', 0],
+      ['处置中', 0],
+      ['待核实', 1],
     ]);
-    expect(stages.map((s) => s.find('[data-test="count"]').text())).toEqual([
-      '1',
-      '2',
-      '0',
-      '0',
-      '1',
-      '0',
-      '1',
-    ]);
+    expect(sideCount(w, 'escalated')).toBe('1');
     expect(w.get('[data-test="state-escalated"]').classes()).toContain('needs-centre');
     expect(w.get('[data-test="state-returned"]').classes()).not.toContain('needs-centre');
     expect(w.get('[data-test="open-count"]').text()).toBe('在办 5 件');
+  });
+
+  it("prefers the server's vitals, which count every open case, over the one page it fetched", async () => {
+    await resynced([workOrder('a', { state: 'registered', overdueAt: T0 - 60_000 })]);
+    withVitals({ open: 1_234, byState: { registered: 734, handling: 500 }, overdue: 41 });
+    const w = mountPanel();
+
+    expect(w.get('[data-test="open-count"]').text()).toBe('在办 1,234 件');
+    expect(funnel(w)).toEqual([
+      ['已立案', 734],
+      ['已派遣', 0],
+      ['已接单', 0],
+      ['处置中', 500],
+      ['待核实', 0],
+    ]);
+    expect(w.get('[data-test="wall-overdue"]').text()).toBe('41');
+    // The one overdue case fetched is listed; the count says how many more there are.
+    expect(w.findAll('[data-test="overdue-row"]')).toHaveLength(1);
+    expect(w.get('[data-test="overdue-more"]').text()).toBe('另有 40 件未列出');
+  });
+
+  it('follows the vitals as they are pushed', async () => {
+    await resynced([]);
+    withVitals({ open: 2, byState: { registered: 2 }, overdue: 0 });
+    const w = mountPanel();
+
+    useVitalsStore().applyPush(
+      vitals({
+        at: T0 + 2_000,
+        workOrders: { open: 3, byState: { registered: 2, returned: 1 }, overdue: 1 },
+      }),
+    );
+    await w.vm.$nextTick();
+
+    expect(w.get('[data-test="open-count"]').text()).toBe('在办 3 件');
+    expect(sideCount(w, 'returned')).toBe('1');
+    expect(w.get('[data-test="wall-overdue"]').text()).toBe('1');
   });
 
   it('follows the language toggle', async () => {
@@ -91,8 +115,9 @@ describe('WorkOrderPanel', () => {
     useI18nStore().setLocale('en');
     await w.vm.$nextTick();
 
-    expect(w.get('[data-test="state-handling"] .stage-label').text()).toBe('On site');
-    expect(w.get('[data-test="kpi-onTimeRate"] dt').text()).toBe('Closed on time');
+    expect(funnel(w).map(([name]) => name)).toContain('On site');
+    expect(w.get('[data-test="state-returned"] .stage-label').text()).toBe('Returned');
+    expect(w.get('[data-test="open-count"]').text()).toBe('1 open');
   });
 
   it('shows the overdue count in red with a pulsing dot, and lists the overdue cases', async () => {
@@ -107,7 +132,7 @@ describe('WorkOrderPanel', () => {
     ]);
     const w = mountPanel();
 
-    expect(w.get('[data-test="overdue-count"]').text()).toBe('2');
+    expect(w.get('[data-test="wall-overdue"]').text()).toBe('2');
     expect(w.get('.overdue').classes()).toContain('has-overdue');
     expect(w.find('[data-test="overdue-pulse"]').exists()).toBe(true);
     const rows = w.findAll('[data-test="overdue-row"]').map((r) => r.findAll('span').map((s) => s.text()));
@@ -121,7 +146,7 @@ describe('WorkOrderPanel', () => {
     await resynced([workOrder('wo-1')]);
     const w = mountPanel();
 
-    expect(w.get('[data-test="overdue-count"]').text()).toBe('0');
+    expect(w.get('[data-test="wall-overdue"]').text()).toBe('0');
     expect(w.get('.overdue').classes()).not.toContain('has-overdue');
     expect(w.find('[data-test="overdue-pulse"]').exists()).toBe(false);
     expect(w.find('.overdue-none').text()).toBe('暂无超时案卷');
@@ -136,62 +161,19 @@ describe('WorkOrderPanel', () => {
     expect(w.get('[data-test="overdue-more"]').text()).toBe('另有 3 件未列出');
   });
 
-  it('formats the KPIs: rates in per cent, response in minutes, rating out of five', async () => {
-    await resynced([], kpiRow('all', { closeRate: 0.9372, onTimeRate: 0.8, reworkRate: 0.0625 }));
+  it('still shows the cases to a role that may not read KPIs (they have their own panel)', async () => {
+    await resyncCityWithoutKpis();
     const w = mountPanel();
 
-    expect(kpi(w, 'closeRate')).toBe('93.7%');
-    expect(kpi(w, 'onTimeRate')).toBe('80%');
-    expect(kpi(w, 'reworkRate')).toBe('6.3%');
-    expect(kpi(w, 'responseAvg')).toBe('7.5分钟');
-    expect(kpi(w, 'rating')).toBe('4.6/5');
-    expect(w.get('[data-test="kpi-closeRate"] dt').text()).toBe('结案率');
+    expect(w.find('[data-test="work-orders"]').exists()).toBe(true);
+    expect(w.get('[data-test="wall-overdue"]').text()).toBe('0');
   });
 
-  it('shows a dash for a rate of nothing (no case due, none handled, none rated)', async () => {
-    await resynced(
-      [],
-      kpiRow('all', {
-        closeRate: null,
-        onTimeRate: null,
-        reworkRate: null,
-        responseAvgS: null,
-        ratingAvg: null,
-      }),
-    );
-    const w = mountPanel();
-
-    for (const field of ['closeRate', 'onTimeRate', 'reworkRate', 'responseAvg', 'rating'])
-      expect(kpi(w, field)).toBe('—');
-  });
-
-  it('updates the KPIs when the server pushes new figures', async () => {
-    await resynced([], kpiRow('all', { closeRate: 0.5 }));
-    const w = mountPanel();
-
-    useWorkOrdersStore().kpis(kpisPush(kpiRow('all', { closeRate: 0.75 })));
-    await w.vm.$nextTick();
-
-    expect(kpi(w, 'closeRate')).toBe('75%');
-  });
-
-  it('leaves the KPIs out for a role that may not read them', async () => {
-    stubApi({
-      [routes.orders]: () => respond({ items: [], total: 0 }),
-      [routes.all]: () => respond(apiError('forbidden', 'no kpis:read'), 403),
-      [routes.districts]: () => respond(apiError('forbidden', 'no kpis:read'), 403),
-    });
-    await useWorkOrdersStore().resync({ kind: 'city' }, T0);
-    const w = mountPanel();
-
-    expect(w.find('[data-test="kpi-closeRate"]').exists()).toBe(false);
-    expect(w.find('[data-test="state-registered"]').exists()).toBe(true);
-  });
-
-  it('shows nothing at all to a role that may read neither cases nor KPIs', async () => {
+  it('shows nothing to a role that may not read cases, whatever the vitals say', async () => {
     const forbidden = () => respond(apiError('forbidden', 'no'), 403);
     stubApi({ [routes.orders]: forbidden, [routes.all]: forbidden, [routes.districts]: forbidden });
     await useWorkOrdersStore().resync({ kind: 'city' }, T0);
+    withVitals({ open: 5, byState: { registered: 5 }, overdue: 1 });
     const w = mountPanel();
 
     expect(w.find('[data-test="work-orders"]').exists()).toBe(false);

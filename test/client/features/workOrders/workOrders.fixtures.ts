@@ -1,6 +1,9 @@
-import type { KpiResponse, KpiRow } from '@shared/schemas/workOrder.schema';
-import type { KpisPush } from '../../../../client/src/features/workOrders/workOrders.store';
-import { respond } from '../../auth.fixtures';
+import type { KpiResponse, KpiRow, WorkOrder } from '@shared/schemas/workOrder.schema';
+import {
+  useWorkOrdersStore,
+  type KpisPush,
+} from '../../../../client/src/features/workOrders/workOrders.store';
+import { apiError, respond, stubApi } from '../../auth.fixtures';
 import { T0 } from '../../live.fixtures';
 
 export { entry, moved, workOrder } from '../worker/worker.fixtures';
@@ -56,4 +59,27 @@ export function kpisPush(city: KpiRow, districts: KpiRow[] = [], to: number = T0
 export function kpiAnswer(groupBy: 'all' | 'district', rows: KpiRow[], to: number = T0): Response {
   const body: KpiResponse = { from: DAY_START, to, groupBy, rows };
   return respond(body);
+}
+
+/** The work-order store after the city's resync at {@link T0} found the open cases `items` and the city's KPIs `city`. */
+export async function resyncCity(items: WorkOrder[] = [], city: KpiRow = kpiRow('all')): Promise<void> {
+  const routes = resyncRoutes();
+  stubApi({
+    [routes.orders]: () => respond({ items, total: items.length }),
+    [routes.all]: () => kpiAnswer('all', [city]),
+    [routes.districts]: () => kpiAnswer('district', []),
+  });
+  await useWorkOrdersStore().resync({ kind: 'city' }, T0);
+}
+
+/** The same for a role that may not read KPIs: no open case, and the KPIs refused. */
+export async function resyncCityWithoutKpis(): Promise<void> {
+  const routes = resyncRoutes();
+  const forbidden = () => respond(apiError('forbidden', 'no kpis:read'), 403);
+  stubApi({
+    [routes.orders]: () => respond({ items: [], total: 0 }),
+    [routes.all]: forbidden,
+    [routes.districts]: forbidden,
+  });
+  await useWorkOrdersStore().resync({ kind: 'city' }, T0);
 }

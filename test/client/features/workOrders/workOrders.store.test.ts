@@ -107,6 +107,7 @@ describe('useWorkOrdersStore', () => {
       dueAt: T0 + 30 * 60_000,
       districtId: '330106',
       gridCellId: '330106001001001',
+      location: [120.15, 30.25],
       assigneeId: null,
       updatedAt: T0 - 60_000,
       version: 2,
