@@ -794,3 +794,63 @@ export function computeAqi(
     beyondScale: report.beyondScale.map(toKey).sort(byKeyOrder),
   };
 }
+
+// ---------------------------------------------------------------------------
+// Area means: the real-time AQI of a district or a city from its stations' newest values.
+
+const pollutantZeros = () =>
+  Object.fromEntries(AQI_POLLUTANTS.map((p) => [p, 0])) as Record<AqiPollutant, number>;
+
+/**
+ * Per-pollutant sums of the values of an area's stations, and the real-time AQI of their means
+ * (as HJ 663 forms a city's figure: the mean of the stations, not the worst one). Which values
+ * enter is the caller's choice; this only sums them.
+ */
+/**
+ * Whether a station's value can enter an area's mean: a finite, non-negative concentration (a
+ * negative one is a sensor fault, not clean air). One rule for the server's vitals and the map.
+ */
+export function isConcentration(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value) && value >= 0;
+}
+
+export class PollutantMeans {
+  private readonly sum = pollutantZeros();
+  private readonly count = pollutantZeros();
+
+  /** Add one station's value of `pollutant` (µg/m³, CO mg/m³). */
+  add(pollutant: AqiPollutant, value: number): void {
+    this.sum[pollutant] += value;
+    this.count[pollutant] += 1;
+  }
+
+  /** The mean of the values added for `pollutant`; undefined when none was. */
+  mean(pollutant: AqiPollutant): number | undefined {
+    return this.count[pollutant] > 0 ? this.sum[pollutant] / this.count[pollutant] : undefined;
+  }
+
+  /**
+   * The real-time report of the means; null when no pollutant gives a sub-index. The means are
+   * read as 1-hour means; where a standard indexes only longer means (HJ 633—2012's
+   * particulates, US EPA's PM and CO) the same value stands in for them.
+   */
+  realtimeAqi(standard: AqiStandard): AqiResult | null {
+    const pm25 = this.mean('pm25');
+    const pm10 = this.mean('pm10');
+    const co = this.mean('co');
+    return computeAqiReport(
+      {
+        pm25_1h: pm25,
+        pm25_24h: pm25,
+        pm10_1h: pm10,
+        pm10_24h: pm10,
+        so2_1h: this.mean('so2'),
+        no2_1h: this.mean('no2'),
+        co_1h: co,
+        co_8h: co,
+        o3_1h: this.mean('o3'),
+      },
+      { standard, mode: 'realtime' },
+    );
+  }
+}

@@ -133,6 +133,28 @@ export const FREE_FLOW_KMH: Readonly<Record<RoadClass, number>> = Object.freeze(
 });
 
 /**
+ * Hourly volume assumed for a detector that reports none, veh/h: roughly one direction of each
+ * class at a moderate load. It only weighs such a detector against the others in a
+ * {@link networkIndex} (the wall's vitals on the server, the map's congestion cells).
+ */
+export const NOMINAL_VOLUME_VEH_PER_H: Readonly<Record<RoadClass, number>> = Object.freeze({
+  expressway: 3000,
+  arterial: 1500,
+  secondary: 800,
+});
+
+/**
+ * The weight volume of a detector in a {@link networkIndex}: what it reports when that is a
+ * usable volume (finite, ≥ 0 — a detector counting no cars weighs nothing), else its road
+ * class's {@link NOMINAL_VOLUME_VEH_PER_H}. One rule for the server's vitals and the map.
+ */
+export function detectorVolumeVehPerH(volume: number | undefined, roadClass: RoadClass): number {
+  return volume !== undefined && Number.isFinite(volume) && volume >= 0
+    ? volume
+    : NOMINAL_VOLUME_VEH_PER_H[roadClass];
+}
+
+/**
  * Segment speed grading thresholds, km/h, per road class: the lower bound of
  * 畅通, 基本畅通, 轻度拥堵 and 中度拥堵 (each exclusive). A speed above the first
  * is 畅通, a speed at or below the last is 严重拥堵. `secondary` also covers

@@ -5,6 +5,15 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, saveScreenshot, signIn, type TestBrowser } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { createActor, requestAs } from '../helpers/accessActors';
+import { postReadings } from '../helpers/cityOpsApi';
+import { waitFor } from '../helpers/server';
+import { shanghaiMinuteOfDay } from '../../shared/domain/shanghaiTime';
+import type { Alert } from '../../shared/schemas/alert.schema';
+import type { GridCell } from '../../shared/schemas/geo.schema';
+import type { Sensor } from '../../shared/schemas/sensor.schema';
+import type { Worker } from '../../shared/schemas/worker.schema';
+import type { WorkOrder } from '../../shared/schemas/workOrder.schema';
 
 // The wall's map as a wall PC with no internet shows it: Debian's Chromium (WebGL through
 // SwiftShader) against the real server serving the client built for this run. The map is drawn by
@@ -12,7 +21,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 
 /** Where browser tests leave screenshots for reviewers. */
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-/** The first draw includes fetching and parsing the ~10 MB font file and SwiftShader's rendering, ms. */
+/** The first draw includes fetching the labels' font subsets and SwiftShader's rendering, ms. */
 const MAP_READY_TIMEOUT_MS = 25_000;
 
 interface PixelStats {
@@ -90,13 +99,14 @@ describe('wall map in Chromium, offline', () => {
     const page = await browser.context.newPage();
     const requests: string[] = [];
     const failed: string[] = [];
-    const fontLoads: number[] = [];
+    const fontLoads: { url: string; status: number }[] = [];
     const cspViolations: string[] = [];
     const pageErrors: string[] = [];
     page.on('request', (req) => requests.push(req.url()));
     page.on('requestfailed', (req) => failed.push(`${req.url()} ${req.failure()?.errorText ?? ''}`));
     page.on('response', (res) => {
-      if (/\/NotoSansSC_400Regular-[\w-]+\.ttf$/.test(res.url())) fontLoads.push(res.status());
+      if (/\.(ttf|otf|woff2?)$/.test(new URL(res.url()).pathname))
+        fontLoads.push({ url: res.url(), status: res.status() });
     });
     page.on('console', (msg) => {
       if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
@@ -116,8 +126,21 @@ describe('wall map in Chromium, offline', () => {
       const shown = await waitForPixels(page, canvas, (s) => s.drawn > s.total * 0.01 && s.text > 300);
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'wall-map.png') });
-      // The labels were drawn with the font file the build ships (no glyph server, no system font).
-      expect(fontLoads).toEqual([200]);
+      // The labels were drawn with the Noto Sans SC subsets the build ships (no glyph server, no
+      // system font): maplibre registers each file it draws with as its own loaded font family.
+      const mapFaces = await page.evaluate(() =>
+        [...document.fonts]
+          .filter((f) => f.family.replace(/["']/g, '').startsWith('maplibre-gl-font-face-'))
+          .map((f) => f.status),
+      );
+      expect(mapFaces.length).toBeGreaterThan(0);
+      expect(mapFaces.every((s) => s === 'loaded')).toBe(true);
+      // Only subsets were fetched (the page's and the map's are the same files): no whole-font file.
+      expect(fontLoads.length).toBeGreaterThan(0);
+      for (const f of fontLoads) {
+        expect(f.status).toBe(200);
+        expect(f.url).toMatch(/\/noto-sans-sc-[a-z\d-]+-(400|700)-normal-[\w-]+\.woff2$/);
+      }
 
       await page.getByTestId('map-layer-labels').click();
       const hidden = await waitForPixels(page, canvas, (s) => s.text < shown.text / 20);
@@ -140,4 +163,113 @@ describe('wall map in Chromium, offline', () => {
       await page.close();
     }
   });
+
+  it('feeds the live layers: sensors, an alert, a dispatched worker and their line, cells by AQI; and the drawer map', async () => {
+    const api = async <T>(path: string): Promise<T> =>
+      (await (await fetch(`${server.url}${path}`)).json()) as T;
+    const sensors = (await api<{ items: Sensor[] }>('/api/v1/sensors?limit=5000')).items;
+    const placed = sensors.filter((s) => s.location !== null);
+    const smoke = placed.find((s) => s.subtype === 'smoke')!;
+    const station = placed.find((s) => s.kind === 'air')!;
+    const cells = (await api<{ items: GridCell[] }>('/api/v1/grid-cells?limit=5000')).items;
+    // A grid worker whose shift (Asia/Shanghai) has at least ten minutes left: only they report positions.
+    const minute = shanghaiMinuteOfDay(Date.now());
+    const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+    const left = (w: Worker) => (minutes(w.shift.end) - minute + 1440) % 1440;
+    const onDuty = (w: Worker) => {
+      const [start, end] = [minutes(w.shift.start), minutes(w.shift.end)];
+      return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+    };
+    const worker = (await api<{ items: Worker[] }>('/api/v1/workers')).items.find(
+      (w) => onDuty(w) && left(w) >= 10,
+    )!;
+    expect(worker, 'a grid worker on duty').toBeDefined();
+
+    // Signed out, whatever the tab before left in the profile.
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    try {
+      await page.goto(server.url);
+      await signIn(page, server.url, server.admin.username, server.admin.password);
+      const map = page.getByTestId('map');
+      await map.and(page.locator('[data-map-ready="true"]')).waitFor({ timeout: MAP_READY_TIMEOUT_MS });
+      const count = async (source: string) => Number(await map.getAttribute(`data-source-${source}`));
+      const until = (what: string, probe: () => Promise<boolean>) =>
+        waitFor(async () => (await probe()) || undefined, 15_000, what);
+
+      // Every placed sensor of the snapshot is on the map, clustered.
+      await until('sensors on the map', async () => (await count('sensors')) === placed.length);
+
+      // A smoke detector fires: a red alert, its cell coloured.
+      const fired = await postReadings(server.url, [
+        { sensorId: smoke.id, observedAt: Date.now(), values: { smoke: 20 } },
+      ]);
+      expect(fired.accepted).toBe(1);
+      const alert = await waitFor(
+        async () =>
+          (await api<{ items: Alert[] }>(`/api/v1/alerts?subjectId=${smoke.id}&state=firing`)).items[0],
+        10_000,
+        'the smoke alert',
+      );
+      await until('the alert on the map', async () => (await count('alerts')) >= 1);
+      await until('its cell coloured', async () => (await count('cell-status')) >= 1);
+
+      // The alert is dispatched to the worker, whose phone reports where they are.
+      const dispatched = await requestAs<WorkOrder>(
+        server.url,
+        `/api/v1/alerts/${alert.id}/dispatch`,
+        server.token,
+        {
+          method: 'POST',
+          body: { assigneeId: worker.id },
+        },
+      );
+      expect(dispatched.status, dispatched.text).toBe(201);
+      const phone = await createActor(server.url, { role: 'worker', workerId: worker.id });
+      const moved = await requestAs(server.url, '/api/v1/me/position', phone.token, {
+        method: 'POST',
+        body: { location: worker.location, accuracyM: 8 },
+      });
+      expect(moved.status, moved.text).toBe(200);
+      await until('the worker on the map', async () => (await count('workers')) === 1);
+      await until('the line to the site', async () => (await count('dispatch-lines')) === 1);
+
+      // Cells by AQI: an air station reports; its district's cells take its colour.
+      await page.getByTestId('map-cells-aqi').click();
+      await postReadings(server.url, [
+        { sensorId: station.id, observedAt: Date.now(), values: { pm25: 160, pm10: 200, no2: 40 } },
+      ]);
+      const inDistrict = cells.filter((c) => c.districtId === station.districtId).length;
+      await until('the district coloured by AQI', async () => (await count('cell-status')) === inDistrict);
+      await expect(page.getByTestId('map-legend').textContent()).resolves.toContain('中度污染');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'wall-map-live.png') });
+
+      // The console's alert drawer shows the alert on a small map of its site.
+      await page.goto(`${server.url}/console`);
+      await page.getByTestId('console-tab-alerts').click();
+      await page.getByTestId(`alert-row-${alert.id}`).click();
+      const drawerMap = page.getByTestId('alert-drawer-map').getByTestId('map');
+      await drawerMap.and(page.locator('[data-map-ready="true"]')).waitFor({ timeout: MAP_READY_TIMEOUT_MS });
+      await until(
+        'the alert on the drawer map',
+        async () => Number(await drawerMap.getAttribute('data-source-alerts')) >= 1,
+      );
+      await page.getByTestId('alert-drawer-map').scrollIntoViewIfNeeded();
+      await page
+        .getByTestId('alert-drawer')
+        .screenshot({ path: join(ARTIFACTS, 'console-alert-drawer-map.png') });
+      expect(pageErrors, 'uncaught errors').toEqual([]);
+    } catch (err) {
+      const file = await saveScreenshot(page, 'wall-map-live-failed').catch(
+        (e: unknown) => `(none: ${String(e)})`,
+      );
+      console.error(`screenshot of the failed live map test: ${file}`);
+      throw err;
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });

@@ -1,10 +1,14 @@
 import type { Pinia } from 'pinia';
+import type { Snapshot } from '@shared/schemas/live.schema';
 import { watch } from 'vue';
 import { useAuthStore } from '../features/auth/auth.store';
 import { useLiveStore } from '../features/live/live.store';
 import { useScopeStore } from '../features/scope/scope.store';
 import { useWorkOrdersStore } from '../features/workOrders/workOrders.store';
+import { useVitalsStore } from '../features/vitals/vitals.store';
+import { useWorkerPositionsStore } from '../features/workers/workerPositions.store';
 import { bindConnectionLifecycle } from './connectionLifecycle';
+import { bindVisibilityResync } from './visibilityResync';
 import type { LiveSocket } from './socket';
 
 /**
@@ -18,18 +22,26 @@ export const SERVER_CLOSE_RETRY_MS = 5_000;
  * action, connection lifecycle events to the connection store. The socket
  * follows the session ({@link bindConnectionLifecycle}): it connects once
  * someone is signed in, and on sign-out it disconnects and the live state is
- * forgotten. Work orders are fetched again from the API after every snapshot
- * (connect or scope switch) and every recovered connect: missed work-order
- * events are never replayed. Returns a function that unbinds it all.
+ * forgotten. Work orders and worker positions are fetched again from the API
+ * after every snapshot (connect or scope switch) and every recovered connect:
+ * missed work-order and position events are never replayed. Returns a function that unbinds it all.
  */
 export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   const live = useLiveStore(pinia);
   const scope = useScopeStore(pinia);
   const auth = useAuthStore(pinia);
   const workOrders = useWorkOrdersStore(pinia);
+  const vitals = useVitalsStore(pinia);
+  const positions = useWorkerPositionsStore(pinia);
+
+  /** A snapshot starts the live state and the 城市体征 over: both belong to its scope. */
+  function applySnapshot(snapshot: Snapshot): void {
+    live.applySnapshot(snapshot);
+    vitals.applySnapshot(snapshot);
+  }
 
   const server = {
-    snapshot: live.applySnapshot,
+    snapshot: applySnapshot,
     'readings:batch': live.applyBatch,
     'readings:resynced': live.applyResync,
     'stats:updated': live.applyStats,
@@ -40,10 +52,15 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     'workOrder:created': workOrders.created,
     'workOrder:updated': workOrders.updated,
     'kpis:updated': workOrders.kpis,
+    'vitals:updated': vitals.applyPush,
+    'worker:moved': positions.moved,
   } as const;
 
-  function resyncWorkOrders(): void {
-    if (auth.status === 'signed-in') void workOrders.resync(live.scope, live.serverNow());
+  /** Work orders and worker positions: what the socket never replays, asked of the API again. */
+  function resyncFromApi(): void {
+    if (auth.status !== 'signed-in') return;
+    void workOrders.resync(live.scope, live.serverNow());
+    void positions.resync(live.serverNow());
   }
 
   socket.on('snapshot', server.snapshot);
@@ -57,27 +74,35 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
   socket.on('workOrder:created', server['workOrder:created']);
   socket.on('workOrder:updated', server['workOrder:updated']);
   socket.on('kpis:updated', server['kpis:updated']);
+  socket.on('vitals:updated', server['vitals:updated']);
+  socket.on('worker:moved', server['worker:moved']);
   const lifecycle = bindConnectionLifecycle(socket, pinia, {
     retryMs: SERVER_CLOSE_RETRY_MS,
     onConnect() {
-      // A new session gets a snapshot, which resyncs; a recovered one gets none.
-      if (socket.recovered) resyncWorkOrders();
+      // A new session gets a snapshot, which resyncs; a recovered one gets none — unless batches
+      // were skipped while the tab was hidden, then it asks for one (see visibilityResync.ts).
+      if (socket.recovered && live.needsSnapshot) void scope.refresh();
+      else if (socket.recovered) resyncFromApi();
       // The server forgets a non-recovered session's scope; ask for ours again.
       void scope.resubscribe(socket.recovered);
     },
     onSignedOut() {
       live.clear();
       workOrders.clear();
+      vitals.clear();
+      positions.clear();
       scope.reset();
     },
   });
   // Every applied snapshot (on connect, or the ack of a scope switch) sets a new scope object;
   // the default flush runs this once the whole snapshot, clock offset included, is in.
-  const stopResyncing = watch(() => live.scope, resyncWorkOrders);
+  const stopResyncing = watch(() => live.scope, resyncFromApi);
+  const unbindVisibility = bindVisibilityResync(pinia);
 
   return () => {
     lifecycle.unbind();
     stopResyncing();
+    unbindVisibility();
     socket.off('snapshot', server.snapshot);
     socket.off('readings:batch', server['readings:batch']);
     socket.off('readings:resynced', server['readings:resynced']);
@@ -89,5 +114,7 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     socket.off('workOrder:created', server['workOrder:created']);
     socket.off('workOrder:updated', server['workOrder:updated']);
     socket.off('kpis:updated', server['kpis:updated']);
+    socket.off('vitals:updated', server['vitals:updated']);
+    socket.off('worker:moved', server['worker:moved']);
   };
 }

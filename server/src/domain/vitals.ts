@@ -1,9 +1,14 @@
-import { AQI_POLLUTANTS, computeAqiReport, type AqiPollutant, type AqiStandard } from '@shared/domain/aqi';
+import { AQI_POLLUTANTS, isConcentration, PollutantMeans, type AqiStandard } from '@shared/domain/aqi';
 import { CASE_CATEGORIES } from '@shared/domain/caseCategories';
-import { congestionState, networkIndex, type NetworkSegment } from '@shared/domain/traffic';
+import {
+  congestionState,
+  detectorVolumeVehPerH,
+  networkIndex,
+  type NetworkSegment,
+} from '@shared/domain/traffic';
 import { OPEN_ALERT_STATES, SEVERITIES, type Alert, type Severity } from '@shared/schemas/alert.schema';
 import type { I18nName } from '@shared/schemas/common.schema';
-import { SENSOR_KINDS, type RoadClass, type Sensor, type SensorKind } from '@shared/schemas/sensor.schema';
+import { SENSOR_KINDS, type Sensor, type SensorKind } from '@shared/schemas/sensor.schema';
 import {
   GRID_EVENT_SUBTYPES,
   onlineWindowMs,
@@ -39,7 +44,7 @@ import { shanghaiLocalIso } from '@shared/domain/shanghaiTime';
  *   sensors' values enter the indices: a stale speed or PM2.5 is not today's traffic or air.
  * - Traffic (GB/T 33171): each fresh detector with a speed > 0 is a segment of its road,
  *   `road length / detectors on that road` long; its weight is vehicle-kilometres, its reported
- *   volume (veh/h) × that length, or the class's {@link NOMINAL_VOLUME_VEH_PER_H} when it reports
+ *   volume (veh/h) × that length, or the class's nominal volume ({@link detectorVolumeVehPerH}) when it reports
  *   no volume. `networkIndex` averages the delay ratios with those weights (scope TPI, and each
  *   road's TPI from its detectors in the scope). A road of unknown length counts 1 km per detector.
  *   TPI is shown to 0.1, truncated: its state is the exact value's, and the two always agree.
@@ -58,16 +63,6 @@ import { shanghaiLocalIso } from '@shared/domain/shanghaiTime';
 const HOUR_MS = 3_600_000;
 const TIMELINE_HOURS = 24;
 const TOP_ROADS = 10;
-
-/**
- * Hourly volume assumed for a detector that reports none, veh/h: roughly one direction of each
- * class at a moderate load. It only weighs such a detector against the others.
- */
-export const NOMINAL_VOLUME_VEH_PER_H: Readonly<Record<RoadClass, number>> = Object.freeze({
-  expressway: 3000,
-  arterial: 1500,
-  secondary: 800,
-});
 
 /** Rule kinds that judge the device, not the city: their alerts are device faults. */
 const DEVICE_HEALTH_RULE_KINDS: ReadonlySet<string> = new Set(['noData', 'stuck', 'dataQuality']);
@@ -150,8 +145,7 @@ interface Acc {
   byKind: Record<SensorKind, { total: number; online: number }>;
   segments: NetworkSegment[];
   roads: Map<string, RoadAcc>;
-  airSum: Record<AqiPollutant, number>;
-  airCount: Record<AqiPollutant, number>;
+  air: PollutantMeans;
   stations: number;
   alertsOpen: number;
   alertsMuted: number;
@@ -165,8 +159,6 @@ interface Acc {
 }
 
 const severityZero = (): SeverityCounts => ({ red: 0, orange: 0, yellow: 0, blue: 0 });
-const pollutantZero = () =>
-  Object.fromEntries(AQI_POLLUTANTS.map((p) => [p, 0])) as Record<AqiPollutant, number>;
 
 function newAcc(scope: VitalsScope): Acc {
   return {
@@ -176,8 +168,7 @@ function newAcc(scope: VitalsScope): Acc {
     byKind: Object.fromEntries(SENSOR_KINDS.map((k) => [k, { total: 0, online: 0 }])) as Acc['byKind'],
     segments: [],
     roads: new Map(),
-    airSum: pollutantZero(),
-    airCount: pollutantZero(),
+    air: new PollutantMeans(),
     stations: 0,
     alertsOpen: 0,
     alertsMuted: 0,
@@ -246,24 +237,7 @@ function topRoadsOf(acc: Acc): RoadCongestion[] {
 
 function aqiOf(acc: Acc, standard: AqiStandard): AqiFigure | null {
   if (acc.stations === 0) return null;
-  const mean = (p: AqiPollutant) => (acc.airCount[p] > 0 ? acc.airSum[p] / acc.airCount[p] : undefined);
-  const pm25 = mean('pm25');
-  const pm10 = mean('pm10');
-  const co = mean('co');
-  const report = computeAqiReport(
-    {
-      pm25_1h: pm25,
-      pm25_24h: pm25,
-      pm10_1h: pm10,
-      pm10_24h: pm10,
-      so2_1h: mean('so2'),
-      no2_1h: mean('no2'),
-      co_1h: co,
-      co_8h: co,
-      o3_1h: mean('o3'),
-    },
-    { standard, mode: 'realtime' },
-  );
+  const report = acc.air.realtimeAqi(standard);
   if (!report) return null;
   return {
     aqi: report.aqi,
@@ -365,10 +339,7 @@ export function computeVitals(input: VitalsInput): VitalsFigures {
       const segment: NetworkSegment = {
         speedKmh: speed,
         freeFlowKmh: s.road.freeFlowKmh,
-        volumeVehPerH:
-          volume !== undefined && Number.isFinite(volume) && volume >= 0
-            ? volume
-            : NOMINAL_VOLUME_VEH_PER_H[s.road.class],
+        volumeVehPerH: detectorVolumeVehPerH(volume, s.road.class),
         lengthKm,
       };
       for (const acc of accs) {
@@ -382,12 +353,9 @@ export function computeVitals(input: VitalsInput): VitalsFigures {
       let any = false;
       for (const p of AQI_POLLUTANTS) {
         const v = latest.values[p];
-        if (v === undefined || !Number.isFinite(v) || v < 0) continue;
+        if (!isConcentration(v)) continue;
         any = true;
-        for (const acc of accs) {
-          acc.airSum[p] += v;
-          acc.airCount[p] += 1;
-        }
+        for (const acc of accs) acc.air.add(p, v);
       }
       if (any) for (const acc of accs) acc.stations += 1;
     }

@@ -1,8 +1,7 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { apiError, respond, sessionInfo, stubApi } from '../auth.fixtures';
 import { alert, batch, reading, snapshot, stats, T0 } from '../live.fixtures';
-import { FakeSocket } from './fakeSocket';
+import type { FakeSocket } from './fakeSocket';
+import * as binding from './liveEvents.fixtures';
 
 const requestScope = vi.hoisted(() => vi.fn());
 vi.mock('../../../client/src/socket/commands', () => ({ requestScope }));
@@ -13,39 +12,19 @@ const { useConnectionStore } = await import('../../../client/src/features/connec
 const { useScopeStore } = await import('../../../client/src/features/scope/scope.store');
 const { useAuthStore } = await import('../../../client/src/features/auth/auth.store');
 
-const ME = 'GET /api/v1/auth/me';
-const NO_SESSION = () => respond(apiError('unauthorized', 'no session'), 401);
-
 describe('bindLiveSocket', () => {
   let socket: FakeSocket;
 
   /** The session the server holds; the fake `/auth/me` answers from it. */
-  let sessionValid: boolean;
+  let session: { valid: boolean };
 
   beforeEach(() => {
-    setActivePinia(createPinia());
-    vi.useFakeTimers({ now: T0 });
     requestScope.mockReset();
-    socket = new FakeSocket();
-    sessionValid = true;
-    stubApi({
-      [ME]: () => (sessionValid ? respond(sessionInfo()) : NO_SESSION()),
-      'POST /api/v1/auth/logout': () => {
-        sessionValid = false;
-        return respond(null, 204);
-      },
-    });
+    ({ socket, session } = binding.start());
   });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  afterEach(binding.end);
 
-  /** Bind, then let the page find its session (as main.ts boots). */
-  async function bindSignedIn(): Promise<void> {
-    bindLiveSocket(socket.asLiveSocket());
-    expect(await useAuthStore().check()).toBe('signed-in');
-  }
+  const bindSignedIn = () => binding.bindSignedIn(socket);
 
   it('routes every server event to the live store', () => {
     bindLiveSocket(socket.asLiveSocket());
@@ -85,6 +64,25 @@ describe('bindLiveSocket', () => {
     expect(connection).toMatchObject({ status: 'connected', recovered: true, attempt: 0 });
   });
 
+  it('asks for a snapshot on a recovered reconnect when batches were skipped while hidden', async () => {
+    await bindSignedIn();
+    const live = useLiveStore();
+    socket.accept();
+    socket.fire('snapshot', snapshot({ openAlerts: [] }));
+    requestScope.mockResolvedValue({ ok: true, data: snapshot({ openAlerts: [] }) });
+
+    socket.fire('disconnect', 'transport close');
+    live.setPaused(true);
+    socket.fire('readings:batch', batch([reading('t1', T0, { speed: 70 })]));
+    live.setPaused(false);
+    expect(live.needsSnapshot).toBe(true);
+
+    socket.recovered = true;
+    socket.fire('connect');
+    expect(requestScope).toHaveBeenCalledWith({ kind: 'city' });
+    await vi.waitFor(() => expect(live.needsSnapshot).toBe(false));
+  });
+
   it('says disconnected when the server closes the connection, and connects again later while signed in', async () => {
     await bindSignedIn();
     const connection = useConnectionStore();
@@ -97,7 +95,7 @@ describe('bindLiveSocket', () => {
   });
 
   it('does not connect while nobody is signed in', async () => {
-    sessionValid = false;
+    session.valid = false;
     bindLiveSocket(socket.asLiveSocket());
 
     expect(await useAuthStore().check()).toBe('signed-out');
@@ -134,7 +132,7 @@ describe('bindLiveSocket', () => {
 
   it('returns to the sign-in view without retrying when the handshake is refused and the session is gone', async () => {
     await bindSignedIn();
-    sessionValid = false;
+    session.valid = false;
 
     socket.refuse('unauthorized');
 
@@ -157,7 +155,7 @@ describe('bindLiveSocket', () => {
     await bindSignedIn();
     socket.accept();
     socket.fire('snapshot', snapshot());
-    sessionValid = false;
+    session.valid = false;
 
     socket.closeByServer();
 
@@ -196,7 +194,7 @@ describe('bindLiveSocket', () => {
 
   it('unbinds every listener it bound', () => {
     const unbind = bindLiveSocket(socket.asLiveSocket());
-    expect(socket.listenerCount()).toBe(15);
+    expect(socket.listenerCount()).toBe(17);
     unbind();
     expect(socket.listenerCount()).toBe(0);
   });

@@ -1,6 +1,5 @@
-import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { respond, sessionInfo, stubApi } from '../auth.fixtures';
+import { respond } from '../auth.fixtures';
 import type { SeenRequest } from '../auth.fixtures';
 import {
   entry,
@@ -12,7 +11,8 @@ import {
   workOrder,
 } from '../features/workOrders/workOrders.fixtures';
 import { snapshot, T0 } from '../live.fixtures';
-import { FakeSocket } from './fakeSocket';
+import type { FakeSocket } from './fakeSocket';
+import * as binding from './liveEvents.fixtures';
 
 const requestScope = vi.hoisted(() => vi.fn());
 vi.mock('../../../client/src/socket/commands', () => ({ requestScope }));
@@ -30,34 +30,20 @@ describe('bindLiveSocket and the work-order loop', () => {
   let seen: SeenRequest[];
 
   beforeEach(() => {
-    setActivePinia(createPinia());
-    vi.useFakeTimers({ now: T0 });
     requestScope.mockReset();
-    socket = new FakeSocket();
     const routes = (r: ReturnType<typeof resyncRoutes>, ids: string[]) => ({
       [r.orders]: () => respond({ items: ids.map((id) => workOrder(id)), total: ids.length }),
       [r.all]: () => kpiAnswer('all', [kpiRow('all')]),
       [r.districts]: () => kpiAnswer('district', [kpiRow('330106')]),
     });
-    seen = stubApi({
-      'GET /api/v1/auth/me': () => respond(sessionInfo()),
-      'POST /api/v1/auth/logout': () => respond(null, 204),
+    ({ socket, seen } = binding.start({
       ...routes(city, ['wo-1', 'wo-2']),
       ...routes(district, ['wo-1']),
-    });
+    }));
   });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  afterEach(binding.end);
 
-  async function bindSignedIn(): Promise<void> {
-    bindLiveSocket(socket.asLiveSocket());
-    expect(await useAuthStore().check()).toBe('signed-in');
-  }
-
-  /** Let queued watchers and answered requests run, without moving the clock. */
-  const settle = () => vi.advanceTimersByTimeAsync(0);
+  const bindSignedIn = () => binding.bindSignedIn(socket);
 
   const workOrderRequests = () =>
     seen.filter((r) => r.path.startsWith('/api/v1/work-orders')).map((r) => r.path);
@@ -82,11 +68,11 @@ describe('bindLiveSocket and the work-order loop', () => {
   it('fetches the work orders and KPIs from the API after every snapshot', async () => {
     await bindSignedIn();
     socket.accept();
-    await settle();
+    await binding.settle();
     expect(workOrderRequests()).toEqual([]);
 
     socket.fire('snapshot', snapshot());
-    await settle();
+    await binding.settle();
 
     expect(workOrderRequests().sort()).toEqual(
       [city.orders, city.all, city.districts].map((k) => k.slice(4)).sort(),
@@ -96,50 +82,38 @@ describe('bindLiveSocket and the work-order loop', () => {
     socket.fire('disconnect', 'transport close');
     socket.accept();
     socket.fire('snapshot', snapshot());
-    await settle();
+    await binding.settle();
     expect(workOrderRequests()).toHaveLength(6);
   });
 
   it('fetches them again after a recovered connect, which brings no snapshot', async () => {
-    await bindSignedIn();
-    socket.accept();
-    socket.fire('snapshot', snapshot());
-    await settle();
-    socket.fire('disconnect', 'transport close');
+    await binding.connectedWith(socket);
 
-    socket.recovered = true;
-    socket.accept();
-    await settle();
+    await binding.reconnectRecovered(socket);
 
     expect(workOrderRequests()).toHaveLength(6);
   });
 
   it('fetches the cases of the district the wall switches to', async () => {
-    await bindSignedIn();
-    socket.accept();
-    socket.fire('snapshot', snapshot());
-    await settle();
+    await binding.connectedWith(socket);
     requestScope.mockResolvedValue({
       ok: true,
       data: snapshot({ scope: { kind: 'district', id: '330106' } }),
     });
 
     await useScopeStore().select({ kind: 'district', id: '330106' });
-    await settle();
+    await binding.settle();
 
     expect(workOrderRequests()).toContain(district.orders.slice(4));
     expect([...useWorkOrdersStore().byId.keys()]).toEqual(['wo-1']);
   });
 
   it('forgets the work orders on sign-out without asking the API again', async () => {
-    await bindSignedIn();
-    socket.accept();
-    socket.fire('snapshot', snapshot());
-    await settle();
+    await binding.connectedWith(socket);
     const asked = workOrderRequests().length;
 
     await useAuthStore().logout();
-    await settle();
+    await binding.settle();
 
     expect(useWorkOrdersStore()).toMatchObject({ openCount: 0, kpiCity: null, ordersStatus: 'idle' });
     expect(workOrderRequests()).toHaveLength(asked);

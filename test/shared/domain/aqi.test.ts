@@ -7,6 +7,8 @@ import {
   computeAqiReport,
   describeAqi,
   iaqi,
+  isConcentration,
+  PollutantMeans,
   type AqiColumn,
   type AqiConcentrationKey,
   type AqiConcentrationsByKey,
@@ -1192,4 +1194,44 @@ describe('computeAqi agrees with computeAqiReport', () => {
       ).toEqual(report.subIndices);
     },
   );
+});
+
+describe('PollutantMeans', () => {
+  it('gives each pollutant the mean of the values added for it, and none for the others', () => {
+    const means = new PollutantMeans();
+    means.add('pm25', 50);
+    means.add('pm25', 100);
+    means.add('no2', 40);
+
+    expect([means.mean('pm25'), means.mean('no2'), means.mean('o3')]).toEqual([75, 40, undefined]);
+  });
+
+  it('indexes the means as a real-time report, each mean standing in for the longer means a standard reads', () => {
+    const means = new PollutantMeans();
+    means.add('pm25', 50);
+    means.add('pm25', 100);
+    means.add('co', 4);
+
+    // HJ 633—2012 reads PM2.5 as the 24-hour mean: 75 µg/m³ is IAQI 100.
+    const hj2012 = means.realtimeAqi('HJ633-2012');
+    expect(hj2012?.aqi).toBe(100);
+    expect(Object.keys(hj2012?.subIndices ?? {}).sort()).toEqual(['co_1h', 'pm25_24h']);
+    // US EPA reads CO as the 8-hour mean.
+    expect(Object.keys(means.realtimeAqi('US-EPA-2024')?.subIndices ?? {}).sort()).toEqual([
+      'co_8h',
+      'pm25_24h',
+    ]);
+  });
+
+  it('gives no report before any value', () => {
+    expect(new PollutantMeans().realtimeAqi('HJ633-2026')).toBeNull();
+  });
+});
+
+describe('isConcentration', () => {
+  it('takes finite values from zero up and nothing else', () => {
+    expect([0, 0.4, 35, 1_000].every(isConcentration)).toBe(true);
+    for (const bad of [undefined, -0.1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(isConcentration(bad)).toBe(false);
+  });
 });

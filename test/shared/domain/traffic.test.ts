@@ -8,8 +8,10 @@ import {
   computeTraffic,
   congestionState,
   delayRatio,
+  detectorVolumeVehPerH,
   dtpFromTpi,
   networkIndex,
+  NOMINAL_VOLUME_VEH_PER_H,
   speedGrade,
   tpiFromDtp,
   travelTimeIndex,
@@ -453,5 +455,17 @@ describe('monotonicity', () => {
     const results = SLOWING_DOWN.map((speed) => computeTraffic({ speed }, road));
     expect(new Set(results.map((r) => r?.state.id)).size).toBe(5);
     expect(new Set(results.map((r) => r?.speedGradeState.id)).size).toBe(5);
+  });
+});
+
+describe('detectorVolumeVehPerH', () => {
+  it('weighs a detector by what it reports, nothing when it counts no cars', () => {
+    expect(detectorVolumeVehPerH(1_234, 'arterial')).toBe(1_234);
+    expect(detectorVolumeVehPerH(0, 'arterial')).toBe(0);
+  });
+
+  it("falls back to the road class's nominal volume when the figure is missing or unusable", () => {
+    for (const bad of [undefined, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(detectorVolumeVehPerH(bad, 'expressway')).toBe(NOMINAL_VOLUME_VEH_PER_H.expressway);
   });
 });

@@ -45,7 +45,10 @@ export const LIVE_LAYERS = {
   workers: 'worker-point',
 } as const;
 
-/** The pulsing halo layer of one warning level (one layer per level, so each pulses at its own pace). */
+/**
+ * The halo layer of one warning level: the still ring an alert's pulse grows from (the pulse itself
+ * is drawn over the map, see ./pulseOverlay.ts, so the map does not redraw for it).
+ */
 export function alertHaloLayer(severity: Severity): string {
   return `alert-halo-${severity}`;
 }
@@ -139,9 +142,6 @@ function haloLayer(severity: Severity, palette: MapPalette): CircleLayerSpecific
       'circle-color': palette.severity[severity],
       'circle-radius': rest.radius,
       'circle-opacity': rest.opacity,
-      // Stepped at ≤ 4 Hz on purpose: a transition would make the map redraw every frame.
-      'circle-radius-transition': { duration: 0, delay: 0 },
-      'circle-opacity-transition': { duration: 0, delay: 0 },
     },
   };
 }
@@ -288,7 +288,8 @@ export const LAYER_MEMBERSHIP: Readonly<Record<string, readonly LayerGroup[]>> =
   [BASEMAP_LAYERS.roads]: ['roads'],
   [BASEMAP_LAYERS.roadLabel]: ['roads', 'labels'],
   [LIVE_LAYERS.sensorClusters]: ['sensors'],
-  [LIVE_LAYERS.sensorClusterCount]: ['sensors'],
+  // A count is text like any name: with labels off the map shows shapes only.
+  [LIVE_LAYERS.sensorClusterCount]: ['sensors', 'labels'],
   [LIVE_LAYERS.sensorPoints]: ['sensors'],
   ...Object.fromEntries(SEVERITIES.map((s) => [alertHaloLayer(s), ['alerts']])),
   [LIVE_LAYERS.alertCore]: ['alerts'],
@@ -309,14 +310,18 @@ export function layerVisibility(enabled: ReadonlySet<LayerGroup>): Record<string
 /** What a cell shows: its worst open alert, or a colour for an index value. */
 export type CellStatus = { severity: Severity } | { color: string };
 
-/** The `cell-status` features: cells with a status, with their outline from the pack. */
+/**
+ * The `cell-status` features: cells with a status, with their outline from the pack. A cell left
+ * out of `status` takes its district's entry in `byDistrict`, if any.
+ */
 export function cellStatusFeatures(
-  cells: readonly Pick<GridCell, 'id' | 'polygon'>[],
+  cells: readonly Pick<GridCell, 'id' | 'districtId' | 'polygon'>[],
   status: ReadonlyMap<string, CellStatus>,
+  byDistrict: ReadonlyMap<string, CellStatus> = new Map(),
 ): FeatureCollection<Polygon> {
   const features: Feature<Polygon>[] = [];
   for (const cell of cells) {
-    const s = status.get(cell.id);
+    const s = status.get(cell.id) ?? byDistrict.get(cell.districtId);
     if (!s) continue;
     features.push({
       type: 'Feature',

@@ -44,8 +44,10 @@ export interface MapOverlay {
 
 export interface CreateMapOptions {
   provider: MapProviderConfig;
-  /** Fitted when the map opens. */
+  /** Fitted when the map opens (unless `center` is given). */
   bounds: Bbox;
+  /** Open centred here at `zoom` instead of fitting `bounds`. */
+  center?: { lngLat: [number, number]; zoom: number };
   /** Room kept around `bounds` when fitting, px. */
   padding?: number;
   /** The complete style for the offline engine (called only for maplibre). */
@@ -76,6 +78,8 @@ export interface MapHandle {
     value: AllLayoutProperties[K],
   ): void;
   fitBounds(bounds: Bbox, options?: { padding?: number; animate?: boolean }): void;
+  /** Centre the map on a point at a zoom level. */
+  centerOn(center: [number, number], zoom: number, options?: { animate?: boolean }): void;
   /** Ease in on a cluster of a clustered source until it breaks apart. */
   zoomToCluster(sourceId: string, clusterId: number, center: [number, number]): Promise<void>;
   /** Call `handler` with the topmost feature of `layerId` under a click; returns the unsubscriber. */
@@ -84,6 +88,10 @@ export interface MapHandle {
   onUserMove(handler: () => void): () => void;
   /** Call `handler` each time the map has finished drawing everything it has; returns the unsubscriber. */
   onIdle(handler: () => void): () => void;
+  /** Call `handler` on every frame of a view change (pan, zoom, flight); returns the unsubscriber. */
+  onMove(handler: () => void): () => void;
+  /** Where a point is in the map's container now, CSS px from its top left. */
+  project(lngLat: [number, number]): { x: number; y: number };
   /** Follow a change of the container's size. */
   resize(): void;
   remove(): void;
@@ -152,6 +160,10 @@ function handleOver(
         { padding: options.padding ?? 0, animate: options.animate ?? true },
       );
     },
+    centerOn(center, zoom, options = {}) {
+      if (options.animate ?? true) map.easeTo({ center, zoom });
+      else map.jumpTo({ center, zoom });
+    },
     async zoomToCluster(sourceId, clusterId, center) {
       const source = map.getSource(sourceId) as unknown as ClusterSource | undefined;
       if (!source) return;
@@ -185,6 +197,14 @@ function handleOver(
       map.on('idle', handler);
       return () => map.off('idle', handler);
     },
+    onMove(handler) {
+      map.on('move', handler);
+      return () => map.off('move', handler);
+    },
+    project(lngLat) {
+      const p = map.project(lngLat);
+      return { x: p.x, y: p.y };
+    },
     resize() {
       map.resize();
     },
@@ -196,13 +216,15 @@ function handleOver(
 
 /** Open a map in `container` with the engine `options.provider` names. */
 export async function createMap(container: HTMLElement, options: CreateMapOptions): Promise<MapHandle> {
-  const fit = {
-    bounds: [
-      [options.bounds[0], options.bounds[1]],
-      [options.bounds[2], options.bounds[3]],
-    ] as [[number, number], [number, number]],
-    fitBoundsOptions: { padding: options.padding ?? 0 },
-  };
+  const fit = options.center
+    ? { center: options.center.lngLat, zoom: options.center.zoom }
+    : {
+        bounds: [
+          [options.bounds[0], options.bounds[1]],
+          [options.bounds[2], options.bounds[3]],
+        ] as [[number, number], [number, number]],
+        fitBoundsOptions: { padding: options.padding ?? 0 },
+      };
   // A wall map stays flat: no rotation or pitch for a stray drag to leave behind.
   const flat = { dragRotate: false, pitchWithRotate: false, touchPitch: false, maxPitch: 0 };
 

@@ -2,15 +2,16 @@
  * The offline map style: everything maplibre-gl draws comes from the city pack and this origin, with
  * no token, no tile server and no glyph server.
  *
- * Chinese labels offline. The style's `font-faces` maps the `text-font` name {@link MAP_FONT} to one
- * same-origin TrueType file, Noto Sans SC Regular (SIL OFL, from `@expo-google-fonts/noto-sans-sc`,
- * copied into the build by Vite as an asset, ~10 MB, cached by the browser). maplibre-gl 6.17 hands
- * the file to the CSS Font Loading API and rasterises each glyph it needs with TinySDF, so CJK, Latin
- * and digits all render without glyph PBFs: the style has no `glyphs` URL at all, and the file is
- * only downloaded once a label is drawn. The map is opened with `localIdeographFontFamily: false`,
- * so no glyph ever comes from whatever fonts the machine has (a bare wall PC may have no CJK font).
- * Measured in Debian's Chromium with no network: test/e2e/map.browser.test.ts checks that the font
- * file is fetched and that the district names are drawn (and gone when labels are switched off).
+ * Chinese labels offline. The style's `font-faces` maps the `text-font` name {@link MAP_FONT} to the
+ * page's own Noto Sans SC Regular files (SIL OFL, `@fontsource/noto-sans-sc`: ~100 WOFF2 subsets,
+ * each with its `unicode-range`, see ./mapFont.ts). maplibre-gl 6.17 hands a file to the CSS Font
+ * Loading API only when a codepoint it covers is drawn and rasterises each glyph with TinySDF, so
+ * CJK, Latin and digits all render without glyph PBFs: the style has no `glyphs` URL at all, and a
+ * wall downloads only the subsets its labels use (the same files, cached, as the page's text). The
+ * map is opened with `localIdeographFontFamily: false`, so no glyph ever comes from whatever fonts
+ * the machine has (a bare wall PC may have no CJK font). Measured in Debian's Chromium with no
+ * network: test/e2e/map.browser.test.ts checks that only subset files are fetched and that the
+ * district names are drawn (and gone when labels are switched off).
  *
  * Layers are built in slots so that live layers (./layers.ts) slot in between: fills (districts,
  * coloured cells), lines (cell outlines, roads, district outlines), marks (sensors, alerts,
@@ -26,6 +27,7 @@ import type { Feature, FeatureCollection, LineString, MultiPolygon, Point, Polyg
 import type { CityPackMeta, Road } from '@shared/schemas/cityPack.schema';
 import type { District, GridCell } from '@shared/schemas/geo.schema';
 import type { RoadClass } from '@shared/schemas/sensor.schema';
+import type { MapFontFace } from './mapFont';
 import { DEFAULT_PALETTE, type MapPalette } from './palette';
 
 /** The part of a city pack the base map draws (what `GET /api/v1/city`, `/districts`, `/grid-cells`, `/roads` return). */
@@ -39,7 +41,7 @@ export interface BasemapPack {
 /** Language of map labels (features carry `name_zh` and `name_en`). */
 export type LabelLocale = 'zh' | 'en';
 
-/** The `text-font` name the offline style's `font-faces` maps to the local Noto Sans SC file. */
+/** The `text-font` name the offline style's `font-faces` maps to the local Noto Sans SC files. */
 export const MAP_FONT = 'Noto Sans SC Regular';
 
 /** Sources of the base map (GeoJSON from the city pack). */
@@ -273,11 +275,12 @@ export interface OfflineStyleOptions {
 
 /**
  * The complete offline style: a dark background, the pack's districts, cells and roads with their
- * names, and any `extra` layers; `fontUrl` is the same-origin URL of the Noto Sans SC file.
+ * names, and any `extra` layers; `fontFaces` are the same-origin Noto Sans SC files (one URL, or
+ * subsets with their Unicode ranges, see ./mapFont.ts).
  */
 export function offlineStyle(
   pack: BasemapPack,
-  fontUrl: string,
+  fontFaces: string | readonly MapFontFace[],
   options: OfflineStyleOptions = {},
 ): StyleSpecification {
   const palette = options.palette ?? DEFAULT_PALETTE;
@@ -292,7 +295,7 @@ export function offlineStyle(
     name: `CityOps ${pack.meta.name.zh} (offline)`,
     center: pack.meta.center,
     zoom: pack.meta.zoom,
-    'font-faces': { [MAP_FONT]: fontUrl },
+    'font-faces': { [MAP_FONT]: typeof fontFaces === 'string' ? fontFaces : [...fontFaces] },
     sources: set.sources,
     layers: [
       {

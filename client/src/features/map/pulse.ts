@@ -1,7 +1,7 @@
 /**
  * Drives the alert halos' pulse: a requestAnimationFrame loop (so it stops by itself in a hidden
- * tab) that calls `tick` at most `hz` times a second. Each tick sets a few paint properties, and
- * each of those makes the map redraw once; at 4 Hz that is 4 frames a second, not 60.
+ * tab) that calls `tick` at most `hz` times a second. Each tick redraws the rings on the overlay
+ * canvas (./pulseOverlay.ts); at 4 Hz that is 4 cheap 2-D frames a second, not 60.
  */
 export interface PulseLoop {
   start(): void;

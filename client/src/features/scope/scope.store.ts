@@ -72,6 +72,16 @@ export const useScopeStore = defineStore('scope', () => {
     await send(selected.value);
   }
 
+  /**
+   * Ask for a fresh snapshot of the scope on screen (a tab that comes back after being hidden
+   * starts over from it rather than from what piled up meanwhile). Offline: nothing to do, the
+   * reconnect brings one.
+   */
+  async function refresh(): Promise<void> {
+    if (connection.status !== 'connected') return;
+    await send(chosen ? selected.value : live.scope);
+  }
+
   /** Back to the whole city (on sign-out); an answer still on its way is dropped. */
   function reset(): void {
     requestNo += 1;
@@ -81,5 +91,5 @@ export const useScopeStore = defineStore('scope', () => {
     error.value = null;
   }
 
-  return { selected, pending, error, select, resubscribe, reset };
+  return { selected, pending, error, select, resubscribe, refresh, reset };
 });

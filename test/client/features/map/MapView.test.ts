@@ -3,45 +3,11 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import type { FeatureCollection } from 'geojson';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CreateMapOptions, MapFeature, MapHandle } from '../../../../client/src/features/map/mapEngine';
+import type { CreateMapOptions } from '../../../../client/src/features/map/mapEngine';
 import type { MapViewApi } from '../../../../client/src/features/map/mapView.types';
-import { tinyPack } from './map.fixtures';
+import { fakeMapHandle, tinyPack } from './map.fixtures';
 
-/** The map handle MapView gets, recording what it is asked; the test fires idle and clicks. */
-function fakeHandle() {
-  let idle: (() => void) | null = null;
-  const clicks = new Map<string, (f: MapFeature) => void>();
-  let resolveLoaded!: () => void;
-  const handle = {
-    provider: 'maplibre' as const,
-    loaded: new Promise<void>((r) => (resolveLoaded = r)),
-    setData: vi.fn(),
-    setLayerVisible: vi.fn(),
-    setPaintProperty: vi.fn(),
-    setLayoutProperty: vi.fn(),
-    fitBounds: vi.fn(),
-    zoomToCluster: vi.fn(() => Promise.resolve()),
-    onClick: vi.fn((layer: string, fn: (f: MapFeature) => void) => {
-      clicks.set(layer, fn);
-      return () => clicks.delete(layer);
-    }),
-    onUserMove: vi.fn(() => () => undefined),
-    onIdle: vi.fn((fn: () => void) => {
-      idle = fn;
-      return () => (idle = null);
-    }),
-    resize: vi.fn(),
-    remove: vi.fn(),
-  } satisfies MapHandle;
-  return {
-    handle,
-    load: () => resolveLoaded(),
-    fireIdle: () => idle?.(),
-    click: (layer: string, feature: Partial<MapFeature>) => clicks.get(layer)?.(feature as MapFeature),
-  };
-}
-
-let fake: ReturnType<typeof fakeHandle>;
+let fake: ReturnType<typeof fakeMapHandle>;
 const createMap = vi.fn(async (_el: HTMLElement, _opts: CreateMapOptions) => fake.handle);
 const loadBasemap = vi.fn(async () => ({
   config: { map: { provider: 'maplibre' as const } },
@@ -66,12 +32,13 @@ const points = (n: number): FeatureCollection => ({
 describe('MapView', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
-    fake = fakeHandle();
+    fake = fakeMapHandle();
     createMap.mockClear();
     loadBasemap.mockClear();
   });
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   async function openMap() {
@@ -180,6 +147,23 @@ describe('MapView', () => {
   });
 
   it('pulses the alert halos only while there are alerts to show', async () => {
+    const arcs: number[][] = [];
+    const ctx = {
+      setTransform: vi.fn(),
+      clearRect: vi.fn(),
+      beginPath: vi.fn(),
+      arc: vi.fn((...a: number[]) => arcs.push(a)),
+      fill: vi.fn(),
+      globalAlpha: 1,
+      fillStyle: '',
+    };
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(function (
+      this: HTMLCanvasElement,
+    ) {
+      return Object.assign(ctx, { canvas: this }) as unknown as CanvasRenderingContext2D;
+    } as never);
+    vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(800);
+    vi.spyOn(HTMLElement.prototype, 'clientHeight', 'get').mockReturnValue(600);
     const w = await openMap();
     const frames: FrameRequestCallback[] = [];
     vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb));
@@ -199,11 +183,15 @@ describe('MapView', () => {
     });
     expect(frames).toHaveLength(1);
     frames.shift()?.(1_000);
-    expect(fake.handle.setPaintProperty).toHaveBeenCalledWith(
-      'alert-halo-red',
-      'circle-radius',
-      expect.any(Number),
-    );
+    // The pulse is drawn over the map (pulseOverlay.ts): the alert is placed, the map not repainted.
+    expect(fake.handle.project).toHaveBeenCalledWith([120.1, 30.2]);
+    expect(arcs.length).toBe(1);
+    // Drawn where the map puts it (the fake projects lng/lat straight to x/y).
+    expect(arcs[0]?.slice(0, 2)).toEqual([120.1, 30.2]);
+    expect(fake.handle.setPaintProperty).not.toHaveBeenCalled();
+
+    api.setLayerGroup('alerts', false);
+    expect(frames).toHaveLength(0);
 
     w.unmount();
     vi.unstubAllGlobals();
@@ -218,6 +206,102 @@ describe('MapView', () => {
     expect(w.find('[data-test="map-failed"]').exists()).toBe(true);
     expect(createMap).not.toHaveBeenCalled();
     error.mockRestore();
+    w.unmount();
+  });
+
+  it("flies to a district's or a cell's outline when focused, and back to the city", async () => {
+    const w = await openMap();
+    const api = w.vm as unknown as MapViewApi;
+    const [, cell] = tinyPack().gridCells;
+
+    api.focus({ kind: 'district', id: '330106' });
+    expect(fake.handle.fitBounds).toHaveBeenLastCalledWith([120.1, 30.2, 120.1 + 0.1, 30.2 + 0.1], {
+      padding: expect.any(Number),
+      animate: true,
+    });
+    api.focus({ kind: 'cell', id: cell!.id });
+    expect(fake.handle.fitBounds).toHaveBeenLastCalledWith(
+      [120.2, 30.2, 120.2 + 0.01, 30.2 + 0.01],
+      expect.anything(),
+    );
+    api.focus({ kind: 'city' });
+    expect(fake.handle.fitBounds).toHaveBeenLastCalledWith(tinyPack().meta.bbox, expect.anything());
+    // A district outside the caller's reach (not in the pack) shows the city.
+    api.focus({ kind: 'district', id: '330199' });
+    expect(fake.handle.fitBounds).toHaveBeenLastCalledWith(tinyPack().meta.bbox, expect.anything());
+    w.unmount();
+  });
+
+  it('opens on a scope it was asked to focus before the map was ready', async () => {
+    const w = mount(MapView, { attachTo: document.body });
+    (w.vm as unknown as MapViewApi).focus({ kind: 'district', id: '330108' });
+    await flushPromises();
+    fake.load();
+    await flushPromises();
+
+    expect(createMap.mock.calls[0]?.[1].bounds).toEqual([120.2, 30.2, 120.2 + 0.1, 30.2 + 0.1]);
+    expect(fake.handle.fitBounds).toHaveBeenLastCalledWith([120.2, 30.2, 120.2 + 0.1, 30.2 + 0.1], {
+      padding: expect.any(Number),
+      animate: false,
+    });
+    w.unmount();
+  });
+
+  it('opens centred on a focus point, without toggles, and follows the point when it changes', async () => {
+    const w = mount(MapView, {
+      attachTo: document.body,
+      props: { focusPoint: [120.15, 30.25], controls: false },
+    });
+    await flushPromises();
+    fake.load();
+    await flushPromises();
+
+    expect(createMap.mock.calls[0]?.[1].center).toEqual({ lngLat: [120.15, 30.25], zoom: 15 });
+    expect(fake.handle.centerOn).toHaveBeenLastCalledWith([120.15, 30.25], 15, { animate: false });
+    expect(w.find('[data-test="map-layer-labels"]').exists()).toBe(false);
+
+    await w.setProps({ focusPoint: [120.16, 30.26] });
+    expect(fake.handle.centerOn).toHaveBeenLastCalledWith([120.16, 30.26], 15, { animate: true });
+    w.unmount();
+  });
+
+  it('colours cells given before the city was loaded, and through their district', async () => {
+    const w = mount(MapView, { attachTo: document.body });
+    const [xihu, binjiang] = tinyPack().gridCells;
+    (w.vm as unknown as MapViewApi).setCellStatus(
+      new Map([[xihu!.id, { color: '#ff0000' }]]),
+      new Map([[binjiang!.districtId, { color: '#00ff00' }]]),
+    );
+    await flushPromises();
+    fake.load();
+    await flushPromises();
+
+    const [source, data] = fake.handle.setData.mock.calls.at(-1) as [string, FeatureCollection];
+    expect(source).toBe('cell-status');
+    expect(data.features.map((f) => f.properties)).toEqual([
+      { id: xihu!.id, color: '#ff0000' },
+      { id: binjiang!.id, color: '#00ff00' },
+    ]);
+    w.unmount();
+  });
+
+  it('says how many features each live source holds once they are on the map', async () => {
+    const w = mount(MapView, { attachTo: document.body });
+    const api = w.vm as unknown as MapViewApi;
+    api.setSource('sensors', points(3));
+    await flushPromises();
+    const root = w.get('[data-test="map"]');
+    expect(root.attributes('data-source-sensors')).toBeUndefined();
+
+    fake.load();
+    await flushPromises();
+    expect(root.attributes('data-source-sensors')).toBe('3');
+
+    vi.useFakeTimers();
+    api.setSource('sensors', points(5));
+    vi.advanceTimersByTime(1_000);
+    await flushPromises();
+    expect(root.attributes('data-source-sensors')).toBe('5');
     w.unmount();
   });
 

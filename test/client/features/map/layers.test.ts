@@ -169,6 +169,9 @@ describe('layerVisibility', () => {
     expect(v['district-label']).toBe('none');
     expect(v['road-line']).toBe('visible');
     expect(v['district-outline']).toBe('visible');
+    // Cluster counts are text too; the clusters themselves stay.
+    expect(v[LIVE_LAYERS.sensorClusterCount]).toBe('none');
+    expect(v[LIVE_LAYERS.sensorClusters]).toBe('visible');
   });
 
   it('hides road names with the roads', () => {
@@ -199,6 +202,25 @@ describe('cellStatusFeatures', () => {
         properties: { id: second!.id, severity: 'red' },
         geometry: { type: 'Polygon', coordinates: second!.polygon },
       },
+    ]);
+  });
+});
+
+describe('cellStatusFeatures with district colours', () => {
+  it("gives a cell without a status of its own its district's", () => {
+    const [xihu, binjiang] = tinyPack().gridCells;
+    const fc = cellStatusFeatures(
+      [xihu!, binjiang!],
+      new Map([[xihu!.id, { color: '#ff0000' }]]),
+      new Map([
+        [xihu!.districtId, { color: '#00ff00' }],
+        [binjiang!.districtId, { color: '#0000ff' }],
+      ]),
+    );
+
+    expect(fc.features.map((f) => f.properties)).toEqual([
+      { id: xihu!.id, color: '#ff0000' },
+      { id: binjiang!.id, color: '#0000ff' },
     ]);
   });
 });

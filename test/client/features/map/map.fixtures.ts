@@ -1,4 +1,6 @@
 import { createExpression, featureFilter, type FilterSpecification } from '@maplibre/maplibre-gl-style-spec';
+import { vi } from 'vitest';
+import type { MapFeature, MapHandle } from '../../../../client/src/features/map/mapEngine';
 import type { BasemapPack } from '../../../../client/src/features/map/offlineStyle';
 
 /** A square as GeoJSON polygon coordinates, [lng, lat] corner and edge in degrees. */
@@ -119,4 +121,44 @@ export function passes(
   properties: Record<string, unknown>,
 ): boolean {
   return featureFilter(filter, 'test').filter({ zoom: 10 }, { type: 1, properties });
+}
+
+/**
+ * A map handle for MapView's `createMap` to return, recording what it is asked. The test opens
+ * the map (`load`: until then `loaded` is pending), fires its first idle and clicks on a layer.
+ */
+export function fakeMapHandle() {
+  let idle: (() => void) | null = null;
+  const clicks = new Map<string, (f: MapFeature) => void>();
+  let resolveLoaded!: () => void;
+  const handle = {
+    provider: 'maplibre' as const,
+    loaded: new Promise<void>((r) => (resolveLoaded = r)),
+    setData: vi.fn(),
+    setLayerVisible: vi.fn(),
+    setPaintProperty: vi.fn(),
+    setLayoutProperty: vi.fn(),
+    fitBounds: vi.fn(),
+    centerOn: vi.fn(),
+    zoomToCluster: vi.fn(() => Promise.resolve()),
+    onClick: vi.fn((layer: string, fn: (f: MapFeature) => void) => {
+      clicks.set(layer, fn);
+      return () => clicks.delete(layer);
+    }),
+    onUserMove: vi.fn(() => () => undefined),
+    onMove: vi.fn(() => () => undefined),
+    project: vi.fn(([lng, lat]: [number, number]) => ({ x: lng, y: lat })),
+    onIdle: vi.fn((fn: () => void) => {
+      idle = fn;
+      return () => (idle = null);
+    }),
+    resize: vi.fn(),
+    remove: vi.fn(),
+  } satisfies MapHandle;
+  return {
+    handle,
+    load: () => resolveLoaded(),
+    fireIdle: () => idle?.(),
+    click: (layer: string, feature: Partial<MapFeature>) => clicks.get(layer)?.(feature as MapFeature),
+  };
 }

@@ -144,6 +144,16 @@ describe('offlineStyle', () => {
     for (const s of symbols) expect(s.layout?.['text-font'], s.id).toEqual([MAP_FONT]);
   });
 
+  it('maps the label font to the subset files with their Unicode ranges', () => {
+    const faces = [
+      { url: 'http://wall.local:8080/assets/sc-0.woff2', 'unicode-range': ['U+4E00-4E0F'] },
+      { url: 'http://wall.local:8080/assets/sc-1.woff2', 'unicode-range': ['U+0020-007E', 'U+3002'] },
+    ];
+    const style = offlineStyle(tinyPack(), faces);
+    expect(style['font-faces']).toEqual({ [MAP_FONT]: faces });
+    expect(style.glyphs).toBeUndefined();
+  });
+
   it('reaches no address but the font file', () => {
     const style = offlineStyle(tinyPack(), FONT_URL, { extra: liveLayerSet({ font: [MAP_FONT] }) });
     const urls = strings(style).filter((s) => /^[a-z][\w+.-]*:\/\//i.test(s) || s.startsWith('//'));
