@@ -5,19 +5,29 @@
  * bench-results/bench-<timestamp>.json. Targets are reported, never asserted:
  * the exit code is 0 unless something crashes. See docs/BENCHMARKS.md. First, without a
  * server, the anomaly detector's quality on labelled series (detectorQuality.ts) and the
- * rule engine's throughput on one core (engineThroughput.ts).
+ * rule engine's throughput on one core (engineThroughput.ts). Last, the wall in headless Chromium
+ * under 10,000 sensors and 1,000 open alerts, and the bundle sizes (browser.ts).
  *
- *   npm run bench [-- --rows mqtt-batched,fanout] [--server-env PUSH_INTERVAL_MS=50] [--cpu-prof DIR]
+ *   npm run bench [-- --rows mqtt-batched,fanout,browser] [--server-env PUSH_INTERVAL_MS=50] [--cpu-prof DIR]
  *   npm run bench -- --detector-only      (only the anomaly detector section)
  *   npm run bench -- --engine-only        (only the rule engine throughput section)
+ *   npm run bench -- --browser-only [--browser-window-s 60]   (only the browser section)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Sensor } from '../../shared/schemas/sensor.schema';
+import {
+  BROWSER_PLAN,
+  browserLoadTable,
+  browserTable,
+  largestText,
+  runBrowserSection,
+  type BrowserResult,
+} from './browser';
 import { detectorQualityTable, runDetectorQuality, type DetectorQualityRow } from './detectorQuality';
 import {
   ENGINE_PLAN,
@@ -31,6 +41,7 @@ import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf }
 import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
 import { num } from './table';
 import { installAuthenticatedFetch } from '../helpers/auth';
+import { CHROMIUM_PATH } from '../helpers/browser';
 import { startServerProcess } from './serverProcess';
 
 // Requests to the bench's server carry its admin token (test/helpers/auth.ts).
@@ -38,8 +49,17 @@ installAuthenticatedFetch();
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** `--rows` takes the server rows and `browser` (the browser section, with its own server). */
+const SECTION_IDS = [...ROW_IDS, 'browser'] as const;
+
 interface Options {
   rows: RowId[];
+  /** Run the browser section (after the server rows). */
+  browser: boolean;
+  /** Only the browser section: no detector, engine or server rows. */
+  browserOnly: boolean;
+  /** Length of the browser section's measured window, s. */
+  browserWindowSec: number;
   /** Config variables for the server (experiments: PUSH_INTERVAL_MS, WRITE_FLUSH_MS, …). */
   serverEnv: Record<string, string>;
   cpuProfDir: string | undefined;
@@ -57,13 +77,19 @@ function parseOptions(): Options {
       'cpu-prof': { type: 'string' },
       'detector-only': { type: 'boolean' },
       'engine-only': { type: 'boolean' },
+      'browser-only': { type: 'boolean' },
+      'browser-window-s': { type: 'string' },
     },
   });
-  const rows = values.rows?.split(',') ?? [...ROW_IDS];
+  const rows = values.rows?.split(',') ?? [...SECTION_IDS];
   for (const id of rows) {
-    if (!(ROW_IDS as readonly string[]).includes(id)) {
-      throw new Error(`unknown row ${id}; the rows are ${ROW_IDS.join(', ')}`);
+    if (!(SECTION_IDS as readonly string[]).includes(id)) {
+      throw new Error(`unknown row ${id}; the rows are ${SECTION_IDS.join(', ')}`);
     }
+  }
+  const browserWindowSec = Number(values['browser-window-s'] ?? BROWSER_PLAN.windowSec);
+  if (!Number.isFinite(browserWindowSec) || browserWindowSec < 1 || browserWindowSec > 3600) {
+    throw new Error(`--browser-window-s wants seconds between 1 and 3600, got ${values['browser-window-s']}`);
   }
   const serverEnv: Record<string, string> = {};
   for (const kv of values['server-env'] ?? []) {
@@ -72,7 +98,10 @@ function parseOptions(): Options {
     serverEnv[kv.slice(0, at)] = kv.slice(at + 1);
   }
   return {
-    rows: rows as RowId[],
+    rows: rows.filter((id): id is RowId => id !== 'browser'),
+    browser: rows.includes('browser'),
+    browserOnly: values['browser-only'] ?? false,
+    browserWindowSec,
     serverEnv,
     cpuProfDir: values['cpu-prof'],
     detectorOnly: values['detector-only'] ?? false,
@@ -121,6 +150,18 @@ async function main(): Promise<void> {
       `${Object.keys(options.serverEnv).length > 0 ? `, server env ${JSON.stringify(options.serverEnv)}` : ''}\n`,
   );
 
+  if (options.browserOnly) {
+    const browser = await browserSection(options, startedAt);
+    writeReport(startedAt, {
+      startedAt: startedAt.toISOString(),
+      machine,
+      commit,
+      serverEnv: options.serverEnv,
+      browser,
+    });
+    return;
+  }
+
   let detectorQuality: DetectorQualityRow[] | undefined;
   if (!options.engineOnly) {
     process.stdout.write('anomaly detector on labelled series… ');
@@ -151,6 +192,43 @@ async function main(): Promise<void> {
     return;
   }
 
+  const rows: RowResult[] = [];
+  if (options.rows.length > 0) rows.push(...(await serverRows(options, pushIntervalMs)));
+
+  // The browser section runs last, with its own server; without Chromium it is skipped, and if it
+  // fails the figures above are still written (and the exit code says it failed).
+  let browser: BrowserResult | { skipped: string } | { failed: string } | undefined;
+  if (options.browser) {
+    if (!existsSync(CHROMIUM_PATH)) {
+      browser = { skipped: `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)` };
+      process.stdout.write(`\nbrowser section skipped: ${browser.skipped}\n`);
+    } else {
+      try {
+        browser = await browserSection(options, startedAt);
+      } catch (err) {
+        browser = { failed: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+        process.stderr.write(`\nThe browser section crashed:\n${browser.failed}\n`);
+        process.exitCode = 1;
+      }
+    }
+  }
+
+  writeReport(startedAt, {
+    startedAt: startedAt.toISOString(),
+    machine,
+    commit,
+    serverEnv: options.serverEnv,
+    plan: PLAN,
+    rows: rows.map((r) => ({ ...r, verdict: verdictOf(r.value, r.target) })),
+    detectorQuality,
+    enginePlan: ENGINE_PLAN,
+    engineThroughput,
+    browser,
+  });
+}
+
+/** The server rows (ingest and fan-out) against one server process; prints their tables. */
+async function serverRows(options: Options, pushIntervalMs: number): Promise<RowResult[]> {
   const server = await startServerProcess({
     repoRoot,
     env: options.serverEnv,
@@ -180,20 +258,35 @@ async function main(): Promise<void> {
   const notes = rows.flatMap((r, i) => r.notes.map((n) => `- ${i + 1}. ${n}`));
   process.stdout.write(
     `\n### Results\n\n${resultsTable(rows)}\n\n${notes.join('\n')}\n\n` +
-      `### Server during each row\n\n${serverTable(rows)}\n\n${serverTableLegend(machine.cores)}\n`,
+      `### Server during each row\n\n${serverTable(rows)}\n\n${serverTableLegend(cpus().length)}\n`,
   );
+  return rows;
+}
 
-  writeReport(startedAt, {
-    startedAt: startedAt.toISOString(),
-    machine,
-    commit,
+/** The browser section (browser.ts): prints its tables and returns its figures. */
+async function browserSection(options: Options, startedAt: Date): Promise<BrowserResult> {
+  process.stdout.write('\nbrowser section: ');
+  const result = await runBrowserSection({
+    repoRoot,
+    windowSec: options.browserWindowSec,
     serverEnv: options.serverEnv,
-    plan: PLAN,
-    rows: rows.map((r) => ({ ...r, verdict: verdictOf(r.value, r.target) })),
-    detectorQuality,
-    enginePlan: ENGINE_PLAN,
-    engineThroughput,
+    cpuProfDir: options.cpuProfDir,
+    screenshotPath: join(repoRoot, 'bench-results', `bench-${stampOf(startedAt)}-wall.png`),
+    log: (text) => process.stdout.write(text),
   });
+  process.stdout.write(
+    `\n### Browser: the wall under load\n\n${browserTable(result)}\n\n` +
+      `Load during the window:\n\n${browserLoadTable(result)}\n\n` +
+      `Largest parts of the wall's initial route (rendered code before minification): ${largestText(result)}.\n` +
+      (result.screenshot
+        ? `Screenshot of the wall at the end: ${relative(process.cwd(), result.screenshot)}\n`
+        : ''),
+  );
+  return result;
+}
+
+function stampOf(startedAt: Date): string {
+  return startedAt.toISOString().replace(/[:.]/g, '-');
 }
 
 function writeReport(
@@ -205,7 +298,7 @@ function writeReport(
 ): void {
   const outDir = join(repoRoot, 'bench-results');
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(outDir, `bench-${stampOf(startedAt)}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\nWrote ${relative(process.cwd(), file)}\n`);
 }
