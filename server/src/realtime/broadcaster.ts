@@ -6,7 +6,7 @@ import type { TimelineEntry, WorkOrder } from '@shared/schemas/workOrder.schema'
 import type { CatalogService } from '../services/catalog.service';
 import type { DomainEventMap, DomainEvents } from '../services/events';
 import type { LiveService } from '../services/live.service';
-import type { CityOpsIo } from './socketServer';
+import { NO_WORKER_POSITIONS_ROOM, type CityOpsIo } from './socketServer';
 
 /** Socket.IO clients parse batches on the main thread: keep each well under ~1,000 items. */
 const MAX_ITEMS_PER_BATCH = 1000;
@@ -57,7 +57,10 @@ export class Broadcaster {
         this.emitOrderChange(e.order, e.entry, e.previousAssigneeId),
       ),
       this.events.on('worker.moved', (e) =>
-        this.io.to(['city', `district:${e.districtId}`]).emit('worker:moved', e.position),
+        this.io
+          .to(['city', `district:${e.districtId}`])
+          .except(NO_WORKER_POSITIONS_ROOM)
+          .emit('worker:moved', e.position),
       ),
       this.events.on('kpis.updated', (e) => this.emitKpis(e)),
       this.events.on('vitals.updated', (e) => this.emitVitals(e)),

@@ -19,6 +19,9 @@ import type { LiveService } from '../services/live.service';
 import { WorkOrderError, type WorkOrderService } from '../services/workOrders.service';
 import { PositionReportSchema } from '@shared/schemas/workOrder.schema';
 
+/** Room of the sockets whose role may not read the roster: `worker:moved` skips it. */
+export const NO_WORKER_POSITIONS_ROOM = 'deny:workers:read';
+
 export type CityOpsIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface SocketServerDeps {
@@ -157,6 +160,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       void socket.join(roomOf(socket.data.scope));
       // A grid worker's own room: their tasks are pushed there wherever the case is.
       if (socket.data.workerId) void socket.join(`worker:${socket.data.workerId}`);
+      // Workers' live positions go to area rooms, but only to roles that may read the roster.
+      if (!hasPermission(socket.data.role, 'workers:read')) void socket.join(NO_WORKER_POSITIONS_ROOM);
       deps.live.snapshot(socket.data.scope).then(
         (s) => socket.emit('snapshot', s),
         (err: unknown) => deps.onError('snapshot failed', err),

@@ -211,12 +211,35 @@ describe('work orders: suggestions, auto-dispatch, reassignment, overdue flags, 
   it('takes a worker position only on duty and shows it to dispatchers', async () => {
     const [first] = covering;
     const user = await createActor(server.url, { role: 'worker', workerId: first!.id });
+    // Live positions are pushed only to roles that may read the roster (not to an engineer's wall).
+    const engineer = await createActor(server.url, { role: 'engineer' });
+    const { socket: dispatcherWall } = await connectClient(
+      server.url,
+      { kind: 'city' },
+      { token: operator.token },
+    );
+    const { socket: engineerWall } = await connectClient(
+      server.url,
+      { kind: 'city' },
+      { token: engineer.token },
+    );
+    const seenByDispatcher: WorkerPosition[] = [];
+    const seenByEngineer: WorkerPosition[] = [];
+    dispatcherWall.on('worker:moved', (p) => seenByDispatcher.push(p));
+    engineerWall.on('worker:moved', (p) => seenByEngineer.push(p));
     const at = await call<WorkerPosition>(user, '/api/v1/me/position', {
       location: cell.centroid,
       accuracyM: 12,
     });
     expect(at.status, at.text).toBe(200);
     expect(at.body).toMatchObject({ workerId: first!.id, at: now });
+    await waitFor(() => seenByDispatcher.length > 0);
+    expect(seenByDispatcher[0]).toMatchObject({ workerId: first!.id, accuracyM: 12 });
+    // Both sockets are in the city room; give a wrongly routed push the same time to arrive.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seenByEngineer).toEqual([]);
+    dispatcherWall.disconnect();
+    engineerWall.disconnect();
     const listed = await call<{ items: WorkerPosition[] }>(operator, '/api/v1/worker-positions', undefined);
     expect(listed.body.items).toContainEqual(expect.objectContaining({ workerId: first!.id, accuracyM: 12 }));
     const saved = now;
