@@ -110,7 +110,10 @@ export function checkReading(input: unknown, ctx: ReadingCheckContext): ReadingC
     return reject('unknown_sensor', 'sensorId', `sensor ${reading.sensorId} is not registered`);
   }
 
-  for (const [metric, value] of Object.entries(reading.values)) {
+  // The metrics as sent, not as parsed: the schema drops a `__proto__` member, which must be
+  // refused like any other unknown metric rather than vanish from an accepted reading.
+  for (const metric of Object.keys(rawValues as Record<string, unknown>)) {
+    const value = reading.values[metric]!;
     if (!isMetricId(metric)) {
       return reject('unknown_metric', `values.${metric}`, `${metric} is not a known metric`);
     }

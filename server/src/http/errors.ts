@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { ApiErrorBody, ApiErrorCode, ErrorDetail } from '@shared/schemas/errors.schema';
@@ -43,6 +45,15 @@ interface BodyParserError {
   type?: string;
   status?: number;
   message: string;
+  /** entity.too.large: the limit, bytes. */
+  limit?: number;
+}
+
+/** Where JSON.parse gave up, without echoing the body back. */
+function jsonProblem(parserMessage: string): string {
+  const at = /at position (\d+)/.exec(parserMessage)?.[1];
+  if (at !== undefined) return `not valid JSON at character ${at}`;
+  return /end of (JSON )?input/i.test(parserMessage) ? 'the JSON ends too early' : 'not valid JSON';
 }
 
 /** The last middleware: every error becomes `{ error: { code, message, details } }`, never a stack trace. */
@@ -58,12 +69,25 @@ export function errorHandler(
       ]);
     else {
       const b = err as BodyParserError;
+      // A body (or path) refused as a whole: the detail names it with the empty path.
+      const whole = (message: string): ErrorDetail[] => [{ path: '', message }];
       if (b?.type === 'entity.too.large')
-        e = new ApiError(413, 'payload_too_large', 'request body is too large');
+        e = new ApiError(
+          413,
+          'payload_too_large',
+          'request body is too large',
+          whole(`the body is larger than ${b.limit ?? 'the limit'} bytes`),
+        );
       else if (b?.type === 'entity.parse.failed')
-        e = new ApiError(400, 'malformed_json', 'request body is not valid JSON');
+        e = new ApiError(
+          400,
+          'malformed_json',
+          'request body is not valid JSON',
+          whole(jsonProblem(b.message)),
+        );
       else if (typeof b?.status === 'number' && b.status >= 400 && b.status < 500) {
-        e = new ApiError(b.status, 'invalid_request', b.message);
+        const code = b.status === 415 ? 'unsupported_media_type' : 'invalid_request';
+        e = new ApiError(b.status, code, b.message, whole(b.message));
       } else {
         log(err, req);
         e = new ApiError(500, 'internal', 'internal error');
@@ -72,4 +96,30 @@ export function errorHandler(
     const body: ApiErrorBody = { error: { code: e.code, message: e.message, details: e.details } };
     res.status(e.status).set(e.headers).json(body);
   };
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them (headers over 16 KB, bytes
+ * that are not HTTP) get the same JSON error body as every other refusal, and the
+ * connection closes. For the server's `clientError` event.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request line and headers are larger than 16 KB']
+      : err.code === 'HPE_REQUEST_TIMEOUT'
+        ? [408, 'the request did not arrive in time']
+        : [400, 'not a well-formed HTTP request'];
+  const body: ApiErrorBody = {
+    error: { code: 'invalid_request', message, details: [{ path: '', message }] },
+  };
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }

@@ -36,6 +36,23 @@ function summary(value: Record<string, unknown> | null | undefined): Record<stri
   ) as Record<string, unknown>;
 }
 
+/** A UTF-16 code unit with no partner: not valid Unicode, so no UTF-8 text can hold it. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/**
+ * The entry as the store will keep it. SQLite holds text as UTF-8, where a lone surrogate
+ * (a username `"\ud800"` in a sign-in attempt) becomes U+FFFD; hashing the original would
+ * make verification report an honest entry as edited.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  }
+  return value;
+}
+
 const BodySchema = AuditEntrySchema.omit({ seq: true, prevHash: true, hash: true });
 /** Entries read per page while verifying. */
 const VERIFY_PAGE = 1000;
@@ -64,18 +81,22 @@ export class AuditService {
    */
   async record(input: AuditRecordInput): Promise<AuditEntry> {
     const { repo, clock } = this.deps;
-    const body = BodySchema.parse({
-      at: clock(),
-      actor: input.actor,
-      action: input.action,
-      target: input.target ?? null,
-      before: summary(input.before),
-      after: summary(input.after),
-      origin: {
-        ...input.origin,
-        ...(input.origin.userAgent === undefined ? {} : { userAgent: input.origin.userAgent.slice(0, 256) }),
-      },
-    });
+    const body = BodySchema.parse(
+      storable({
+        at: clock(),
+        actor: input.actor,
+        action: input.action,
+        target: input.target ?? null,
+        before: summary(input.before),
+        after: summary(input.after),
+        origin: {
+          ...input.origin,
+          ...(input.origin.userAgent === undefined
+            ? {}
+            : { userAgent: input.origin.userAgent.slice(0, 256) }),
+        },
+      }),
+    );
     return repo.append((head) => sealEntry(head, body));
   }
 

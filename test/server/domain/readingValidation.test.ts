@@ -144,6 +144,21 @@ describe('checkReading', () => {
     ).toEqual(expected);
   });
 
+  it.each(['{"speed":40,"__proto__":12}', '{"__proto__":{"speed":1},"speed":40}'])(
+    'refuses a __proto__ metric as unknown_metric instead of dropping it (values %s)',
+    (values) => {
+      // JSON.parse makes `__proto__` an own member; the schema alone would silently drop it.
+      const input: unknown = JSON.parse(
+        `{"sensorId":"TRF-1","observedAt":${NOW - MINUTE},"values":${values}}`,
+      );
+      expect(rejectionOf(input)).toEqual({
+        reason: 'unknown_metric',
+        path: 'values.__proto__',
+        message: expect.stringContaining('__proto__'),
+      });
+    },
+  );
+
   it('refuses a catalog metric the sensor does not report as unknown_metric', () => {
     expect(rejectionOf(reading({ values: { speed: 40, pm25: 12 } }))).toEqual({
       reason: 'unknown_metric',

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readApiError } from '../../helpers/ingestChecks';
 import { startTestServer, type TestServer } from '../../helpers/server';
@@ -119,4 +120,80 @@ describe('HTTP error bodies', () => {
     });
     expect(error.code).toBe('malformed_json');
   });
+
+  /** POST `body` to the management API's rules route (64 KB JSON limit). */
+  const postRules = (body: string, headers: Record<string, string> = {}) =>
+    errorOfPost('/api/v1/rules', body, { 'content-type': 'application/json', ...headers });
+  async function errorOfPost(path: string, body: string, headers: Record<string, string>) {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers, body });
+    return { status: res.status, error: (await readApiError(res)).error };
+  }
+
+  it('names the whole body in the details of a body refused as a whole, without echoing it', async () => {
+    expect(await postRules(`{"reason":"${'x'.repeat(70_000)}"}`)).toEqual({
+      status: 413,
+      error: {
+        code: 'payload_too_large',
+        message: expect.any(String),
+        details: [{ path: '', message: 'the body is larger than 65536 bytes' }],
+      },
+    });
+    expect(await postRules('{"rule": Error: /secret.ts}')).toEqual({
+      status: 400,
+      error: {
+        code: 'malformed_json',
+        message: 'request body is not valid JSON',
+        details: [{ path: '', message: 'not valid JSON' }],
+      },
+    });
+    expect((await postRules('{"rule": ')).error.details).toEqual([
+      { path: '', message: 'the JSON ends too early' },
+    ]);
+    expect((await postRules('{"rule": 1,')).error.details).toEqual([
+      { path: '', message: 'not valid JSON at character 11' },
+    ]);
+    expect(await postRules('{}', { 'content-encoding': 'x-fuzz' })).toEqual({
+      status: 415,
+      error: {
+        code: 'unsupported_media_type',
+        message: expect.stringContaining('x-fuzz'),
+        details: [{ path: '', message: expect.stringContaining('x-fuzz') }],
+      },
+    });
+  });
+
+  it('answers a request whose headers pass 16 KB with a JSON 431, before any route runs', async () => {
+    const { status, text } = await rawHttp(
+      `GET /api/v1/sensors HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(status).toBe(431);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: {
+        code: 'invalid_request',
+        message: expect.stringContaining('16 KB'),
+        details: [{ path: '', message: expect.stringContaining('16 KB') }],
+      },
+    });
+  });
+
+  it('answers bytes that are not HTTP with a JSON 400', async () => {
+    const { status, text } = await rawHttp(
+      'GET /api/v1/sensors HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n',
+    );
+    expect(status).toBe(400);
+    expect(text).toContain('"code":"invalid_request"');
+    expect(text).toMatch(/\r\nContent-Type: application\/json/);
+  });
+
+  /** Send raw bytes on a new connection; resolve with the status and the whole answer once the server closes. */
+  function rawHttp(request: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]), text }));
+      socket.end(request, 'latin1');
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestResultSchema } from '../../../shared/schemas/ingest.schema';
 import { MAX_READINGS_PER_BATCH } from '../../../shared/schemas/reading.schema';
@@ -162,6 +163,50 @@ describe('POST /api/v1/readings with bad input', () => {
       await expectStillAccepting(server);
     });
   }
+
+  for (const [what, encoding, body, status, reason] of [
+    ['an unknown content encoding', 'x-fuzz', Buffer.from('{}'), 415, 'unsupported_media_type'],
+    ['gzip data that is not gzip', 'gzip', Buffer.from('{"readings":[]}'), 400, 'malformed_json'],
+    [
+      'truncated brotli data',
+      'br',
+      brotliCompressSync(Buffer.from('{"readings":[1,2,3]}')).subarray(0, 3),
+      400,
+      'malformed_json',
+    ],
+  ] as const) {
+    it(`refuses and counts a body with ${what} (${status} ${reason}), and keeps accepting`, async () => {
+      const before = await ingestStats(server.url);
+      const res = await fetch(`${server.url}/api/v1/readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
+
+      expect(res.status).toBe(status);
+      const { error } = await readApiError(res);
+      expect(error.details).toEqual([{ path: '', reason, message: expect.stringContaining(encoding) }]);
+      expect(rejectionDelta(before, await ingestStats(server.url))).toEqual({
+        byReason: { [reason]: 1 },
+        http: 1,
+        mqtt: 0,
+      });
+      await expectStillAccepting(server);
+    });
+  }
+
+  it('reads a gzip-compressed body like a plain one', async () => {
+    const reading = goodReading();
+    const res = await fetch(`${server.url}/api/v1/readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ readings: [reading] })),
+    });
+
+    expect(res.status).toBe(200);
+    expect(IngestResultSchema.parse(await res.json())).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(await latestOf(server.url, reading.sensorId)).toMatchObject({ observedAt: reading.observedAt });
+  });
 
   it('stores the good readings of a mixed batch and lists each bad one with index, reason, path and message', async () => {
     const before = await ingestStats(server.url);

@@ -148,6 +148,23 @@ describe('AuditService.record', () => {
     expect(JSON.stringify(row)).not.toMatch(/old-hash|s3cret-pass|tok-123/);
   });
 
+  it('hashes lone surrogates as the U+FFFD the file keeps, so the chain still verifies', async () => {
+    const { audit } = freshLog();
+    // A failed sign-in names whatever username was sent, e.g. JSON "ab\ud800c"; a cut user agent may end mid-pair.
+    const entry = await audit.record({
+      actor: { type: 'system', id: 'auth' },
+      action: 'auth.loginFailed',
+      target: { type: 'username', id: 'ab\ud800c' },
+      after: { ['k\udfff']: ['\ud83d', '😀'] },
+      origin: { ip: '10.0.0.9', userAgent: `${'x'.repeat(255)}😀`, via: 'http' },
+    });
+
+    expect(entry.target).toEqual({ type: 'username', id: 'ab\ufffdc' });
+    expect(entry.after).toEqual({ ['k\ufffd']: ['\ufffd', '😀'] });
+    expect(entry.origin.userAgent).toBe(`${'x'.repeat(255)}\ufffd`);
+    expect(await audit.verify()).toEqual({ ok: true, count: 1, head: { seq: 1, hash: entry.hash } });
+  });
+
   it('refuses an action that is not dotted words and appends nothing', async () => {
     const { audit } = freshLog();
     await expect(audit.record({ ...login('u-1'), action: 'Login!' })).rejects.toThrow();

@@ -105,6 +105,57 @@ describe('scenario files', () => {
     expect(issues[0]!.line).toBeGreaterThanOrEqual(9);
   });
 
+  it('refuses nesting deeper than 64 levels with its line, however often it comes', () => {
+    // Without the depth check, the second of these overflowed the YAML composer's stack and
+    // V8 aborted the whole process (RegExpCompiler out of memory) instead of throwing.
+    const deep = [
+      '['.repeat(10_000) + ']'.repeat(10_000),
+      '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000),
+      `name:\n${Array.from({ length: 100 }, (_, i) => `${' '.repeat(i + 1)}a${i}:`).join('\n')} 1\n`,
+    ];
+    for (const text of deep) {
+      expect(issuesOf(text)).toEqual([
+        {
+          path: '',
+          message: 'nested more than 64 levels deep',
+          line: expect.any(Number),
+          column: expect.any(Number),
+        },
+      ]);
+    }
+    // The position is where the nesting passes the limit (about 64 levels into the file).
+    const [inLine] = issuesOf(deep[0]!);
+    expect(inLine!.line).toBe(1);
+    expect(inLine!.column).toBeGreaterThan(60);
+    expect(inLine!.column).toBeLessThanOrEqual(66);
+    expect(issuesOf(deep[2]!)[0]!.line).toBeGreaterThan(60);
+    expect(issuesOf(deep[2]!)[0]!.line).toBeLessThanOrEqual(66);
+    expect(issuesOf(`${'['.repeat(64)}${']'.repeat(64)}`)[0]!.message).not.toContain('nested');
+    expect(issuesOf(`${'['.repeat(65)}${']'.repeat(65)}`)[0]!.message).toContain('nested');
+  });
+
+  it('refuses aliases that would expand a small file into a huge value', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]']
+      .concat(['b', 'c', 'd', 'e', 'f'].map((k, i) => `${k}: &${k} [${`*${'abcde'[i]}, `.repeat(9)}]`))
+      .join('\n');
+    expect(issuesOf(bomb)).toEqual([{ path: '', message: expect.stringContaining('alias') }]);
+  });
+
+  it('refuses a key repeated in one mapping, naming it and its line', () => {
+    const issues = issuesOf(VALID.replace('duration: 2h\n', 'duration: 2h\nduration: 3h\n'));
+    expect(issues).toEqual([
+      { path: '', message: expect.stringContaining('duration appears twice'), line: 4, column: 1 },
+    ]);
+    expect(issuesOf('{ "a": 1, "b": { "c": 1, "c": 2 } }')[0]).toMatchObject({ line: 1, column: 26 });
+  });
+
+  it('answers a file of 50,000 keys without comparing every pair of them', () => {
+    // YAML's own uniqueness check compares every pair of keys of a mapping.
+    const text = Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}`).join('\n');
+    expect(issuesOf(text).map((i) => i.message.slice(0, 23))).toContain('unknown field(s) k0, k1');
+    // About 3 s here in one pass; the pairwise check needed 26 s unloaded, so it fails this limit.
+  }, 20_000);
+
   it('reports ids the city pack does not have when the scenario is compiled', () => {
     const issues = issuesOf(VALID.replace('road-tianmushan', 'road-nowhere'), true);
     expect(issues[0]!.path).toBe('incidents[0].where.road');
