@@ -18,7 +18,7 @@ import type { SuppressionService } from './services/suppression.service';
 import type { AlertingService } from './services/alerting.service';
 import type { RulesService } from './services/rules.service';
 import type { BacktestService } from './services/backtest.service';
-import { ApiError, errorHandler, notFound } from './http/errors';
+import { ApiError, clientErrorHandler, errorHandler, notFound } from './http/errors';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
 import { buildOpenApi } from './http/openapi';
 import { readingsRoutes } from './http/readings.routes';
@@ -76,6 +76,8 @@ export interface AppDeps {
     maxPayloadBytes: number;
     pushIntervalMs: number;
     recoveryWindowMs: number;
+    /** Pushes that may wait for one connection that stopped reading, bytes; past it the connection is closed. */
+    socketMaxBufferedBytes: number;
     /** Folder of the built client; served at / when it exists. */
     clientDir: string;
     /** Mark the session cookie Secure (HTTPS deployments). */
@@ -208,6 +210,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
   );
 
   const server = createServer(app);
+  server.on('clientError', clientErrorHandler);
   const io = createSocketServer(server, {
     live: deps.live,
     catalog: deps.catalog,
@@ -215,6 +218,9 @@ export function createApp(deps: AppDeps): CityOpsApp {
     events: deps.events,
     workOrders: deps.workOrders,
     recoveryWindowMs: deps.settings.recoveryWindowMs,
+    maxBufferedBytes: deps.settings.socketMaxBufferedBytes,
+    onSlowClient: (info) =>
+      deps.logger.warn(info, 'closed a live connection that stopped reading (its pushes were piling up)'),
     onError: (message, err) => deps.logger.error({ err }, message),
   });
   const broadcaster = new Broadcaster(io, deps.events, deps.catalog, deps.live, {

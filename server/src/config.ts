@@ -30,6 +30,19 @@ const ConfigSchema = z.object({
   DATABASE_FILE: z.string().default('./data/cityops.db'),
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives a process crash. */
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
+  /**
+   * How long a write waits for a lock held by another connection (another process, a backup,
+   * a `sqlite3` shell) before it fails with SQLITE_BUSY, ms. The server's own threads never hold
+   * a lock for long; a write on the main thread blocks it for up to this long.
+   */
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /**
+   * Largest size the database may grow to through reading writes, MB (0: no cap). Past it, writes
+   * fail as on a full disk (SQLITE_FULL): ingest answers 503 and recovers once retention or an
+   * operator frees space. Set it below the free space of the volume, so a runaway feed fills the
+   * cap and not the disk everything else needs.
+   */
+  DATABASE_MAX_MB: z.coerce.number().min(0).default(0),
   /** Port of the embedded MQTT broker (ignored when MQTT_URL is set); 0 picks a free port. */
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   /** Listen address of the embedded MQTT broker. */
@@ -58,6 +71,15 @@ const ConfigSchema = z.object({
   WRITE_QUEUE_MAX: z.coerce.number().int().positive().default(200_000),
   /** Interval of coalesced reading pushes to dashboards, ms (~10/s). */
   PUSH_INTERVAL_MS: z.coerce.number().int().min(20).max(5000).default(100),
+  /**
+   * Bytes of pushes that may wait for one dashboard connection that stopped reading; past it the
+   * server closes that connection (the dashboard reconnects and resyncs when it reads again).
+   */
+  SOCKET_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** Disconnections shorter than this are recovered without a new snapshot, ms. */
   RECOVERY_WINDOW_MS: z.coerce.number().int().min(0).default(30_000),
   /** Start the built-in simulated feed of the city pack (the demo `npm start` sets it). */

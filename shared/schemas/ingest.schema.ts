@@ -78,6 +78,27 @@ const PathCountersSchema = z.object({
   rejected: z.number().int().nonnegative(),
 });
 
+/**
+ * Event-loop lag of the server process over a trailing window: how late a timer due every 10 ms
+ * fired, i.e. how long the loop was busy elsewhere. Every socket push, MQTT ack and HTTP answer
+ * waits at least this long.
+ */
+export const EventLoopLagSchema = z.object({
+  /** Length of the trailing window, s (the current second and the ones before it). */
+  windowSec: z.number().int().positive(),
+  /** Timer samples in the window (about 100 per second). */
+  samples: z.number().int().nonnegative(),
+  /** Median lag, ms. */
+  p50Ms: z.number().nonnegative(),
+  /** 99th-percentile lag, ms. */
+  p99Ms: z.number().nonnegative(),
+  /** Longest lag, ms. */
+  maxMs: z.number().nonnegative(),
+  /** Mean lag, ms. */
+  meanMs: z.number().nonnegative(),
+});
+export type EventLoopLag = z.infer<typeof EventLoopLagSchema>;
+
 /** `GET /api/v1/ingest/stats` */
 export const IngestStatsSchema = z.object({
   since: z.number().int(),
@@ -95,10 +116,24 @@ export const IngestStatsSchema = z.object({
     flushes: z.number().int().nonnegative(),
     /** Duration of the last flush transaction in ms. */
     lastFlushMs: z.number().nonnegative(),
-    /** Flushes that failed (the batch is retried; the producer's ack waits). */
+    /** Flushes that failed; nothing in them was acknowledged (HTTP 503, no PUBACK), producers send again. */
     failures: z.number().int().nonnegative(),
+    /**
+     * Set while writes fail (disk full, database busy, I/O error): SQLite's code and message,
+     * since when (epoch ms) and how many batches failed; null once a write commits again.
+     */
+    failing: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        since: z.number().int(),
+        failures: z.number().int().positive(),
+      })
+      .nullable(),
   }),
   /** Readings per second over the last 10 s. */
   ratePerSec: z.number().nonnegative(),
+  /** Event-loop lag over the last 10 s; null where the process does not measure it. */
+  eventLoop: EventLoopLagSchema.nullable(),
 });
 export type IngestStats = z.infer<typeof IngestStatsSchema>;

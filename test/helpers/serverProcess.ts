@@ -31,8 +31,9 @@ export interface ServerProcess {
 
 /**
  * Run CityOps as its own process (`node --import tsx server/src/main.ts`, one
- * process, so a SIGKILL really kills the server) on free ports with the given
- * database file; resolves once /api/health answers 200.
+ * process, so a SIGKILL really kills the server) on free ports (or PORT and
+ * MQTT_PORT from `env`) with the given database file; resolves once /api/health
+ * answers 200.
  */
 const adminPasswords = new Map<string, string>();
 
@@ -40,7 +41,9 @@ export async function spawnServer(
   databaseFile: string,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const [port, mqttPort] = [await freePort(), await freePort()];
+  // Ports given in `env` are kept (a restart on the same ports lets clients reconnect by themselves).
+  const port = env['PORT'] ? Number(env['PORT']) : await freePort();
+  const mqttPort = env['MQTT_PORT'] ? Number(env['MQTT_PORT']) : await freePort();
   // One admin password per database: a restarted process signs in with it again.
   const adminPassword = adminPasswords.get(databaseFile) ?? testPassword();
   adminPasswords.set(databaseFile, adminPassword);

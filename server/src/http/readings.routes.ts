@@ -81,9 +81,15 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
     },
     (req, res, next) => {
       readBody(req, res, (err?: unknown) => {
-        const bodyErr = err as { type?: string; length?: number } | undefined;
+        const bodyErr = err as { type?: string; length?: number; status?: number } | undefined;
+        const encoding = req.get('content-encoding');
         if (bodyErr?.type === 'entity.too.large') {
           next(payloadError(deps.ingest.refuseOversize('http', bodyErr.length).payload));
+        } else if (bodyErr?.type === 'encoding.unsupported') {
+          next(payloadError(deps.ingest.refuseUndecodable('http', encoding, 'unsupported').payload));
+        } else if (bodyErr?.status !== undefined && bodyErr.status >= 400 && bodyErr.status < 500) {
+          // Corrupt gzip/deflate/br data (or a body cut short): refused and counted like any unreadable payload.
+          next(payloadError(deps.ingest.refuseUndecodable('http', encoding, 'corrupt').payload));
         } else next(err);
       });
     },
@@ -94,8 +100,9 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
         outcome = await deps.ingest.ingestHttpBody(body, { device: deviceOf(res) ?? undefined });
       } catch (err) {
         if (err instanceof StoreWriteError) {
-          throw new ApiError(503, 'unavailable', `readings not stored (${err.code}); retry`, [], {
-            'Retry-After': '5',
+          const details = [{ path: '', message: err.message, reason: 'store_unavailable' as const }];
+          throw new ApiError(503, 'unavailable', `readings not stored (${err.code}); retry`, details, {
+            'Retry-After': String(err.retryAfterSec),
           });
         }
         throw err;

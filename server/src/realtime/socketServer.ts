@@ -32,11 +32,63 @@ export interface SocketServerDeps {
   workOrders: Pick<WorkOrderService, 'reportPosition'>;
   /** Disconnections shorter than this are recovered (rooms kept, alerts replayed), ms. */
   recoveryWindowMs: number;
+  /** Pushes that may wait for one connection, bytes (see boundQueue). */
+  maxBufferedBytes: number;
+  /** A connection was closed because its pushes piled up. */
+  onSlowClient: (info: { socketId: string; userId: string; queuedBytes: number }) => void;
   onError: (message: string, err: unknown) => void;
 }
 
 function describe(err: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
   return err.issues.map((i) => `${i.path.map(String).join('.') || 'scope'}: ${i.message}`).join('; ');
+}
+
+/** Characters of a packet's payload (Socket.IO hands engine.io encoded strings; ~ bytes). */
+function payloadSize(packet: { data?: unknown }): number {
+  const d = packet.data;
+  return typeof d === 'string' ? d.length : Buffer.isBuffer(d) ? d.length : 0;
+}
+
+/** How long a connection's queue may stay over the bound before the connection is closed, ms. */
+const SLOW_CLIENT_GRACE_MS = 1000;
+
+/**
+ * Bound what waits for one connection. While a transport is busy with earlier writes,
+ * engine.io queues every packet for it; volatile reading batches are dropped instead, but
+ * alerts, stats, vitals and case updates are reliable and would pile up for a dashboard that
+ * stopped reading until its ping timeout (~45 s), however many there are. A queue still over
+ * `maxBytes` a second after it got there (a healthy connection drains a burst — a snapshot, a
+ * replay after reconnecting — in milliseconds) closes the connection and discards the queue;
+ * everyone else is unaffected. The session stays recoverable: when the dashboard reads again
+ * it reconnects and resyncs.
+ */
+function boundQueue(
+  socket: Parameters<Parameters<CityOpsIo['on']>[1]>[0],
+  maxBytes: number,
+  onClose: (queuedBytes: number) => void,
+): void {
+  const conn = socket.conn;
+  let queued = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const check = () => {
+    timer = null;
+    if (queued <= maxBytes || conn.readyState !== 'open') return;
+    onClose(queued);
+    conn.close(true);
+  };
+  conn.on('packetCreate', (packet: { data?: unknown }) => {
+    queued += payloadSize(packet);
+    if (queued > maxBytes && timer === null) {
+      timer = setTimeout(check, SLOW_CLIENT_GRACE_MS);
+      timer.unref();
+    }
+  });
+  conn.on('flush', (packets: Array<{ data?: unknown }>) => {
+    for (const p of packets) queued -= payloadSize(p);
+  });
+  conn.on('close', () => {
+    if (timer) clearTimeout(timer);
+  });
 }
 
 /**
@@ -143,6 +195,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   };
 
   io.on('connection', (socket) => {
+    boundQueue(socket, deps.maxBufferedBytes, (queuedBytes) =>
+      deps.onSlowClient({ socketId: socket.id, userId: socket.data.userId, queuedBytes }),
+    );
     socket.on('disconnect', () => {
       clearTimeout(expiryTimers.get(socket.id));
       expiryTimers.delete(socket.id);

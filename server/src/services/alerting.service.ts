@@ -119,6 +119,8 @@ export class AlertingService {
   private held = false;
   private resuppressQueued = false;
   private timers: NodeJS.Timeout[] = [];
+  /** The last save failed: the next one writes every state (the failed one had marked them saved). */
+  private saveAll = false;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly deps: AlertingDeps) {}
@@ -235,12 +237,16 @@ export class AlertingService {
   async persist(): Promise<void> {
     const engine = this.engine;
     if (!engine) return;
+    const all = this.saveAll;
     try {
-      const subjects = snapshot(engine);
-      const sensors = sensorSnapshot(engine);
+      const subjects = snapshot(engine, all);
+      const sensors = sensorSnapshot(engine, all);
+      this.saveAll = false;
       if (subjects.length || sensors.length)
         await this.deps.ruleState.save(subjects, sensors, this.deps.clock());
     } catch (err) {
+      // Taking the snapshot marked the states clean: save them all next time (database busy, disk full).
+      this.saveAll = true;
       this.deps.onError('saving rule engine state failed', err);
     }
   }

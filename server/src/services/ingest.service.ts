@@ -11,7 +11,14 @@ import type { DeviceIdentity } from './devices.service';
 import type { DomainEvents } from './events';
 import type { IngestCounters } from './ingestStats';
 import type { LatestValues } from './latest.service';
-import type { ReadingStore } from './ports';
+import { StoreWriteError, type ReadingStore } from './ports';
+
+/**
+ * After a failed commit (disk full, database busy), payloads are refused at once for this long,
+ * ms, instead of queueing behind a store that just failed; then writes are tried again. It is
+ * also the Retry-After of a 503 for a store failure.
+ */
+export const STORE_RETRY_MS = 2000;
 
 export interface IngestLimits {
   maxPayloadBytes: number;
@@ -59,6 +66,9 @@ export class IngestService {
       limits: IngestLimits;
     },
   ) {}
+
+  /** Clock time until which payloads are refused without trying the store (after a failed commit). */
+  private storeRetryAt = 0;
 
   /** True while the write queue is over its bound: HTTP answers 503, MQTT slows publishers. */
   overloaded(): boolean {
@@ -110,6 +120,24 @@ export class IngestService {
       'unsupported_media_type',
       `content type is ${contentType ?? 'missing'}; send readings as application/json`,
     );
+  }
+
+  /**
+   * Count and answer a body the transport could not decode: a Content-Encoding it does not
+   * know (`unsupported_media_type`), or compressed data that is corrupt (`malformed_json`).
+   */
+  refuseUndecodable(
+    path: IngestPath,
+    encoding: string | undefined,
+    problem: 'unsupported' | 'corrupt',
+  ): RefusedOutcome {
+    return problem === 'unsupported'
+      ? this.refuse(
+          path,
+          'unsupported_media_type',
+          `content encoding ${encoding ?? 'missing'} is not supported; send identity, gzip, deflate or br`,
+        )
+      : this.refuse(path, 'malformed_json', `payload is not valid ${encoding ?? 'compressed'} data`);
   }
 
   private refuse(
@@ -174,6 +202,17 @@ export class IngestService {
     if (path === 'http' && this.overloaded()) {
       return refuse('overloaded', 'the write queue is full; retry shortly', items.length, 2);
     }
+    const wait = this.storeRetryAt - this.deps.clock();
+    if (wait > 0) {
+      // Shed while the store is failing: counted, never acknowledged (HTTP 503, no PUBACK).
+      this.refuse(path, 'store_unavailable', 'the store is failing', items.length);
+      const failing = this.deps.store.stats().failing;
+      throw new StoreWriteError(
+        failing?.code ?? 'STORE_UNAVAILABLE',
+        `writes are failing (${failing?.message ?? 'store unavailable'}); nothing was stored`,
+        Math.max(1, Math.ceil(wait / 1000)),
+      );
+    }
     return this.ingestItems(path, items, options);
   }
 
@@ -217,8 +256,10 @@ export class IngestService {
       outcome = await store.write(valid);
     } catch (err) {
       counters.rejected(path, 'store_unavailable', valid.length);
+      if (err instanceof StoreWriteError) this.storeRetryAt = clock() + STORE_RETRY_MS;
       throw err;
     }
+    this.storeRetryAt = 0;
     const { inserted, duplicates } = outcome;
     counters.duplicates(path, duplicates);
     if (inserted.length > 0) {

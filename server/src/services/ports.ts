@@ -43,6 +43,17 @@ export interface WriteOutcome {
   duplicates: number;
 }
 
+/** Why the store cannot write right now: set by a failed commit, cleared by the next one that succeeds. */
+export interface StoreFailure {
+  /** SQLite's code, e.g. SQLITE_FULL, SQLITE_BUSY, SQLITE_IOERR_WRITE. */
+  code: string;
+  message: string;
+  /** First failure of this spell, epoch ms. */
+  since: number;
+  /** Failed batches in this spell. */
+  failures: number;
+}
+
 export interface ReadingStoreStats {
   /** Readings accepted but not yet committed. */
   queued: number;
@@ -53,6 +64,8 @@ export interface ReadingStoreStats {
   flushes: number;
   lastFlushMs: number;
   failures: number;
+  /** Set while writes fail (disk full, database busy); null when the last write committed. */
+  failing: StoreFailure | null;
 }
 
 export interface HistoryRange {
@@ -91,6 +104,8 @@ export class StoreWriteError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** When producers may try again, seconds (HTTP Retry-After). */
+    readonly retryAfterSec = 2,
   ) {
     super(message);
     this.name = 'StoreWriteError';

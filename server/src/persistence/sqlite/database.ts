@@ -9,13 +9,15 @@ export interface OpenOptions {
   /** `FULL` survives power loss; `NORMAL` (WAL) survives a process crash. */
   synchronous: 'FULL' | 'NORMAL';
   readonly?: boolean;
+  /** How long a write waits for another connection's lock before SQLITE_BUSY, ms (default 5000). */
+  busyTimeoutMs?: number;
 }
 
 /** Open (creating the folder and file when missing) a SQLite database in WAL mode. */
 export function openDatabase(file: string, options: OpenOptions): SqliteDatabase {
   if (!options.readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { readonly: options.readonly ?? false });
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);

@@ -11,6 +11,10 @@ export interface WriterSettings {
   rawRetentionMs: number;
   rollup1mRetentionMs: number;
   rollup1hRetentionMs: number;
+  /** How long a write waits for another connection's lock before failing with SQLITE_BUSY, ms. */
+  busyTimeoutMs: number;
+  /** Largest database the writer lets the file grow to, bytes (0: no cap); past it writes fail with SQLITE_FULL. */
+  maxDatabaseBytes: number;
 }
 
 export type ToWriter =

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Reading } from '@shared/schemas/reading.schema';
 import { openDatabase } from './database';
-import { RollupAccumulator } from './rollupAccumulator';
+import { RollupAccumulator, type RollupCell } from './rollupAccumulator';
 import type { FromWriter, ToWriter, WriterSettings } from './readingWriter.protocol';
 
 const MINUTE = 60_000;
@@ -18,7 +18,10 @@ const port = parentPort;
 if (!port) throw new Error('readingWriter.worker must run as a worker thread');
 const send = (msg: FromWriter): void => port.postMessage(msg);
 
-const db = openDatabase(settings.file, { synchronous: settings.synchronous });
+const db = openDatabase(settings.file, {
+  synchronous: settings.synchronous,
+  busyTimeoutMs: settings.busyTimeoutMs,
+});
 // Readings of ~1,300 sensors interleave, so a commit of a few thousand rows touches a page per
 // sensor: more than the default 1,000-page autocheckpoint, which made nearly every commit also a
 // checkpoint. A larger cache and checkpoint interval (bounded WAL size) let commits stay commits
@@ -26,6 +29,12 @@ const db = openDatabase(settings.file, { synchronous: settings.synchronous });
 db.pragma('cache_size = -65536');
 db.pragma('wal_autocheckpoint = 10000');
 db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+// A storage cap (DATABASE_MAX_MB): past it SQLite answers SQLITE_FULL, as on a full disk. The pragma
+// holds for this connection only, which does all reading writes.
+if (settings.maxDatabaseBytes > 0) {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`max_page_count = ${Math.max(1, Math.floor(settings.maxDatabaseBytes / pageSize))}`);
+}
 
 const insertReading = db.prepare(
   'INSERT OR IGNORE INTO readings (sensor_id, ts, received_at, values_json, quality) VALUES (?, ?, ?, ?, ?)',
@@ -46,7 +55,7 @@ const upsert1h = upsert('rollup_1h');
 
 const rollups = new RollupAccumulator();
 
-const writeBatch = db.transaction((readings: Reading[], receivedAt: number): Uint8Array => {
+const insertBatch = db.transaction((readings: Reading[], receivedAt: number): Uint8Array => {
   const flags = new Uint8Array(readings.length);
   let minTs = Number.POSITIVE_INFINITY;
   for (let i = 0; i < readings.length; i++) {
@@ -61,11 +70,25 @@ const writeBatch = db.transaction((readings: Reading[], receivedAt: number): Uin
     if (info.changes === 0) continue;
     flags[i] = 1;
     if (r.observedAt < minTs) minTs = r.observedAt;
-    rollups.add(r.sensorId, r.observedAt, r.values);
   }
   if (minTs !== Number.POSITIVE_INFINITY) markDirty.run({ ts: minTs });
   return flags;
 });
+
+/**
+ * One batch in one transaction; the rollups learn its readings only once it committed. A batch
+ * that fails (disk full, busy) rolls back and is sent again by its producers, so counting it
+ * before the commit would count it twice.
+ */
+function writeBatch(readings: Reading[], receivedAt: number): Uint8Array {
+  const flags = insertBatch(readings, receivedAt);
+  for (let i = 0; i < readings.length; i++) {
+    if (flags[i] !== 1) continue;
+    const r = readings[i]!;
+    rollups.add(r.sensorId, r.observedAt, r.values);
+  }
+  return flags;
+}
 
 const setDirty = db.prepare('UPDATE rollup_state SET dirty_from = @ts WHERE id = 1');
 
@@ -74,14 +97,24 @@ const setDirty = db.prepare('UPDATE rollup_state SET dirty_from = @ts WHERE id =
  * sensors (all of them by default), then move the crash-repair mark up to the
  * oldest bucket still held in memory (none: cleared).
  */
-const flushRollups = db.transaction((sensors: number = Number.POSITIVE_INFINITY) => {
-  const { minutes, hours } = rollups.drainSome(sensors);
+const writeRollups = db.transaction((minutes: RollupCell[], hours: RollupCell[]) => {
   for (const a of minutes) upsert1m.run(a.sensorId, a.metric, a.bucket, a.min, a.max, a.sum, a.count);
   for (const a of hours) upsert1h.run(a.sensorId, a.metric, a.bucket, a.min, a.max, a.sum, a.count);
   const oldest = rollups.oldestHeld();
   if (oldest === null) clearDirty.run();
   else setDirty.run({ ts: oldest });
 });
+
+function flushRollups(sensors: number = Number.POSITIVE_INFINITY): void {
+  const drained = rollups.drainSome(sensors);
+  try {
+    writeRollups(drained.minutes, drained.hours);
+  } catch (err) {
+    // Not written (disk full, busy): hold the cells again for the next flush.
+    rollups.restore(drained);
+    throw err;
+  }
+}
 
 /** Each tick writes the closed buckets and a share of the open ones: all open ones within OPEN_FLUSH_TICKS ticks. */
 const OPEN_FLUSH_TICKS = 12;

@@ -26,7 +26,14 @@ interface Segment {
   reject: (e: Error) => void;
 }
 
-export interface SqliteReadingStoreOptions extends WriterSettings {
+export interface SqliteReadingStoreOptions extends Omit<
+  WriterSettings,
+  'maxDatabaseBytes' | 'busyTimeoutMs'
+> {
+  /** Storage cap of the writer, bytes (0 or absent: none); see DATABASE_MAX_MB. */
+  maxDatabaseBytes?: number;
+  /** The writer's wait for another connection's lock, ms (default 5000); see SQLITE_BUSY_TIMEOUT_MS. */
+  busyTimeoutMs?: number;
   /** Longest wait before queued readings are sent to the writer, ms. */
   flushMs: number;
   /** Send at once when this many readings are queued. */
@@ -74,6 +81,7 @@ export class SqliteReadingStore implements ReadingStore {
     flushes: 0,
     lastFlushMs: 0,
     failures: 0,
+    failing: null,
   };
   private readonly latestStmt;
   private scanStmt: ReturnType<SqliteDatabase['prepare']> | undefined;
@@ -105,6 +113,8 @@ export class SqliteReadingStore implements ReadingStore {
       rawRetentionMs: options.rawRetentionMs,
       rollup1mRetentionMs: options.rollup1mRetentionMs,
       rollup1hRetentionMs: options.rollup1hRetentionMs,
+      maxDatabaseBytes: options.maxDatabaseBytes ?? 0,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     };
     const worker = spawnWriter(settings);
     await new Promise<void>((resolve, reject) => {
@@ -175,6 +185,14 @@ export class SqliteReadingStore implements ReadingStore {
         }
         this.stat.flushes += 1;
         this.stat.lastFlushMs = msg.ms;
+        const failed = this.stat.failing;
+        if (failed) {
+          this.stat.failing = null;
+          this.options.onLog?.(
+            'warn',
+            `writes recovered after ${failed.failures} failed batches since ${new Date(failed.since).toISOString()} (${failed.code})`,
+          );
+        }
         this.flush();
         break;
       }
@@ -198,7 +216,16 @@ export class SqliteReadingStore implements ReadingStore {
     const segments = this.inFlight ?? [];
     this.inFlight = null;
     this.inFlightCount = 0;
-    if (segments.length > 0) this.stat.failures += 1;
+    if (segments.length > 0) {
+      this.stat.failures += 1;
+      const spell = this.stat.failing;
+      this.stat.failing = {
+        code,
+        message,
+        since: spell?.since ?? Date.now(),
+        failures: (spell?.failures ?? 0) + 1,
+      };
+    }
     for (const s of segments) s.reject(new StoreWriteError(code, message));
   }
 
@@ -308,17 +335,24 @@ export class SqliteReadingStore implements ReadingStore {
   }
 
   stats(): ReadingStoreStats {
-    return { ...this.stat, queued: this.pendingCount + this.inFlightCount };
+    const failing = this.stat.failing ? { ...this.stat.failing } : null;
+    return { ...this.stat, failing, queued: this.pendingCount + this.inFlightCount };
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
     try {
       this.db.prepare('SELECT 1').get();
-      const closed = this.closing !== null;
-      return {
-        ok: !closed,
-        detail: closed ? 'closing' : `sqlite ok, ${this.pendingCount + this.inFlightCount} queued`,
-      };
+      const queued = this.pendingCount + this.inFlightCount;
+      if (this.closing !== null) return { ok: false, detail: 'closing' };
+      const f = this.stat.failing;
+      if (f) {
+        const since = new Date(f.since).toISOString();
+        return {
+          ok: false,
+          detail: `writes failing since ${since}: ${f.code} ${f.message} (${f.failures} batches, ${queued} queued)`,
+        };
+      }
+      return { ok: true, detail: `sqlite ok, ${queued} queued` };
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }

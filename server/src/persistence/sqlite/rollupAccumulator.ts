@@ -105,6 +105,16 @@ export class RollupAccumulator {
     return { minutes, hours };
   }
 
+  /**
+   * Hold again cells a drain returned that could not be written. They join the closed
+   * buckets: the store merges cells of one bucket, so an open bucket drained and restored
+   * while new readings opened it again is still counted once per reading.
+   */
+  restore(drained: { minutes: readonly RollupCell[]; hours: readonly RollupCell[] }): void {
+    for (const c of drained.minutes) this.closedMinutes.push(c);
+    for (const c of drained.hours) this.closedHours.push(c);
+  }
+
   /** Sensors with open buckets. */
   openSensors(): number {
     return this.open.size;

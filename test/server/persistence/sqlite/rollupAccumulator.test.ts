@@ -86,4 +86,18 @@ describe('RollupAccumulator', () => {
     acc.drainSome(1);
     expect(acc.oldestHeld()).toBeNull();
   });
+
+  it('holds again cells it could not write, counted once with what arrived after them', () => {
+    const acc = new RollupAccumulator();
+    acc.add('S1', T0 + 1_000, { speed: 10 });
+    acc.add('S1', T0 + 2_000, { speed: 20 });
+    const failed = acc.drain(); // the write of these cells failed (disk full, database busy)
+    acc.restore(failed);
+    expect(acc.oldestHeld()).toBe(T0);
+    acc.add('S1', T0 + 3_000, { speed: 30 }); // the same minute, opened again
+    const { minutes, hours } = acc.drain();
+    expect(merged(minutes).get(`S1|speed|${T0}`)).toEqual({ min: 10, max: 30, sum: 60, count: 3 });
+    expect(merged(hours).get(`S1|speed|${T0}`)).toEqual({ min: 10, max: 30, sum: 60, count: 3 });
+    expect(acc.drain()).toEqual({ minutes: [], hours: [] });
+  });
 });
