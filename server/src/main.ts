@@ -23,6 +23,7 @@ import { DomainEvents } from './services/events';
 import { HistoryService } from './services/history.service';
 import { IngestService } from './services/ingest.service';
 import { IngestCounters } from './services/ingestStats';
+import { EventLoopLagMonitor } from './services/eventLoopLag';
 import { LatestValues } from './services/latest.service';
 import { LiveService } from './services/live.service';
 import { DeviceCredentialService } from './services/devices.service';
@@ -125,7 +126,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const startedAt = clock();
   const version = packageVersion();
 
-  const db = openDatabase(config.DATABASE_FILE, { synchronous: config.SQLITE_SYNCHRONOUS });
+  const db = openDatabase(config.DATABASE_FILE, {
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
+  });
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ applied, file: config.DATABASE_FILE }, 'database migrated');
 
@@ -151,12 +155,17 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     rawRetentionMs: retentionMs.raw,
     rollup1mRetentionMs: retentionMs['1m'],
     rollup1hRetentionMs: retentionMs['1h'],
+    maxDatabaseBytes: Math.floor(config.DATABASE_MAX_MB * 1024 * 1024),
+    busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
     onLog: (level, message) => logger[level]({ component: 'store' }, message),
   });
   const latest = new LatestValues();
   latest.warm(await store.latestPerSensor());
 
-  const counters = new IngestCounters(clock);
+  // Event-loop lag is real time whatever the clock (a scenario's virtual clock included).
+  const eventLoopLag = new EventLoopLagMonitor();
+  eventLoopLag.start();
+  const counters = new IngestCounters(clock, eventLoopLag);
   const ingest = new IngestService({
     catalog,
     store,
@@ -383,6 +392,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       pushIntervalMs: config.PUSH_INTERVAL_MS,
       recoveryWindowMs: config.RECOVERY_WINDOW_MS,
+      socketMaxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,
       clientDir: config.CLIENT_DIR,
       secureCookie: config.COOKIE_SECURE,
       loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
@@ -501,6 +511,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       // After the store: readings it committed have reached the engine; save its state last.
       await alerting.stop();
       db.close();
+      eventLoopLag.stop();
     })());
 
   return { config, url, port, mqttUrl, logger, store, feed, services, firstAdmin, demoAccounts, close };

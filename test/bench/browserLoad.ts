@@ -125,7 +125,7 @@ export function planBreaches(sensors: readonly Sensor[], count: number): Map<str
  * over 90 % late in the day, feeders over 100 % at the evening peak). The only alerts are then
  * the planned breaches (and whatever the rules make of traffic at rush hour).
  */
-function quietValues(sensor: Sensor, t: number): Record<string, number> {
+export function quietValues(sensor: Sensor, t: number): Record<string, number> {
   const v = cityDayValues(sensor, t, { seed: 7 });
   if (v['lampFault'] === 1) v['lampFault'] = 0;
   if (v['fillLevel'] !== undefined) v['fillLevel'] = Math.min(v['fillLevel'], 80);

@@ -1,5 +1,6 @@
 import {
   REJECTION_REASONS,
+  type EventLoopLag,
   type IngestPath,
   type IngestStats,
   type RejectionReason,
@@ -30,7 +31,11 @@ export class IngestCounters {
   private ringSecond = 0;
   private newestObservedAt: number | null = null;
 
-  constructor(private readonly clock: () => number) {
+  /** `eventLoop`: the process's event-loop lag monitor, reported with the counters. */
+  constructor(
+    private readonly clock: () => number,
+    private readonly eventLoop?: { snapshot(): EventLoopLag },
+  ) {
     this.since = clock();
   }
 
@@ -118,8 +123,10 @@ export class IngestCounters {
         flushes: store.flushes,
         lastFlushMs: store.lastFlushMs,
         failures: store.failures,
+        failing: store.failing ? { ...store.failing } : null,
       },
       ratePerSec: this.ratePerSec(),
+      eventLoop: this.eventLoop?.snapshot() ?? null,
     };
   }
 }

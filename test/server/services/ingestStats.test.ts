@@ -12,6 +12,7 @@ const STORE: ReadingStoreStats = {
   flushes: 7,
   lastFlushMs: 1.5,
   failures: 0,
+  failing: null,
 };
 
 /** Counters on a clock the test moves. */
@@ -95,7 +96,20 @@ describe('IngestCounters', () => {
       flushes: 7,
       lastFlushMs: 1.5,
       failures: 0,
+      failing: null,
     });
+  });
+
+  it('says why the store cannot write while its writes fail', () => {
+    const failing = {
+      code: 'SQLITE_FULL',
+      message: 'database or disk is full',
+      since: T0 - 3000,
+      failures: 2,
+    };
+    const stats = new IngestCounters(() => T0).snapshot({ ...STORE, failures: 2, failing });
+    expect(IngestStatsSchema.parse(stats)).toEqual(stats);
+    expect(stats.store).toMatchObject({ failures: 2, failing });
   });
 
   it('reports the rate over the last 10 whole seconds, leaving out the second in progress', () => {
