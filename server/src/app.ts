@@ -86,6 +86,8 @@ export interface AppDeps {
     loginAttemptsPerMinute: number;
     /** HTTP ingest requests allowed per client (device, user or address) per second. */
     ingestRequestsPerSec: number;
+    /** HTTP ingest requests in progress at once before 503 `overloaded` (INGEST_HTTP_MAX_CONCURRENT). */
+    ingestMaxConcurrent: number;
     /** Largest work-order photo accepted, bytes. */
     maxPhotoBytes: number;
     /** What signed-in dashboards are told (map engine); a Mapbox map also opens the CSP to Mapbox. */
@@ -143,6 +145,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
       latest: deps.latest,
       catalog: deps.catalog,
       maxPayloadBytes: deps.settings.maxPayloadBytes,
+      maxConcurrent: deps.settings.ingestMaxConcurrent,
     }),
   );
   // JSON bodies of the management API (ingest reads its own raw body with its own limit; so do photos).

@@ -111,6 +111,12 @@ const ConfigSchema = z.object({
     .default(15),
   /** Sign-in attempts allowed per client address per minute (all usernames together). */
   LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
+   * HTTP ingest requests the node reads and stores at once, all clients together; more are refused
+   * at once with 503 `overloaded` and Retry-After, before their body is read. Bounds the memory and
+   * the event-loop work an overload can take (docs/OPERATIONS.md, "Overload").
+   */
+  INGEST_HTTP_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000).default(32),
   /** HTTP ingest requests allowed per client (device key, user or address) per second; bursts to twice that. */
   INGEST_HTTP_REQUESTS_PER_SEC: z.coerce.number().positive().max(100_000).default(200),
   /** How often work-order stage deadlines are checked (overdue flags), ms. */

@@ -35,7 +35,7 @@ const key = (sensorId: string, observedAt: number) => `${sensorId}@${observedAt}
 /** Readings a producer saw acknowledged (PUBACK or HTTP 200): the platform owes us each of them. */
 export class AckLedger {
   readonly keys = new Set<string>();
-  add(readings: readonly ReadingInput[]): void {
+  add(readings: ReadonlyArray<{ sensorId: string; observedAt: ReadingInput['observedAt'] }>): void {
     for (const r of readings) this.keys.add(key(r.sensorId, r.observedAt as number));
   }
   get size(): number {

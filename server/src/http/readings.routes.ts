@@ -46,6 +46,8 @@ export interface ReadingsRouteDeps {
   latest: LatestValues;
   catalog: CatalogService;
   maxPayloadBytes: number;
+  /** Ingest requests in progress at once (all clients); more are refused with 503 before their body is read. */
+  maxConcurrent: number;
 }
 
 /** The HTTP error for a payload the ingest service refused as a whole. */
@@ -59,6 +61,7 @@ function payloadError({ reason, message, retryAfterSec }: PayloadRejection): Api
 
 export function readingsRoutes(deps: ReadingsRouteDeps): Router {
   const r = Router();
+  let inProgress = 0;
 
   // The body is read raw so that HTTP and MQTT share one parser, one set of
   // reasons and one set of counters. The raw limit sits above the ingest limit
@@ -73,6 +76,23 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Router {
       const wait = deps.limiter.take(client);
       if (wait > 0) next(payloadError(deps.ingest.refuseRateLimited('http', wait).payload));
       else next();
+    },
+    // Admission: past `maxConcurrent` requests in progress the node is overloaded; refusing
+    // before reading the body costs next to nothing, so the requests it does take keep their pace.
+    (_req, res, next) => {
+      if (inProgress >= deps.maxConcurrent) {
+        next(payloadError(deps.ingest.refuseOverloaded('http', `${inProgress} ingest requests in progress`)));
+        return;
+      }
+      inProgress += 1;
+      let done = false;
+      const release = () => {
+        if (!done) inProgress -= 1;
+        done = true;
+      };
+      res.once('finish', release);
+      res.once('close', release);
+      next();
     },
     (req, _res, next) => {
       if (!req.is('application/json')) {

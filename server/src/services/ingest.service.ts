@@ -113,6 +113,11 @@ export class IngestService {
     return this.refuse(path, 'rate_limited', `too many requests from this client; retry in ${sec} s`, 0, sec);
   }
 
+  /** Count and answer a payload refused unread because the node is overloaded (`why` says by what). */
+  refuseOverloaded(path: IngestPath, why: string): PayloadRejection {
+    return this.refuse(path, 'overloaded', `the node is overloaded (${why}); retry shortly`, 0, 1).payload;
+  }
+
   /** Count and answer a body the transport refused before reading it as JSON (wrong content type). */
   refuseContentType(path: IngestPath, contentType: string | undefined): RefusedOutcome {
     return this.refuse(
