@@ -237,6 +237,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   await incidents.load();
   const alerting = new AlertingService({
     alerts: alertRepo,
+    readings: store,
     ruleState: new SqliteRuleStateRepository(db),
     catalog,
     events,
@@ -258,7 +259,13 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     clock,
     onChange: (current) => alerting.applyRules(current),
   });
-  await alerting.start(await rules.load(DEFAULT_RULES));
+  const { replayed } = await alerting.start(await rules.load(DEFAULT_RULES));
+  if (replayed > 0) {
+    logger.info(
+      { replayed, component: 'alerting' },
+      'judged stored readings the saved rule state had not seen',
+    );
+  }
   const backtest = new BacktestService({
     catalog,
     store,
@@ -397,6 +404,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       secureCookie: config.COOKIE_SECURE,
       loginAttemptsPerMinute: config.LOGIN_ATTEMPTS_PER_MINUTE,
       ingestRequestsPerSec: config.INGEST_HTTP_REQUESTS_PER_SEC,
+      ingestMaxConcurrent: config.INGEST_HTTP_MAX_CONCURRENT,
       maxPhotoBytes: config.MAX_PHOTO_BYTES,
       clientConfig: clientConfigOf(config),
     },

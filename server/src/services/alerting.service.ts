@@ -34,7 +34,9 @@ import type {
   AlertFilter,
   AlertRepository,
   AlertStatsFilter,
+  ReadingStore,
   RuleStateRepository,
+  SensorEngineState,
 } from './ports';
 
 /** A failed operator action on an alert, with an HTTP-friendly code. */
@@ -61,6 +63,8 @@ export interface AlertingSettings {
 
 export interface AlertingDeps {
   alerts: AlertRepository;
+  /** Stored readings, judged again on start where the saved engine state had not seen them. */
+  readings?: Pick<ReadingStore, 'scanRaw'>;
   ruleState: RuleStateRepository;
   catalog: CatalogService;
   events: DomainEvents;
@@ -89,6 +93,10 @@ export function sensorInfoOf(sensor: Sensor): SensorInfo {
 }
 
 const SYSTEM: AuditActor = { type: 'system', id: 'alerting' };
+/** How far before the newest saved `lastSeen` stored readings are judged again on start, beyond `persistMs`. */
+const CATCH_UP_MARGIN_MS = 60_000;
+/** Most stored readings judged again on start (a save every 5 s leaves far fewer behind). */
+const CATCH_UP_MAX_READINGS = 2_000_000;
 
 /** An alert event of the engine or a timer (not of a user). */
 const systemEvent = (
@@ -122,11 +130,16 @@ export class AlertingService {
   /** The last save failed: the next one writes every state (the failed one had marked them saved). */
   private saveAll = false;
   private readonly unsubscribe: Array<() => void> = [];
+  /** While stored readings are judged again on start: a breach whose alert is stored is not raised twice. */
+  private replaying = false;
 
   constructor(private readonly deps: AlertingDeps) {}
 
-  /** Build the engine from the rules, restore saved state, start listening and ticking. */
-  async start(rules: readonly Rule[]): Promise<void> {
+  /**
+   * Build the engine from the rules, restore saved state, judge the readings stored since it was
+   * saved, start listening and ticking. Resolves to how many stored readings were judged again.
+   */
+  async start(rules: readonly Rule[]): Promise<{ replayed: number }> {
     const now = this.deps.clock();
     for (const r of rules) this.rules.set(r.id, r);
     const sensors = this.deps.catalog.listSensors().map(sensorInfoOf);
@@ -142,6 +155,7 @@ export class AlertingService {
       sensorStates.flatMap((s) => (s.lastSeen !== null ? [{ sensorId: s.sensorId, at: s.lastSeen }] : [])),
     );
     for (const alert of await this.deps.alerts.listOpen()) this.open.set(alert.id, alert);
+    const replayed = await this.catchUp(sensorStates, now);
 
     this.unsubscribe.push(
       this.deps.events.on('readings.accepted', (e) => this.onReadings(e.readings)),
@@ -159,6 +173,49 @@ export class AlertingService {
     if (tickMs > 0) this.timers.push(setInterval(() => this.tick(), tickMs));
     if (persistMs > 0) this.timers.push(setInterval(() => void this.persist(), persistMs));
     for (const t of this.timers) t.unref();
+    return { replayed };
+  }
+
+  /**
+   * Judge again the readings stored after the engine state was last saved: a `kill -9` loses up
+   * to `persistMs` of engine progress, and a breach acknowledged in that time would otherwise
+   * never be raised. Readings newer than a sensor's saved `lastSeen`, observed from
+   * `persistMs` + 1 min before the newest saved `lastSeen` on, are fed to the restored engine in
+   * time order; an alert it raises again for a breach already stored (same rule, subject and
+   * start) is not inserted twice, and an open one is found by the store's unique index.
+   */
+  private async catchUp(saved: readonly SensorEngineState[], now: number): Promise<number> {
+    const store = this.deps.readings;
+    const seen = new Map<string, number>();
+    for (const s of saved) if (s.lastSeen !== null) seen.set(s.sensorId, s.lastSeen);
+    if (!store || seen.size === 0) return 0;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const at of seen.values()) if (at > newest) newest = at;
+    const sensorIds = this.deps.catalog.listSensors().map((s) => s.id);
+    let fed = 0;
+    this.replaying = true;
+    try {
+      for await (const page of store.scanRaw({
+        sensorIds,
+        from: newest - this.deps.settings.persistMs - CATCH_UP_MARGIN_MS,
+        to: now + CATCH_UP_MARGIN_MS,
+        maxReadings: CATCH_UP_MAX_READINGS,
+      })) {
+        const unseen = page.readings.filter((r) => r.observedAt > (seen.get(r.sensorId) ?? -Infinity));
+        this.onReadings(unseen);
+        fed += unseen.length;
+        if (page.truncatedAt !== undefined) {
+          this.deps.onError(
+            'judging stored readings again stopped early',
+            new Error(`more than ${CATCH_UP_MAX_READINGS} readings; the rest from ${page.truncatedAt} on`),
+          );
+        }
+      }
+      await this.chain;
+    } finally {
+      this.replaying = false;
+    }
+    return fed;
   }
 
   /** Stop timers, wait for pending writes and save engine state. */
@@ -331,6 +388,12 @@ export class AlertingService {
         o.change !== 'firing' &&
         o.change !== 'severity' &&
         o.change !== 'flapping'
+      )
+        return;
+      // Judging stored readings again after a restart: this breach's alert is stored already.
+      if (
+        this.replaying &&
+        (await this.deps.alerts.hasStarted(o.ruleId, o.subject.type, o.subject.id, o.startsAt))
       )
         return;
       // A severity or flapping change with no open alert: the engine kept firing across a

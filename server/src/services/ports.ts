@@ -169,6 +169,11 @@ export interface AlertRepository {
   findOpen(ruleId: string, subjectType: string, subjectId: string): Promise<Alert | null>;
   find(id: string): Promise<Alert | null>;
   /**
+   * Whether an alert of this (rule, subject) whose condition started at `startsAt` is stored,
+   * in any state: the same breach, when readings are judged again after a restart.
+   */
+  hasStarted(ruleId: string, subjectType: string, subjectId: string, startsAt: number): Promise<boolean>;
+  /**
    * Insert a new open alert unless one is already open for its (rule, subject): the store's
    * unique index decides, so concurrent writers cannot duplicate. Returns the alert that is
    * open afterwards and whether it is the one passed in.

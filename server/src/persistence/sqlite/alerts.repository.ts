@@ -96,6 +96,22 @@ export class SqliteAlertRepository implements AlertRepository {
     return row ? (JSON.parse(row.data) as Alert) : null;
   }
 
+  async hasStarted(
+    ruleId: string,
+    subjectType: string,
+    subjectId: string,
+    startsAt: number,
+  ): Promise<boolean> {
+    // The (rule_id, starts_at) index finds the few candidates.
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM alerts WHERE rule_id = ? AND starts_at = ? AND subject_type = ? AND subject_id = ? LIMIT 1`,
+        )
+        .get(ruleId, startsAt, subjectType, subjectId) !== undefined
+    );
+  }
+
   async find(id: string): Promise<Alert | null> {
     const row = this.findStmt.get(id) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as Alert) : null;
