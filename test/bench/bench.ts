@@ -74,7 +74,7 @@ import {
   type E2eRow,
   type Transport,
 } from './endToEnd';
-import { LiveReadings, planInjections } from './liveReadings';
+import { planInjections } from './liveReadings';
 import { measuredText, resultsTable, serverTable, serverTableLegend, verdictOf } from './report';
 import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows';
 import { num } from './table';
@@ -332,7 +332,7 @@ async function main(): Promise<void> {
 /** The bare brokers, one after the other: each shape's maximum, then each shape at each load. */
 async function referenceSection(options: Options): Promise<ReferenceRow[]> {
   // Same sensors and readings as the end-to-end rows (the default city pack), without a server.
-  const readings = new LiveReadings(loadCityPack(DEFAULT_CITY_PACK_DIR).sensors);
+  const readings = new ReadingFactory(loadCityPack(DEFAULT_CITY_PACK_DIR).sensors);
   const rows: ReferenceRow[] = [];
   process.stdout.write('\nraw broker pass-through (publish → subscriber, no platform):\n');
   for (const name of options.brokers) {
@@ -401,7 +401,7 @@ async function endToEndSection(options: Options, pushIntervalMs: number): Promis
     const clients = await dashboards.connect({ url: server.url, token, clients: E2E_PLAN.clients });
     if (clients !== E2E_PLAN.clients)
       throw new Error(`only ${clients} of ${E2E_PLAN.clients} dashboards connected`);
-    const ctx = { server, dashboards, readings: new LiveReadings(sensors), clients, pushIntervalMs };
+    const ctx = { server, dashboards, readings: new ReadingFactory(sensors), clients, pushIntervalMs };
     process.stdout.write(
       `\nend to end: server pid ${server.pid}, ${sensors.length} sensors, ${clients} dashboards (city) in pid ` +
         `${dashboards.pid}; warming up…\n`,
@@ -411,7 +411,9 @@ async function endToEndSection(options: Options, pushIntervalMs: number): Promis
       process.stdout.write(`  ${rowTitle(p)}… `);
       const row = await runE2eRow(ctx, { ...p, durationMs, breaches: breaches[i]!, seed: 200 + i });
       process.stdout.write(
-        `${num(row.achievedPerSec)} readings/s, screen ${latencyText(row.screenMs)}, alert ${latencyText(row.alertMs)}` +
+        `${num(row.achievedPerSec)} readings/s, screen ${latencyText(row.screenMs)}, alert ${latencyText(row.alertMs)} ` +
+          `(raised ${latencyText(row.alertSplit.raisedMs)}, delivered ${latencyText(row.alertSplit.deliveredMs)}, ` +
+          `to the first dashboard ${latencyText(row.alertSplit.firstDeliveredMs)})` +
           `${row.warnings.length > 0 ? `  ⚠ ${row.warnings.length} warning(s)` : ''}\n`,
       );
       rows.push(row);

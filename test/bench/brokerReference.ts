@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { gatewayTopic, readingsTopic } from '../../shared/version';
-import { firstReadingKey, MessageBuilder, type LiveReadings } from './liveReadings';
+import { firstReadingKey, MessageBuilder } from './liveReadings';
+import type { ReadingFactory } from '../../simulators/src/load/readingFactory';
 import { pacingSchedule, runClosedLoop, runPaced, type LoadOutcome, type SendMessage } from './pacing';
 import { procDelta, sampleProc, type ProcDelta } from './procStats';
 import { freePort } from './serverProcess';
@@ -195,7 +196,7 @@ export interface ReferenceLoad {
   /** Offered readings/s (paced, open loop); null for the closed-loop maximum. */
   offeredPerSec: number | null;
   durationMs: number;
-  readings: LiveReadings;
+  readings: ReadingFactory;
   seed: number;
 }
 

@@ -9,7 +9,7 @@ import {
   DEFAULT_CITY_PACK_DIR,
   loadCityPack,
 } from '../../server/src/cityPack/cityPack.loader';
-import { cityDayValues } from '../../simulators/src/cityDay.generator';
+import { quietValues } from '../../simulators/src/load/quietValues';
 import { hashString, unit } from '../../simulators/src/noise';
 import { testGatewayTopic } from '../helpers/auth';
 import { connectPublisher } from './mqttLoad';
@@ -117,20 +117,6 @@ export function planBreaches(sensors: readonly Sensor[], count: number): Map<str
     );
   }
   return plan;
-}
-
-/**
- * A quiet city: the simulator's city-day values (`simulators/src/cityDay.generator.ts`), with the
- * few that breach a default rule on an ordinary day held below it (1 % of lamps faulty, bins
- * over 90 % late in the day, feeders over 100 % at the evening peak). The only alerts are then
- * the planned breaches (and whatever the rules make of traffic at rush hour).
- */
-export function quietValues(sensor: Sensor, t: number): Record<string, number> {
-  const v = cityDayValues(sensor, t, { seed: 7 });
-  if (v['lampFault'] === 1) v['lampFault'] = 0;
-  if (v['fillLevel'] !== undefined) v['fillLevel'] = Math.min(v['fillLevel'], 80);
-  if (v['feederLoad'] !== undefined) v['feederLoad'] = Math.min(v['feederLoad'], 90);
-  return v;
 }
 
 export interface CityLoadPlan {

@@ -74,7 +74,7 @@ async function connect(url: string, token: string, clients: number): Promise<num
         }
         if (seen.has(`${client}|${sensorId}`)) return;
         seen.add(`${client}|${sensorId}`);
-        alerts.push({ sensorId, client, ruleId: alert.ruleId, at: wallNow() });
+        alerts.push({ sensorId, client, ruleId: alert.ruleId, at: wallNow(), raisedAt: alert.updatedAt });
       });
       socket.on('disconnect', () => (disconnects += 1));
       sockets.push(socket);

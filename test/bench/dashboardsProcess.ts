@@ -7,6 +7,8 @@ export interface AlertReceipt {
   client: number;
   ruleId: string;
   at: number;
+  /** The alert's `updatedAt` as raised: the server's clock when it decided to raise it. */
+  raisedAt: number;
 }
 
 /** What the dashboards saw since the last reset. */

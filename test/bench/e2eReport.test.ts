@@ -78,6 +78,7 @@ function row(transport: Transport, offeredPerSec: number, over: Partial<E2eRow> 
     screenMs: { count: 5000, p50: 60, p99: 120, max: 150, mean: 62 },
     screenCoverage: 0.97,
     alertMs: lat(10, 30),
+    alertSplit: { raisedMs: lat(4, 12), deliveredMs: lat(6, 18), firstDeliveredMs: lat(2, 5) },
     alerts: { injected: 20, expected: 1000, received: 1000, otherPerClient: 0 },
     loopLagMs: { windowSec: 10, samples: 990, p50Ms: 0.5, p99Ms: 8, maxMs: 20, meanMs: 1 },
     server: PROC,

@@ -1,16 +1,11 @@
 import type { MqttClient } from 'mqtt';
+import type { ReadingFactory } from '../../simulators/src/load/readingFactory';
 import type { EventLoopLag, IngestPath, IngestResult, IngestStats } from '../../shared/schemas/ingest.schema';
 import { readingsTopic } from '../../shared/version';
 import { testGatewayTopic } from '../helpers/auth';
 import { noDelay, SHAPES, type Shape } from './brokerReference';
 import type { DashboardReport, DashboardsProcess } from './dashboardsProcess';
-import {
-  MessageBuilder,
-  spreadBreaches,
-  wallNow,
-  type LiveReadings,
-  type PlannedBreach,
-} from './liveReadings';
+import { MessageBuilder, spreadBreaches, wallNow, type PlannedBreach } from './liveReadings';
 import { connectPublisher } from './mqttLoad';
 import { pacingSchedule, runClosedLoop, runPaced, type LoadOutcome, type SendMessage } from './pacing';
 import { fetchIngestStats, waitStoreIdle } from './probe';
@@ -85,6 +80,14 @@ export interface E2eRow {
   /** Publish of a breaching reading → its `alert:raised` at a client, over every (breach, client), ms. */
   alertMs: Distribution;
   /**
+   * The alert latency cut at the server's clock when it raised the alert (`updatedAt`): send →
+   * raised (ingest, commit, rules; one per breach) and raised → receipt (alert and incident
+   * writes, the push, the dashboards process), over every (breach, client). Both clocks are the
+   * machine's; the server's has 1 ms resolution. `firstDeliveredMs`: raised → the first of the
+   * clients to receive it, per breach (the server's part, with the least of the clients' queueing).
+   */
+  alertSplit: { raisedMs: Distribution; deliveredMs: Distribution; firstDeliveredMs: Distribution };
+  /**
    * Breaching readings sent, (breach, client) alerts expected and received, and the other alerts
    * each client was told of during the row (rules firing on something else: should be few).
    */
@@ -104,7 +107,7 @@ export interface E2eRow {
 export interface E2eContext {
   server: ServerProcess;
   dashboards: DashboardsProcess;
-  readings: LiveReadings;
+  readings: ReadingFactory;
   clients: number;
   pushIntervalMs: number;
 }
@@ -306,12 +309,22 @@ export async function runE2eRow(ctx: E2eContext, load: E2eLoad): Promise<E2eRow>
   };
 
   const alertLatencies: number[] = [];
+  const raised = new Map<string, number>();
+  const delivered: number[] = [];
+  const firstDelivered = new Map<string, number>();
   let beforeSend = 0;
   for (const r of report.alerts) {
     const sentAt = breachSentAt.get(r.sensorId);
     if (sentAt === undefined) continue;
     if (r.at < sentAt) beforeSend += 1;
-    else alertLatencies.push(r.at - sentAt);
+    else {
+      alertLatencies.push(r.at - sentAt);
+      raised.set(r.sensorId, Math.max(0, r.raisedAt - sentAt));
+      delivered.push(Math.max(0, r.at - r.raisedAt));
+      const first = firstDelivered.get(r.sensorId);
+      if (first === undefined || r.at - r.raisedAt < first)
+        firstDelivered.set(r.sensorId, Math.max(0, r.at - r.raisedAt));
+    }
   }
   const expectedAlerts = breachSentAt.size * report.clients;
 
@@ -409,6 +422,11 @@ export async function runE2eRow(ctx: E2eContext, load: E2eLoad): Promise<E2eRow>
     screenMs: report.screenMs,
     screenCoverage: acknowledged > 0 ? report.items / (acknowledged * report.clients) : 0,
     alertMs: distribution(alertLatencies),
+    alertSplit: {
+      raisedMs: distribution([...raised.values()]),
+      deliveredMs: distribution(delivered),
+      firstDeliveredMs: distribution([...firstDelivered.values()]),
+    },
     alerts: {
       injected: breachSentAt.size,
       expected: expectedAlerts,

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ReadingSchema } from '../../shared/schemas/reading.schema';
-import type { Sensor } from '../../shared/schemas/sensor.schema';
 import { DEFAULT_CITY_PACK_DIR, loadCityPack } from '../../server/src/cityPack/cityPack.loader';
-import { DEFAULT_RULES } from '../../server/src/domain/rules/defaultRules';
+import { ReadingFactory } from '../../simulators/src/load/readingFactory';
+import { holds, instantRules } from '../helpers/instantRules';
 import { planBreaches } from './browserLoad';
 import {
   firstReadingKey,
-  LiveReadings,
   MessageBuilder,
   planInjections,
   spreadBreaches,
@@ -16,34 +14,6 @@ import {
 const sensors = loadCityPack(DEFAULT_CITY_PACK_DIR).sensors;
 const subtypeOf = new Map(sensors.map((s) => [s.id, s.subtype]));
 const T = Date.parse('2026-11-21T06:30:00Z');
-
-interface Level {
-  op: '>' | '>=' | '<' | '<=' | '==' | '!=';
-  value: number;
-}
-const holds = (v: number, { op, value }: Level) =>
-  op === '>'
-    ? v > value
-    : op === '>='
-      ? v >= value
-      : op === '<'
-        ? v < value
-        : op === '<='
-          ? v <= value
-          : op === '=='
-            ? v === value
-            : v !== value;
-
-/** The default threshold rules without a pending time that judge this sensor: they fire on one reading. */
-function instantRules(sensor: Sensor) {
-  return DEFAULT_RULES.filter(
-    (r) =>
-      r.kind === 'threshold' &&
-      !r.for &&
-      ((r.scope?.subtypes?.includes(sensor.subtype) ?? false) ||
-        (r.scope?.kinds?.includes(sensor.kind) ?? false)),
-  ).map((r) => r.params as { metric: string; levels: Level[] });
-}
 
 describe('planInjections', () => {
   const rows = 9;
@@ -90,64 +60,6 @@ describe('spreadBreaches', () => {
   });
 });
 
-describe('LiveReadings', () => {
-  it('reports every sensor in turn with readings the ingest schema accepts, observed at the send time', () => {
-    const readings = new LiveReadings(sensors);
-    readings.refresh(T);
-    const seen = new Set<string>();
-    for (let i = 0; i < sensors.length; i++) {
-      const r = readings.next(T + 0.4);
-      const parsed = ReadingSchema.parse(JSON.parse(r.json));
-      expect(parsed.sensorId).toBe(r.sensorId);
-      expect(r.observedAt).toBe(T);
-      seen.add(r.sensorId);
-    }
-    expect(seen.size).toBe(sensors.length);
-    expect(readings.next(T + 0.6).observedAt).toBe(T + 1);
-  });
-
-  it('moves a sensor on by at least 1 ms per reading, so the store never sees it twice at one time', () => {
-    const one = [sensors[0]!];
-    const readings = new LiveReadings(one);
-    const times = [
-      readings.next(T).observedAt,
-      readings.next(T).observedAt,
-      readings.breach(one[0]!.id, {}, T).observedAt,
-    ];
-    expect(times).toEqual([T, T + 1, T + 2]);
-    expect(readings.next(T + 10).observedAt).toBe(T + 10);
-  });
-
-  it('sends quiet values: no default rule that fires on one reading fires on them', () => {
-    const readings = new LiveReadings(sensors);
-    for (const hour of [0, 8, 14, 18]) {
-      readings.refresh(Date.parse('2026-11-21T00:00:00+08:00') + hour * 3_600_000);
-      for (let i = 0; i < sensors.length; i++) {
-        const r = readings.next(T);
-        const values = (JSON.parse(r.json) as { values: Record<string, number> }).values;
-        const sensor = sensors.find((s) => s.id === r.sensorId)!;
-        for (const rule of instantRules(sensor)) {
-          const v = values[rule.metric];
-          if (v === undefined) continue;
-          expect(
-            rule.levels.some((l) => holds(v, l)),
-            `${r.sensorId} ${rule.metric}=${v} at ${hour}h`,
-          ).toBe(false);
-        }
-      }
-    }
-  });
-
-  it('merges breach values over the quiet ones', () => {
-    const bin = sensors.find((s) => s.subtype === 'waste-bin')!;
-    const readings = new LiveReadings(sensors);
-    const values = (JSON.parse(readings.breach(bin.id, { fillLevel: 95 }, T).json) as { values: object })
-      .values;
-    expect(values).toMatchObject({ fillLevel: 95 });
-    expect(Object.keys(values).sort()).toEqual(bin.metrics.map((m) => m.metric).sort());
-  });
-});
-
 describe('MessageBuilder', () => {
   const injections: BreachInjection[] = [
     { sensorId: sensors.find((s) => s.subtype === 'smoke')!.id, values: { smoke: 8 }, atMs: 100 },
@@ -156,7 +68,7 @@ describe('MessageBuilder', () => {
   ];
 
   it('puts the breaches due by a message first, stamped with its send time, and fills it with quiet readings', () => {
-    const builder = new MessageBuilder(new LiveReadings(sensors), 500, injections);
+    const builder = new MessageBuilder(new ReadingFactory(sensors), 500, injections);
     expect(builder.build(50, T).breaches).toEqual([]);
     // The message due at 160 ms carries both breaches due by then, even though one was due at 100.
     const msg = builder.build(160, T + 160);
@@ -173,7 +85,7 @@ describe('MessageBuilder', () => {
   });
 
   it('sends one breach per single-reading message, in order', () => {
-    const builder = new MessageBuilder(new LiveReadings(sensors), 1, injections);
+    const builder = new MessageBuilder(new ReadingFactory(sensors), 1, injections);
     const first = builder.build(200, T);
     const second = builder.build(201, T);
     expect(first.readings.map((r) => r.sensorId)).toEqual([injections[0]!.sensorId]);

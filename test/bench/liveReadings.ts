@@ -1,5 +1,4 @@
-import type { Sensor } from '../../shared/schemas/sensor.schema';
-import { quietValues } from './browserLoad';
+import type { GeneratedReading, ReadingFactory } from '../../simulators/src/load/readingFactory';
 
 /**
  * Wall-clock time in ms with sub-millisecond precision. Comparable between processes on one
@@ -55,73 +54,9 @@ export function spreadBreaches(planned: readonly PlannedBreach[], windowMs: numb
   return planned.map((b, j) => ({ ...b, atMs: ((j + 0.5) * windowMs) / planned.length }));
 }
 
-/** One generated reading: its sensor and its wire JSON. */
-export interface LiveReading {
-  sensorId: string;
-  observedAt: number;
-  json: string;
-}
-
-/**
- * Readings observed "now" for the end-to-end rows and the broker reference: every sensor in turn,
- * with the city-day values of `quietValues` (nothing a default rule fires on), and on request a
- * breaching reading. Sensors that will breach report quiet readings too: a sensor never heard
- * from would go offline (`device-offline`) two minutes in. `observedAt` is the send time rounded
- * to the ms, so whoever receives a reading can time it from its own clock (`wallNow`); it moves on
- * by at least 1 ms per reading of a sensor, since the store keys readings by (sensor, observedAt).
- */
-export class LiveReadings {
-  private readonly sensors: readonly Sensor[];
-  private readonly index = new Map<string, number>();
-  private readonly heads: string[];
-  private values: string[];
-  private readonly last: Float64Array;
-  private cursor = 0;
-
-  constructor(sensors: readonly Sensor[]) {
-    if (sensors.length === 0) throw new Error('no sensors to report');
-    this.sensors = sensors;
-    sensors.forEach((s, i) => this.index.set(s.id, i));
-    this.heads = sensors.map((s) => `{"sensorId":${JSON.stringify(s.id)},"observedAt":`);
-    this.values = sensors.map(() => '{}');
-    this.last = new Float64Array(sensors.length).fill(Number.NEGATIVE_INFINITY);
-    this.refresh(Date.now());
-  }
-
-  /** Values as at `t`: the quiet values move slowly, so a row takes them once. */
-  refresh(t: number): void {
-    this.values = this.sensors.map((s) => JSON.stringify(quietValues(s, t)));
-  }
-
-  /** The next sensor's quiet reading, observed at `now` (ms). */
-  next(now: number): LiveReading {
-    const i = this.cursor;
-    this.cursor = (this.cursor + 1) % this.sensors.length;
-    return this.build(i, now, this.values[i]!);
-  }
-
-  /** A reading of `sensorId` with `values` merged over its quiet ones, observed at `now`. */
-  breach(sensorId: string, values: Record<string, number>, now: number): LiveReading {
-    const i = this.index.get(sensorId);
-    if (i === undefined) throw new Error(`no sensor ${sensorId} to breach`);
-    const quiet = JSON.parse(this.values[i]!) as Record<string, number>;
-    return this.build(i, now, JSON.stringify({ ...quiet, ...values }));
-  }
-
-  private build(i: number, now: number, values: string): LiveReading {
-    const observedAt = Math.max(Math.round(now), this.last[i]! + 1);
-    this.last[i] = observedAt;
-    return {
-      sensorId: this.sensors[i]!.id,
-      observedAt,
-      json: `${this.heads[i]}${observedAt},"values":${values}}`,
-    };
-  }
-}
-
 /** What one message carries: its readings, and the breaches among them with their send time. */
 export interface BuiltMessage {
-  readings: LiveReading[];
+  readings: GeneratedReading[];
   breaches: { sensorId: string; sentAt: number }[];
 }
 
@@ -134,7 +69,7 @@ export class MessageBuilder {
   private pending = 0;
 
   constructor(
-    private readonly readings: LiveReadings,
+    private readonly readings: ReadingFactory,
     private readonly perMessage: number,
     /** Sorted by `atMs`. */
     private readonly injections: readonly BreachInjection[],

@@ -101,6 +101,38 @@ function outcome(): LoadOutcome {
  * report on their own clocks. Each lane keeps at most `window` messages unacknowledged (a device's
  * buffer); a message due while all are full is skipped and counted, so the shortfall shows.
  */
+/**
+ * Send message `index` on `lane` and count it in `result` (sent, then acknowledged with its
+ * readings, or failed with the first failure's message); `done` is told which, once.
+ */
+function sendCounted(
+  send: SendMessage,
+  lane: number,
+  index: number,
+  result: LoadOutcome,
+  done: (ok: boolean) => void,
+): void {
+  result.sent += 1;
+  let sending: Promise<number>;
+  try {
+    sending = send(lane, index);
+  } catch (err) {
+    sending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+  sending.then(
+    (readings) => {
+      result.acked += 1;
+      result.readingsAcked += readings;
+      done(true);
+    },
+    (err: unknown) => {
+      result.failed += 1;
+      result.firstFailure ??= err instanceof Error ? err.message : String(err);
+      done(false);
+    },
+  );
+}
+
 export function runPaced(load: PacedLoad): Promise<LoadOutcome> {
   const result = outcome();
   const inFlight = new Int32Array(load.lanes);
@@ -142,25 +174,7 @@ export function runPaced(load: PacedLoad): Promise<LoadOutcome> {
         late.push(now - load.schedule[next]!);
         inFlight[lane]! += 1;
         pending += 1;
-        result.sent += 1;
-        let sending: Promise<number>;
-        try {
-          sending = load.send(lane, next);
-        } catch (err) {
-          sending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-        }
-        sending.then(
-          (readings) => {
-            result.acked += 1;
-            result.readingsAcked += readings;
-            settle(lane);
-          },
-          (err: unknown) => {
-            result.failed += 1;
-            result.firstFailure ??= err instanceof Error ? err.message : String(err);
-            settle(lane);
-          },
-        );
+        sendCounted(load.send, lane, next, result, () => settle(lane));
         next += 1;
       }
       if (next < n) {
@@ -209,25 +223,7 @@ export function runClosedLoop(load: ClosedLoad): Promise<LoadOutcome> {
     const stallTimer = setTimeout(finish, load.durationMs + (load.stallMs ?? 30_000));
     const send = (lane: number) => {
       pending += 1;
-      result.sent += 1;
-      let sending: Promise<number>;
-      try {
-        sending = load.send(lane, index++);
-      } catch (err) {
-        sending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-      sending.then(
-        (readings) => {
-          result.acked += 1;
-          result.readingsAcked += readings;
-          after(lane, true);
-        },
-        (err: unknown) => {
-          result.failed += 1;
-          result.firstFailure ??= err instanceof Error ? err.message : String(err);
-          after(lane, false);
-        },
-      );
+      sendCounted(load.send, lane, index++, result, (ok) => after(lane, ok));
     };
     const after = (lane: number, ok: boolean) => {
       pending -= 1;

@@ -48,10 +48,15 @@ function ticksPerSec(): number {
   return clockTicks;
 }
 
+/** Resident memory of a process now, MB (VmRSS of /proc/<pid>/status). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
 export function sampleProc(pid: number): ProcSample {
   const hz = ticksPerSec();
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+
   const all = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = all.slice(all.lastIndexOf(')') + 2).split(' ');
   const threads = new Map<number, number>();
@@ -66,7 +71,7 @@ export function sampleProc(pid: number): ProcSample {
   const bench = process.cpuUsage();
   return {
     at: performance.now(),
-    rssMb: rssKb / 1024,
+    rssMb: rssMb(pid),
     cpuSec: (Number(fields[11]) + Number(fields[12])) / hz,
     mainCpuSec,
     threads,

@@ -36,8 +36,9 @@ export interface LoadStats {
 }
 
 /**
- * Open-loop load at a fixed offered rate (readings per second): every tick sends what became
- * due, as batched gateway messages or single-reading messages, QoS 1. It never queues more
+ * Open-loop load at a fixed offered rate (readings per second) of a quiet city's current
+ * readings (ReadingFactory): every tick sends what became due, as batched gateway messages or
+ * single-reading messages, QoS 1. It never queues more
  * than `maxInFlight` unacknowledged messages: what it could not send is counted as `behind`,
  * so an overloaded receiver shows as a gap between offered and acknowledged.
  */
@@ -67,6 +68,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
   const start = Date.now();
   const endAt = start + options.durationSec * 1000;
   let lastProgress = start;
+  let valuesAt = start;
   try {
     for (;;) {
       const now = Math.min(Date.now(), endAt);
@@ -95,6 +97,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
         });
       }
       stats.elapsedMs = Date.now() - start;
+      // The city's quiet values move with the time of day: take them again every half minute.
+      if (now - valuesAt >= 30_000) {
+        factory.refresh(now);
+        valuesAt = now;
+      }
       if (options.onProgress && Date.now() - lastProgress >= 1000) {
         lastProgress = Date.now();
         options.onProgress({ ...stats });

@@ -1,95 +1,82 @@
-import { METRICS, isMetricId } from '@shared/metrics';
 import type { Sensor } from '@shared/schemas/sensor.schema';
+import { quietValues } from './quietValues';
 
 /** One generated reading: its identity (for latency bookkeeping) and its wire JSON. */
 export interface GeneratedReading {
   sensorId: string;
-  /** Epoch ms; unique per sensor over the whole bench run. */
+  /** Epoch ms; unique per sensor over the whole run. */
   observedAt: number;
   json: string;
 }
 
-interface MetricPlan {
-  key: string;
-  min: number;
-  span: number;
-  /** 0/1 metrics (lamp on, feeder online) get 0 or 1, never a fraction. */
-  bool: boolean;
-  decimals: number;
-}
-
-interface SensorPlan {
-  id: string;
-  /** `{"sensorId":"…","observedAt":` — the constant head of every reading of this sensor. */
-  head: string;
-  metrics: MetricPlan[];
-  /** Readings generated so far: the sensor's next observedAt is `baseMs + issued`. */
-  issued: number;
-}
-
 /**
- * Plausible readings of the city pack's real sensors, in round-robin order.
- * Values fall inside each metric's catalogued range (10–50 % of the span, so
- * nothing is refused as out_of_range). Observation times start an hour ago and
- * advance one millisecond per reading of a sensor: every (sensor, observedAt)
- * is new to the store, and none is in the future while fewer than ~3.6 million
- * readings of one sensor are issued.
+ * Readings of the city pack's real sensors in round-robin order, as a quiet city reports them
+ * now: the city-day values of `quietValues` (nothing a default rule fires on), and on request a
+ * breaching reading. A load built on it measures ingest, rules and fan-out on an ordinary day, not
+ * an alert storm; and since every reading is current, a sensor that reports keeps its no-data rule
+ * quiet too (sensors that will breach report quiet readings as well: one never heard from would go
+ * offline two minutes in).
+ *
+ * `observedAt` is the send time rounded to the ms, so whoever receives a reading can time it from
+ * its own clock; it moves on by at least 1 ms per reading of a sensor, since the store keys
+ * readings by (sensor, observedAt). The values move slowly: they are taken at construction and
+ * again at each `refresh` (a long run refreshes every half minute or so).
  */
 export class ReadingFactory {
-  private readonly plans: SensorPlan[];
+  private readonly sensors: readonly Sensor[];
+  private readonly index = new Map<string, number>();
+  private readonly heads: string[];
+  private values: string[] = [];
+  private readonly last: Float64Array;
   private cursor = 0;
-  private readonly baseMs: number;
 
   constructor(sensors: readonly Sensor[], now: number = Date.now()) {
     if (sensors.length === 0) throw new Error('the city pack has no sensors to generate readings for');
-    this.baseMs = now - 3_600_000;
-    this.plans = sensors.map((s) => ({
-      id: s.id,
-      head: `{"sensorId":${JSON.stringify(s.id)},"observedAt":`,
-      metrics: s.metrics.map(({ metric }) => {
-        if (!isMetricId(metric))
-          throw new Error(`sensor ${s.id} reports ${metric}, which is not in the metric catalog`);
-        const info = METRICS[metric];
-        const span = info.max - info.min;
-        return {
-          key: JSON.stringify(metric),
-          min: info.min,
-          span,
-          bool: info.unit === 'bool',
-          decimals: span <= 1 ? 3 : 1,
-        };
-      }),
-      issued: 0,
-    }));
+    this.sensors = sensors;
+    sensors.forEach((s, i) => this.index.set(s.id, i));
+    this.heads = sensors.map((s) => `{"sensorId":${JSON.stringify(s.id)},"observedAt":`);
+    this.last = new Float64Array(sensors.length).fill(Number.NEGATIVE_INFINITY);
+    this.refresh(now);
   }
 
   get sensorCount(): number {
-    return this.plans.length;
+    return this.sensors.length;
   }
 
-  /** The next reading, cycling through the sensors. */
-  next(): GeneratedReading {
-    const plan = this.plans[this.cursor]!;
-    this.cursor = (this.cursor + 1) % this.plans.length;
-    const observedAt = this.baseMs + plan.issued++;
-    if (observedAt > Date.now())
-      throw new Error(`sensor ${plan.id} ran out of past timestamps; shorten the bench`);
-    let values = '';
-    for (const m of plan.metrics) {
-      const v = m.bool
-        ? Math.random() < 0.5
-          ? 0
-          : 1
-        : (m.min + m.span * (0.1 + 0.4 * Math.random())).toFixed(m.decimals);
-      values += `${values ? ',' : ''}${m.key}:${v}`;
-    }
-    return { sensorId: plan.id, observedAt, json: `${plan.head}${observedAt},"values":{${values}}}` };
+  /** Take every sensor's quiet values again, as at `t`. */
+  refresh(t: number): void {
+    this.values = this.sensors.map((s) => JSON.stringify(quietValues(s, t)));
   }
 
-  /** `count` readings as a JSON array text, with their identities. */
-  batch(count: number): { readings: GeneratedReading[]; json: string } {
+  /** The next sensor's quiet reading, observed at `now` (ms). */
+  next(now: number = Date.now()): GeneratedReading {
+    const i = this.cursor;
+    this.cursor = (this.cursor + 1) % this.sensors.length;
+    return this.build(i, now, this.values[i]!);
+  }
+
+  /** A reading of `sensorId` with `values` merged over its quiet ones, observed at `now`. */
+  breach(sensorId: string, values: Record<string, number>, now: number = Date.now()): GeneratedReading {
+    const i = this.index.get(sensorId);
+    if (i === undefined) throw new Error(`no sensor ${sensorId} to breach`);
+    const quiet = JSON.parse(this.values[i]!) as Record<string, number>;
+    return this.build(i, now, JSON.stringify({ ...quiet, ...values }));
+  }
+
+  /** `count` quiet readings observed at `now`, as a JSON array text, with their identities. */
+  batch(count: number, now: number = Date.now()): { readings: GeneratedReading[]; json: string } {
     const readings: GeneratedReading[] = [];
-    for (let i = 0; i < count; i++) readings.push(this.next());
+    for (let i = 0; i < count; i++) readings.push(this.next(now));
     return { readings, json: `[${readings.map((r) => r.json).join(',')}]` };
+  }
+
+  private build(i: number, now: number, values: string): GeneratedReading {
+    const observedAt = Math.max(Math.round(now), this.last[i]! + 1);
+    this.last[i] = observedAt;
+    return {
+      sensorId: this.sensors[i]!.id,
+      observedAt,
+      json: `${this.heads[i]}${observedAt},"values":${values}}`,
+    };
   }
 }
