@@ -36,19 +36,16 @@ function summary(value: Record<string, unknown> | null | undefined): Record<stri
   ) as Record<string, unknown>;
 }
 
-/** A UTF-16 code unit with no partner: not valid Unicode, so no UTF-8 text can hold it. */
-const LONE_SURROGATE = /\p{Cs}/gu;
-
 /**
  * The entry as the store will keep it. SQLite holds text as UTF-8, where a lone surrogate
- * (a username `"\ud800"` in a sign-in attempt) becomes U+FFFD; hashing the original would
- * make verification report an honest entry as edited.
+ * (a username `"\ud800"` in a sign-in attempt) becomes U+FFFD, as `toWellFormed` does; hashing
+ * the original would make verification report an honest entry as edited.
  */
 function storable<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd') as T;
+  if (typeof value === 'string') return value.toWellFormed() as T;
   if (Array.isArray(value)) return value.map(storable) as T;
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toWellFormed(), storable(v)])) as T;
   }
   return value;
 }
