@@ -42,6 +42,16 @@ export function apiError(
   return { error: { code, message, details: [] } };
 }
 
+/** An API refusal naming fields, as the server's error handler sends it. */
+export function refusal(
+  status: number,
+  code: string,
+  message: string,
+  details: Array<{ path: string; message: string; reason?: string }>,
+): Response {
+  return respond({ error: { code, message, details } }, status);
+}
+
 /** One request the page made. */
 export interface SeenRequest {
   method: string;

@@ -1,5 +1,6 @@
 import type { Pinia } from 'pinia';
 import type { Snapshot } from '@shared/schemas/live.schema';
+import type { ServerToClientEvents } from '@shared/socket';
 import { watch } from 'vue';
 import { useAuthStore } from '../features/auth/auth.store';
 import { useLiveStore } from '../features/live/live.store';
@@ -54,7 +55,9 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     'kpis:updated': workOrders.kpis,
     'vitals:updated': vitals.applyPush,
     'worker:moved': positions.moved,
-  } as const;
+  } satisfies { [E in keyof ServerToClientEvents]?: ServerToClientEvents[E] };
+  type Event = keyof typeof server;
+  const listeners = Object.entries(server) as [Event, (typeof server)[Event]][];
 
   /** Work orders and worker positions: what the socket never replays, asked of the API again. */
   function resyncFromApi(): void {
@@ -63,19 +66,7 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     void positions.resync(live.serverNow());
   }
 
-  socket.on('snapshot', server.snapshot);
-  socket.on('readings:batch', server['readings:batch']);
-  socket.on('readings:resynced', server['readings:resynced']);
-  socket.on('stats:updated', server['stats:updated']);
-  socket.on('alert:raised', server['alert:raised']);
-  socket.on('alert:updated', server['alert:updated']);
-  socket.on('incident:opened', server['incident:opened']);
-  socket.on('incident:updated', server['incident:updated']);
-  socket.on('workOrder:created', server['workOrder:created']);
-  socket.on('workOrder:updated', server['workOrder:updated']);
-  socket.on('kpis:updated', server['kpis:updated']);
-  socket.on('vitals:updated', server['vitals:updated']);
-  socket.on('worker:moved', server['worker:moved']);
+  for (const [event, listener] of listeners) socket.on(event, listener);
   const lifecycle = bindConnectionLifecycle(socket, pinia, {
     retryMs: SERVER_CLOSE_RETRY_MS,
     onConnect() {
@@ -103,18 +94,6 @@ export function bindLiveSocket(socket: LiveSocket, pinia?: Pinia): () => void {
     lifecycle.unbind();
     stopResyncing();
     unbindVisibility();
-    socket.off('snapshot', server.snapshot);
-    socket.off('readings:batch', server['readings:batch']);
-    socket.off('readings:resynced', server['readings:resynced']);
-    socket.off('stats:updated', server['stats:updated']);
-    socket.off('alert:raised', server['alert:raised']);
-    socket.off('alert:updated', server['alert:updated']);
-    socket.off('incident:opened', server['incident:opened']);
-    socket.off('incident:updated', server['incident:updated']);
-    socket.off('workOrder:created', server['workOrder:created']);
-    socket.off('workOrder:updated', server['workOrder:updated']);
-    socket.off('kpis:updated', server['kpis:updated']);
-    socket.off('vitals:updated', server['vitals:updated']);
-    socket.off('worker:moved', server['worker:moved']);
+    for (const [event, listener] of listeners) socket.off(event, listener);
   };
 }

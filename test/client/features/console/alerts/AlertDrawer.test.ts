@@ -1,7 +1,5 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import type { Pinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '@shared/access';
 import type { Alert } from '@shared/schemas/alert.schema';
@@ -12,10 +10,11 @@ import { useAlertDetailStore } from '../../../../../client/src/features/console/
 import { useAuthStore } from '../../../../../client/src/features/auth/auth.store';
 import { useLiveStore } from '../../../../../client/src/features/live/live.store';
 import { useWorkOrdersStore } from '../../../../../client/src/features/workOrders/workOrders.store';
-import { deferred, respond, sessionInfo } from '../../../auth.fixtures';
+import { deferred, refusal, respond, sessionInfo } from '../../../auth.fixtures';
 import { sensor, snapshot } from '../../../live.fixtures';
+import { freshPiniaEachTest } from '../../../pinia.fixtures';
 import { workOrder } from '../../workOrders/workOrders.fixtures';
-import { alert, refusal, stubRoutes, T0 } from './alerts.fixtures';
+import { alert, stubRoutes, T0 } from './alerts.fixtures';
 import type { Seen } from './alerts.fixtures';
 
 // The map engine needs WebGL: the drawer's map stands in as an element naming the alert it was given.
@@ -60,18 +59,10 @@ const points = [
 ];
 
 describe('AlertDrawer', () => {
-  let pinia: Pinia;
+  const pinia = freshPiniaEachTest(T0);
 
-  beforeEach(() => {
-    window.localStorage.clear();
-    pinia = createPinia();
-    setActivePinia(pinia);
-    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
-    signIn('operator');
-  });
+  beforeEach(() => signIn('operator'));
   afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
     document.body.innerHTML = '';
   });
 
@@ -104,7 +95,7 @@ describe('AlertDrawer', () => {
     useLiveStore().applySnapshot(snapshot({ openAlerts: [a] }));
     const w = mount(AlertDrawer, {
       attachTo: document.body,
-      global: { plugins: [pinia], stubs: { AlertEvidenceChart: true } },
+      global: { plugins: [pinia()], stubs: { AlertEvidenceChart: true } },
     });
     await useAlertDetailStore().open(a.id, a);
     await flushPromises();
@@ -272,7 +263,7 @@ describe('AlertDrawer', () => {
       );
       const w = mount(AlertDrawer, {
         attachTo: document.body,
-        global: { plugins: [pinia], stubs: { AlertEvidenceChart: true } },
+        global: { plugins: [pinia()], stubs: { AlertEvidenceChart: true } },
       });
       await useAlertDetailStore().open(water.id, water);
       await flushPromises();

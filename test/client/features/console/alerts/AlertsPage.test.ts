@@ -1,8 +1,6 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import type { Pinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nextTick } from 'vue';
 import AlertsPage from '../../../../../client/src/features/console/alerts/AlertsPage.vue';
 import { useAuthStore } from '../../../../../client/src/features/auth/auth.store';
@@ -10,16 +8,13 @@ import { useCityStore } from '../../../../../client/src/features/city/city.store
 import { useLiveStore } from '../../../../../client/src/features/live/live.store';
 import { respond, sessionInfo } from '../../../auth.fixtures';
 import { snapshot } from '../../../live.fixtures';
+import { freshPiniaEachTest } from '../../../pinia.fixtures';
 import { alert, manyAlerts, stubRoutes, T0 } from './alerts.fixtures';
 
 describe('AlertsPage', () => {
-  let pinia: Pinia;
+  const pinia = freshPiniaEachTest(T0);
 
   beforeEach(() => {
-    window.localStorage.clear();
-    pinia = createPinia();
-    setActivePinia(pinia);
-    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
     const auth = useAuthStore();
     auth.session = sessionInfo('operator');
     auth.status = 'signed-in';
@@ -29,8 +24,6 @@ describe('AlertsPage', () => {
     ];
   });
   afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
     document.body.innerHTML = '';
   });
 
@@ -38,7 +31,7 @@ describe('AlertsPage', () => {
     useLiveStore().applySnapshot(snapshot({ openAlerts: alerts }));
     return mount(AlertsPage, {
       attachTo: document.body,
-      global: { plugins: [pinia], stubs: { AlertEvidenceChart: true } },
+      global: { plugins: [pinia()], stubs: { AlertEvidenceChart: true } },
     });
   }
 

@@ -51,13 +51,3 @@ export function stubRoutes(routes: Record<string, Handler>): Seen[] {
   );
   return seen;
 }
-
-/** An API refusal naming fields, as the server's error handler sends it. */
-export function refusal(
-  status: number,
-  code: string,
-  message: string,
-  details: Array<{ path: string; message: string; reason?: string }>,
-): Response {
-  return respond({ error: { code, message, details } }, status);
-}

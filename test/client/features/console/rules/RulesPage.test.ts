@@ -1,15 +1,14 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import type { Pinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Role } from '@shared/access';
 import type { Rule } from '@shared/schemas/rule.schema';
 import { useAuthStore } from '../../../../../client/src/features/auth/auth.store';
 import RulesPage from '../../../../../client/src/features/console/rules/RulesPage.vue';
 import { draftOf, draftText } from '../../../../../client/src/features/console/rules/ruleDraft';
-import { respond, sessionInfo, stubApi } from '../../../auth.fixtures';
+import { refusal, respond, sessionInfo, stubApi } from '../../../auth.fixtures';
 import type { SeenRequest } from '../../../auth.fixtures';
+import { freshPiniaEachTest } from '../../../pinia.fixtures';
 import { backtestResult, rule, T0 } from './rules.fixtures';
 
 type Routes = Record<string, (req: SeenRequest) => Response | Promise<Response>>;
@@ -25,18 +24,7 @@ const OFFLINE = rule('device-offline', {
 const VERSIONS = 'GET /api/v1/rules/grid-waterlogging/versions';
 
 describe('RulesPage', () => {
-  let pinia: Pinia;
-
-  beforeEach(() => {
-    window.localStorage.clear();
-    pinia = createPinia();
-    setActivePinia(pinia);
-    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-  });
+  const pinia = freshPiniaEachTest(T0);
 
   async function mountPage(routes: Routes = {}, role: Role = 'engineer') {
     const seen = stubApi({
@@ -57,7 +45,7 @@ describe('RulesPage', () => {
       ...routes,
     });
     await useAuthStore().check();
-    const w = mount(RulesPage, { global: { plugins: [pinia], stubs: { BacktestChart: true } } });
+    const w = mount(RulesPage, { global: { plugins: [pinia()], stubs: { BacktestChart: true } } });
     await flushPromises();
     return { w, seen };
   }
@@ -127,16 +115,9 @@ describe('RulesPage', () => {
     it('shows a refused toggle inline', async () => {
       const { w } = await mountPage({
         'PATCH /api/v1/rules/device-offline': () =>
-          respond(
-            {
-              error: {
-                code: 'invalid_request',
-                message: 'invalid body',
-                details: [{ path: 'reason', message: 'say why (kept with the version and audited)' }],
-              },
-            },
-            400,
-          ),
+          refusal(400, 'invalid_request', 'invalid body', [
+            { path: 'reason', message: 'say why (kept with the version and audited)' },
+          ]),
       });
       await w.get('[data-test="rule-device-offline"] [data-test="rule-toggle"]').trigger('click');
       await w.get('[data-test="toggle-reason"]').setValue(' x ');
@@ -182,22 +163,17 @@ describe('RulesPage', () => {
     it('shows a 400 inline by path and highlights the offending line', async () => {
       const { w } = await openRule({
         'PUT /api/v1/rules/grid-waterlogging': () =>
-          respond(
-            {
-              error: {
-                code: 'invalid_request',
-                message:
-                  'invalid rule: params.levels.0.value: Invalid input: expected number, received string',
-                details: [
-                  {
-                    path: 'rule.params.levels.0.value',
-                    message: 'Invalid input: expected number, received string',
-                  },
-                  { path: 'rule.(root)', message: 'Unrecognized key: "colour"' },
-                ],
-              },
-            },
+          refusal(
             400,
+            'invalid_request',
+            'invalid rule: params.levels.0.value: Invalid input: expected number, received string',
+            [
+              {
+                path: 'rule.params.levels.0.value',
+                message: 'Invalid input: expected number, received string',
+              },
+              { path: 'rule.(root)', message: 'Unrecognized key: "colour"' },
+            ],
           ),
       });
       const text = editorText(w)

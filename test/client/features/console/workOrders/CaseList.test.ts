@@ -1,19 +1,12 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import type { Pinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import CaseList from '../../../../../client/src/features/console/workOrders/CaseList.vue';
+import { freshPiniaEachTest } from '../../../pinia.fixtures';
 import { T0, workOrder } from './consoleWorkOrders.fixtures';
 
 describe('CaseList', () => {
-  let pinia: Pinia;
-
-  beforeEach(() => {
-    window.localStorage.clear();
-    pinia = createPinia();
-    setActivePinia(pinia);
-  });
+  const pinia = freshPiniaEachTest();
 
   const many = (n: number) =>
     Array.from({ length: n }, (_, i) =>
@@ -24,7 +17,7 @@ describe('CaseList', () => {
   it('renders only the rows in view of a long list', () => {
     const w = mount(CaseList, {
       props: { items: many(2000), selectedId: null },
-      global: { plugins: [pinia] },
+      global: { plugins: [pinia()] },
     });
     const shown = rows(w);
     expect(shown.length).toBeGreaterThan(10);
@@ -37,7 +30,7 @@ describe('CaseList', () => {
   it('renders the rows further down once scrolled there', async () => {
     const w = mount(CaseList, {
       props: { items: many(2000), selectedId: null },
-      global: { plugins: [pinia] },
+      global: { plugins: [pinia()] },
     });
     const viewport = w.get('.viewport');
     // 44 px per row at the default 16 px root size: 1000 rows down.
@@ -53,7 +46,7 @@ describe('CaseList', () => {
   it('tells which case was picked and marks the selected one', async () => {
     const w = mount(CaseList, {
       props: { items: many(3), selectedId: 'WO-0001' },
-      global: { plugins: [pinia] },
+      global: { plugins: [pinia()] },
     });
     expect(w.get('[data-test="case-WO-0001"]').attributes('aria-selected')).toBe('true');
     await w.get('[data-test="case-WO-0002"]').trigger('click');

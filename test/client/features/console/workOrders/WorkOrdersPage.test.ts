@@ -1,8 +1,6 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
-import type { Pinia } from 'pinia';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '@shared/access';
 import type { WorkOrder, WorkOrderDetail } from '@shared/schemas/workOrder.schema';
 import { useAuthStore } from '../../../../../client/src/features/auth/auth.store';
@@ -10,8 +8,9 @@ import { useCityStore } from '../../../../../client/src/features/city/city.store
 import WorkOrdersPage from '../../../../../client/src/features/console/workOrders/WorkOrdersPage.vue';
 import { useWorkOrdersStore } from '../../../../../client/src/features/workOrders/workOrders.store';
 import { useI18nStore } from '../../../../../client/src/i18n/i18n.store';
-import { apiError, deferred, respond, sessionInfo, stubApi } from '../../../auth.fixtures';
+import { apiError, deferred, refusal, respond, sessionInfo, stubApi } from '../../../auth.fixtures';
 import type { SeenRequest } from '../../../auth.fixtures';
+import { freshPiniaEachTest } from '../../../pinia.fixtures';
 import {
   detailOf,
   detailRoute,
@@ -30,25 +29,17 @@ import { maskedEntry, ROSTER_ROUTE, rosterAnswer, rosterEntry } from '../../work
 type Routes = Record<string, (req: SeenRequest) => Response | Promise<Response>>;
 
 describe('WorkOrdersPage', () => {
-  let pinia: Pinia;
+  const pinia = freshPiniaEachTest(T0);
 
   beforeEach(() => {
-    window.localStorage.clear();
-    pinia = createPinia();
-    setActivePinia(pinia);
-    vi.useFakeTimers({ now: T0, toFake: ['Date'] });
     useCityStore().districts = [{ id: '330106', name: { zh: '西湖区', en: 'Xihu' } }];
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
   });
 
   /** The page mounted for `role`, with the API answering `routes` (the session and the list included). */
   async function mountPage(routes: Routes, role: Role = 'operator') {
     const seen = stubApi({ 'GET /api/v1/auth/me': () => respond(sessionInfo(role)), ...routes });
     await useAuthStore().check();
-    const w = mount(WorkOrdersPage, { global: { plugins: [pinia] } });
+    const w = mount(WorkOrdersPage, { global: { plugins: [pinia()] } });
     await flushPromises();
     return { w, seen };
   }
@@ -451,22 +442,13 @@ describe('WorkOrdersPage', () => {
       const { w } = await openCase(fresh, {
         [suggestRoute('WO-3')]: () => respond({ items: [suggestion('W-0009', 1)] }),
         'POST /api/v1/work-orders/WO-3/dispatch': () =>
-          respond(
+          refusal(403, 'forbidden', 'W-0009 is outside your districts', [
             {
-              error: {
-                code: 'forbidden',
-                message: 'W-0009 is outside your districts',
-                details: [
-                  {
-                    path: 'assigneeId',
-                    message: 'W-0009 is outside your districts',
-                    reason: 'outside-reach',
-                  },
-                ],
-              },
+              path: 'assigneeId',
+              message: 'W-0009 is outside your districts',
+              reason: 'outside-reach',
             },
-            403,
-          ),
+          ]),
       });
       await w.get('[data-test="action-dispatch"]').trigger('click');
       await flushPromises();
@@ -544,16 +526,9 @@ describe('WorkOrdersPage', () => {
           return respond(detailOf(reported));
         },
         'POST /api/v1/work-orders/WO-5/verify': () =>
-          respond(
-            {
-              error: {
-                code: 'conflict',
-                message: 'case WO-5 changed',
-                details: [{ path: '', message: 'case WO-5 changed', reason: 'version' }],
-              },
-            },
-            409,
-          ),
+          refusal(409, 'conflict', 'case WO-5 changed', [
+            { path: '', message: 'case WO-5 changed', reason: 'version' },
+          ]),
       });
       await w.get('[data-test="action-verify"]').trigger('click');
       await w.get('[data-test="verify-pass"]').trigger('click');
@@ -620,16 +595,9 @@ describe('WorkOrdersPage', () => {
     it('cancels a case with a reason code and a note, and shows a 400 inline by field', async () => {
       const { w, seen } = await openCase(reported, {
         'POST /api/v1/work-orders/WO-5/cancel': () =>
-          respond(
-            {
-              error: {
-                code: 'invalid_request',
-                message: 'invalid body',
-                details: [{ path: 'note', message: 'Too big: expected string to have <=4000 characters' }],
-              },
-            },
-            400,
-          ),
+          refusal(400, 'invalid_request', 'invalid body', [
+            { path: 'note', message: 'Too big: expected string to have <=4000 characters' },
+          ]),
       });
       await w.get('[data-test="action-cancel"]').trigger('click');
       await w.get('[data-test="cancel-reason"]').setValue('duplicate');

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkOrder } from '@shared/schemas/workOrder.schema';
 import { useConsoleWorkOrdersStore } from '../../../../../client/src/features/console/workOrders/consoleWorkOrders.store';
 import { useWorkOrdersStore } from '../../../../../client/src/features/workOrders/workOrders.store';
-import { apiError, deferred, respond, stubApi } from '../../../auth.fixtures';
+import { apiError, deferred, refusal, respond, stubApi } from '../../../auth.fixtures';
 import {
   detailOf,
   detailRoute,
@@ -191,16 +191,9 @@ describe('useConsoleWorkOrdersStore', () => {
       [OPEN_LIST]: () => listAnswer([order]),
       [detailRoute('wo-1')]: () => respond(detailOf(order)),
       'POST /api/v1/work-orders/wo-1/verify': () =>
-        respond(
-          {
-            error: {
-              code: 'conflict',
-              message: 'case wo-1 is at version 8',
-              details: [{ path: 'expectedVersion', message: 'case wo-1 is at version 8', reason: 'version' }],
-            },
-          },
-          409,
-        ),
+        refusal(409, 'conflict', 'case wo-1 is at version 8', [
+          { path: 'expectedVersion', message: 'case wo-1 is at version 8', reason: 'version' },
+        ]),
     });
     const store = useConsoleWorkOrdersStore();
     await store.select('wo-1');
