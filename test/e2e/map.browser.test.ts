@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
@@ -7,8 +8,8 @@ import { launchChromium, saveScreenshot, signIn, type TestBrowser } from '../hel
 import { startTestServer, type TestServer } from '../helpers/server';
 import { createActor, requestAs } from '../helpers/accessActors';
 import { postReadings } from '../helpers/cityOpsApi';
+import { packWith } from '../helpers/cityPack';
 import { waitFor } from '../helpers/server';
-import { shanghaiMinuteOfDay } from '../../shared/domain/shanghaiTime';
 import type { Alert } from '../../shared/schemas/alert.schema';
 import type { GridCell } from '../../shared/schemas/geo.schema';
 import type { Sensor } from '../../shared/schemas/sensor.schema';
@@ -83,9 +84,19 @@ async function waitForPixels(
 describe('wall map in Chromium, offline', () => {
   let server: TestServer;
   let browser: TestBrowser;
+  /** Id of the worker whose shift covers the whole day. */
+  let roundTheClock: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ CLIENT_DIR: inject('clientDir') });
+    // One grid worker works round the clock (a shift from 00:00 to 00:00 is 24 h), so the live
+    // layers can show a worker on duty whatever the hour (the shipped shifts change at 08:00 and
+    // 20:00 Shanghai time; a run minutes before a change would find nobody on duty).
+    const folder = mkdtempSync(join(tmpdir(), 'cityops-map-'));
+    const pack = packWith(join(folder, 'pack'), 'workers.json', (workers) => {
+      workers[0]!.shift = { start: '00:00', end: '00:00' };
+      roundTheClock = String(workers[0]!.id);
+    });
+    server = await startTestServer({ CLIENT_DIR: inject('clientDir'), CITY_PACK: pack }, folder);
     browser = await launchChromium();
   });
 
@@ -94,6 +105,15 @@ describe('wall map in Chromium, offline', () => {
     await server?.stop();
     server?.cleanup();
   });
+
+  /** Open the wall signed in as the admin and wait until its map says it is ready. */
+  async function openMap(page: Page): Promise<Locator> {
+    await page.goto(server.url);
+    await signIn(page, server.url, server.admin.username, server.admin.password);
+    const map = page.getByTestId('map');
+    await map.and(page.locator('[data-map-ready="true"]')).waitFor({ timeout: MAP_READY_TIMEOUT_MS });
+    return map;
+  }
 
   it('draws the districts, roads and Chinese district names with no request leaving the origin', async () => {
     const page = await browser.context.newPage();
@@ -113,11 +133,7 @@ describe('wall map in Chromium, offline', () => {
     });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     try {
-      await page.goto(server.url);
-      await signIn(page, server.url, server.admin.username, server.admin.password);
-
-      const map = page.getByTestId('map');
-      await map.and(page.locator('[data-map-ready="true"]')).waitFor({ timeout: MAP_READY_TIMEOUT_MS });
+      const map = await openMap(page);
       expect(await map.getAttribute('data-map-provider')).toBe('maplibre');
       const canvas = page.getByTestId('map-canvas');
 
@@ -172,16 +188,8 @@ describe('wall map in Chromium, offline', () => {
     const smoke = placed.find((s) => s.subtype === 'smoke')!;
     const station = placed.find((s) => s.kind === 'air')!;
     const cells = (await api<{ items: GridCell[] }>('/api/v1/grid-cells?limit=5000')).items;
-    // A grid worker whose shift (Asia/Shanghai) has at least ten minutes left: only they report positions.
-    const minute = shanghaiMinuteOfDay(Date.now());
-    const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
-    const left = (w: Worker) => (minutes(w.shift.end) - minute + 1440) % 1440;
-    const onDuty = (w: Worker) => {
-      const [start, end] = [minutes(w.shift.start), minutes(w.shift.end)];
-      return start < end ? minute >= start && minute < end : minute >= start || minute < end;
-    };
     const worker = (await api<{ items: Worker[] }>('/api/v1/workers')).items.find(
-      (w) => onDuty(w) && left(w) >= 10,
+      (w) => w.id === roundTheClock,
     )!;
     expect(worker, 'a grid worker on duty').toBeDefined();
 
@@ -191,10 +199,7 @@ describe('wall map in Chromium, offline', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     try {
-      await page.goto(server.url);
-      await signIn(page, server.url, server.admin.username, server.admin.password);
-      const map = page.getByTestId('map');
-      await map.and(page.locator('[data-map-ready="true"]')).waitFor({ timeout: MAP_READY_TIMEOUT_MS });
+      const map = await openMap(page);
       const count = async (source: string) => Number(await map.getAttribute(`data-source-${source}`));
       const until = (what: string, probe: () => Promise<boolean>) =>
         waitFor(async () => (await probe()) || undefined, 15_000, what);

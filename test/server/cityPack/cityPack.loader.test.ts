@@ -13,6 +13,7 @@ import {
   loadCityPack,
   resolveCityPackDir,
 } from '../../../server/src/cityPack/cityPack.loader';
+import { packWith as copyPackWith } from '../../helpers/cityPack';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUILD_SCRIPT = path.join(ROOT, 'server/scripts/buildCityPack.ts');
@@ -28,14 +29,8 @@ afterAll(() => {
 });
 
 /** A copy of the shipped pack with one file rewritten. */
-function packWith(file: string, edit: (items: Record<string, unknown>[]) => void): string {
-  const dir = tmpDir();
-  cpSync(DEFAULT_CITY_PACK_DIR, dir, { recursive: true });
-  const items = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>[];
-  edit(items);
-  writeFileSync(path.join(dir, file), JSON.stringify(items));
-  return dir;
-}
+const packWith = (file: string, edit: (items: Record<string, unknown>[]) => void): string =>
+  copyPackWith(tmpDir(), file, edit);
 
 const pack = loadCityPack(DEFAULT_CITY_PACK_DIR);
 
