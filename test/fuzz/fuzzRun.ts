@@ -91,6 +91,19 @@ export async function expectAlive(url: string): Promise<void> {
   expect(await res.json()).toMatchObject({ status: 'ok', ready: true });
 }
 
+/**
+ * What a batch of hostile requests must leave as it was: the server answers ready,
+ * no prototype changed, and the audit log's hash chain still verifies.
+ */
+export async function expectUnharmed(
+  server: { url: string; dir: string },
+  prototypeUnchanged: () => void,
+): Promise<void> {
+  await expectAlive(server.url);
+  prototypeUnchanged();
+  await expectAuditChainIntact(server.dir);
+}
+
 /** Reject after `ms` so that a hang fails the property instead of the whole test file. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

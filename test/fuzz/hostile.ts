@@ -245,6 +245,28 @@ export const hostileJsonText: fc.Arbitrary<string> = fc.letrec<{ value: string }
   ),
 })).value;
 
+/**
+ * Whole bodies a JSON endpoint must refuse whatever its document looks like: any JSON value
+ * (hostile), text that is not JSON, or the endpoint's document nested DEEP_LEVELS deep in a member.
+ */
+export type RawBodyPlan =
+  | { kind: 'json'; text: string }
+  | { kind: 'notJson'; text: string }
+  | { kind: 'deep'; shape: 'array' | 'object' };
+
+export const jsonTextPlan = fc.record({ kind: fc.constant('json' as const), text: hostileJsonText });
+export const notJsonPlan = fc.record({
+  kind: fc.constant('notJson' as const),
+  text: fc.constantFrom(...NOT_JSON_TEXTS),
+});
+export const deepShape = fc.constantFrom('array' as const, 'object' as const);
+export const deepPlan = fc.record({ kind: fc.constant('deep' as const), shape: deepShape });
+
+/** The text of a raw body; a deep one is the document `members(deep)`, with the deep nesting in it. */
+export function rawBodyText(body: RawBodyPlan, members: (deep: string) => Array<[string, string]>): string {
+  return body.kind === 'deep' ? objectText(members(deepJson(DEEP_LEVELS, body.shape))) : body.text;
+}
+
 /** Byte sequences that are not valid UTF-8: stray continuation bytes, overlong NUL, encoded surrogates… */
 export const INVALID_UTF8: readonly number[][] = [
   [0xff],

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestResultSchema, REJECTION_REASONS } from '../../shared/schemas/ingest.schema';
 import { deviceFor } from '../helpers/auth';
-import { ingestStats, rawHistory, readApiError } from '../helpers/ingestChecks';
+import { ingestStats, readApiError } from '../helpers/ingestChecks';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { expectAlive, fuzzParameters, fuzzTimeout, prototypeSnapshot, within } from './fuzzRun';
 import { POLLUTER } from './hostile';
@@ -11,10 +11,13 @@ import {
   FIELD_REASONS,
   acceptedValues,
   bodyPlan,
+  expectCounted,
+  expectStored,
   goodsInPayload,
   expectationOf,
   goodItem,
   materialize,
+  tally,
   type BodyPlan,
   type Expectation,
   type SentGood,
@@ -114,10 +117,6 @@ interface Outcome {
   stored: SentGood[];
 }
 
-function tally(into: Map<string, number>, reason: string, n = 1): void {
-  into.set(reason, (into.get(reason) ?? 0) + n);
-}
-
 /** Check one answer against the contract; return what it must have counted. */
 async function checkAnswer(
   res: Response,
@@ -192,29 +191,6 @@ describe('fuzzing POST /api/v1/readings', () => {
     await server?.stop();
     server?.cleanup();
   });
-
-  /** Every reading in `goods` is in the store with its value. */
-  async function expectStored(goods: SentGood[]): Promise<void> {
-    const bySeries = new Map<string, SentGood[]>();
-    for (const g of goods)
-      bySeries.set(`${g.sensorId}/${g.metric}`, [...(bySeries.get(`${g.sensorId}/${g.metric}`) ?? []), g]);
-    for (const series of bySeries.values()) {
-      const { sensorId, metric } = series[0]!;
-      const times = series.map((g) => g.observedAt);
-      const points = await rawHistory(
-        server.url,
-        sensorId,
-        metric,
-        Math.min(...times),
-        Math.max(...times) + 1,
-      ).catch((err: Error) => {
-        throw new Error(`accepted ${sensorId} ${metric} is not in the store: ${err.message}`);
-      });
-      const stored = new Map(points.map((p) => [p.t, p.value]));
-      for (const g of series)
-        expect(stored.get(g.observedAt), `${sensorId} at ${g.observedAt}`).toBe(g.value + 0);
-    }
-  }
 
   async function send(plan: RequestPlan, body: Buffer): Promise<Response> {
     const headers: Record<string, string> = {};
@@ -333,23 +309,18 @@ describe('fuzzing POST /api/v1/readings', () => {
                   : s.exp.expectation.units),
             0,
           );
-          const http = { before: before.byPath.http, after: after.byPath.http };
           // Published = accepted + rejected, exactly; every rejection counted with its reason.
-          expect(
-            http.after.accepted - http.before.accepted + (http.after.rejected - http.before.rejected),
-          ).toBe(units);
-          expect(http.after.accepted - http.before.accepted).toBe(
-            outcomes.reduce((n, o) => n + o.accepted, 0),
-          );
-          for (const reason of REJECTION_REASONS) {
-            expect(after.rejectedByReason[reason]! - before.rejectedByReason[reason]!, reason).toBe(
-              rejected.get(reason) ?? 0,
-            );
-          }
-          expect(after.byPath.mqtt).toEqual(before.byPath.mqtt);
+          expectCounted(before, after, 'http', {
+            units,
+            accepted: outcomes.reduce((n, o) => n + o.accepted, 0),
+            rejected,
+          });
 
           // Nothing accepted is lost: every good reading of an accepted body is in the store.
-          await expectStored(outcomes.flatMap((o) => o.stored));
+          await expectStored(
+            server.url,
+            outcomes.flatMap((o) => o.stored),
+          );
           await expectAlive(server.url);
           prototypeUnchanged();
         }),

@@ -1,12 +1,11 @@
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { REJECTION_REASONS, RejectedReadingSchema } from '../../shared/schemas/ingest.schema';
+import { REJECTION_REASONS } from '../../shared/schemas/ingest.schema';
 import { readingsTopic, REJECTIONS_TOPIC_PREFIX } from '../../shared/version';
 import { testGatewayTopic } from '../helpers/auth';
-import { ingestStats, rawHistory } from '../helpers/ingestChecks';
-import { connectMqtt } from '../helpers/mqtt';
+import { ingestStats } from '../helpers/ingestChecks';
+import { connectMqtt, watchRejections, type RejectionReport, type RejectionWatcher } from '../helpers/mqtt';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server';
 import { expectAlive, fuzzParameters, fuzzTimeout, prototypeSnapshot, within } from './fuzzRun';
 import { NASTY_STRINGS, POLLUTER } from './hostile';
@@ -15,9 +14,12 @@ import {
   GOOD_SENSORS,
   acceptedValues,
   bodyPlan,
+  expectCounted,
+  expectStored,
   expectationOf,
   goodItem,
   materialize,
+  tally,
   type BodyPlan,
   type GoodSensorIndex,
   type SentGood,
@@ -25,17 +27,6 @@ import {
 
 const LIMIT = 65_536;
 const RUNS = 25;
-
-/** What the platform publishes on `cityops/v1/rejections/{id}` for a message with refusals. */
-const ReportSchema = z
-  .object({
-    v: z.literal('v1'),
-    topic: z.string(),
-    accepted: z.number().int().nonnegative(),
-    rejected: z.array(RejectedReadingSchema).min(1),
-  })
-  .strict();
-type Report = z.infer<typeof ReportSchema>;
 
 interface MessagePlan {
   /**
@@ -83,25 +74,20 @@ const messagePlan: fc.Arbitrary<MessagePlan> = fc.record({
 describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
   let server: TestServer;
   let device: MqttClient;
-  let watcher: MqttClient;
+  /** Receives the rejection reports, in the order the broker publishes them. */
+  let watcher: RejectionWatcher;
   let prototypeUnchanged: () => void;
-  /** Rejection reports in the order the watcher received them. */
-  const reports: Array<{ topic: string; report: Report }> = [];
   let sync = 0;
 
   beforeAll(async () => {
     prototypeUnchanged = prototypeSnapshot();
     server = await startTestServer({ MAX_PAYLOAD_BYTES: String(LIMIT) });
     device = await connectMqtt(server.mqttUrl);
-    watcher = await connectMqtt(server.mqttUrl);
-    watcher.on('message', (topic, payload) => {
-      reports.push({ topic, report: ReportSchema.parse(JSON.parse(payload.toString('utf8'))) });
-    });
-    await watcher.subscribeAsync(`${REJECTIONS_TOPIC_PREFIX}#`, { qos: 1 });
+    watcher = await watchRejections(server.mqttUrl);
   });
   afterAll(async () => {
     await device?.endAsync();
-    await watcher?.endAsync();
+    await watcher?.client.endAsync();
     await server?.stop();
     server?.cleanup();
   });
@@ -120,7 +106,13 @@ describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
    * Publish one message, then a refused "sync" message on a topic of its own: reports reach
    * the watcher in order, so once the sync report is in, the message's report (if any) is too.
    */
-  async function publish(topic: string, bytes: Buffer, qos: 0 | 1, units: number): Promise<Report[]> {
+  async function publish(
+    topic: string,
+    bytes: Buffer,
+    qos: 0 | 1,
+    units: number,
+  ): Promise<RejectionReport[]> {
+    const { reports } = watcher;
     const seen = reports.length;
     const counted = async () => {
       const { accepted, rejected } = (await ingestStats(server.url)).byPath.mqtt;
@@ -204,7 +196,6 @@ describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
           let units = 0;
           let accepted = 0;
           const rejected = new Map<string, number>();
-          const tally = (reason: string, n = 1) => rejected.set(reason, (rejected.get(reason) ?? 0) + n);
           const stored: SentGood[] = [];
 
           for (const plan of plans) {
@@ -215,7 +206,7 @@ describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
             const exp = expectationOf(bytes, 'mqtt', LIMIT);
             const got = await publish(topic, bytes, plan.qos, exp.units);
             units += exp.units + 1;
-            tally('malformed_json'); // the sync message
+            tally(rejected, 'malformed_json'); // the sync message
             expect(got.length, 'one report per message at most').toBeLessThanOrEqual(1);
             const report = got[0];
 
@@ -228,7 +219,7 @@ describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
               expect(r).toMatchObject({ index: -1, path: '' });
               expect(r.reason).toBe(exp.reason);
               expect(r.message).not.toBe('');
-              tally(r.reason, exp.units);
+              tally(rejected, r.reason, exp.units);
               continue;
             }
             const refused = new Set<number>();
@@ -243,7 +234,7 @@ describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
                 expect(REJECTION_REASONS).toContain(r.reason);
                 expect(r.message).not.toBe('');
                 if (FIELD_REASONS.has(r.reason)) expect(r.path, r.reason).not.toBe('');
-                tally(r.reason);
+                tally(rejected, r.reason);
               }
               for (const g of mustAccept)
                 expect(refused.has(g.index), `good reading ${g.index} refused`).toBe(false);
@@ -253,41 +244,11 @@ describe('fuzzing MQTT ingest (embedded broker, real mqtt.js clients)', () => {
           }
 
           const after = await ingestStats(server.url);
-          const mqtt = { before: before.byPath.mqtt, after: after.byPath.mqtt };
           // Published = accepted + rejected, exactly; every rejection counted with its reason.
-          expect(
-            mqtt.after.accepted - mqtt.before.accepted + (mqtt.after.rejected - mqtt.before.rejected),
-          ).toBe(units);
-          expect(mqtt.after.accepted - mqtt.before.accepted).toBe(accepted);
-          for (const reason of REJECTION_REASONS) {
-            expect(after.rejectedByReason[reason]! - before.rejectedByReason[reason]!, reason).toBe(
-              rejected.get(reason) ?? 0,
-            );
-          }
-          expect(after.byPath.http).toEqual(before.byPath.http);
+          expectCounted(before, after, 'mqtt', { units, accepted, rejected });
 
           // Nothing accepted is lost: every value of every accepted reading is in the store.
-          const bySeries = new Map<string, SentGood[]>();
-          for (const g of stored) {
-            const key = `${g.sensorId}\u0000${g.metric}`;
-            bySeries.set(key, [...(bySeries.get(key) ?? []), g]);
-          }
-          for (const series of bySeries.values()) {
-            const { sensorId, metric } = series[0]!;
-            const times = series.map((g) => g.observedAt);
-            const points = await rawHistory(
-              server.url,
-              sensorId,
-              metric,
-              Math.min(...times),
-              Math.max(...times) + 1,
-            ).catch((err: Error) => {
-              throw new Error(`accepted ${sensorId} ${metric} is not in the store: ${err.message}`);
-            });
-            const values = new Map(points.map((p) => [p.t, p.value]));
-            for (const g of series)
-              expect(values.get(g.observedAt), `${sensorId} ${metric} at ${g.observedAt}`).toBe(g.value + 0);
-          }
+          await expectStored(server.url, stored);
           await expectAlive(server.url);
           expect(device.connected, 'the device is still connected').toBe(true);
           prototypeUnchanged();

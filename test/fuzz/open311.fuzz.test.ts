@@ -4,25 +4,19 @@ import { Open311CreatedSchema, Open311ServiceRequestSchema } from '../../shared/
 import type { GridCell } from '../../shared/schemas/geo.schema';
 import { rawFetch } from '../helpers/auth';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { expectUnharmed, fuzzParameters, fuzzTimeout, prototypeSnapshot, within } from './fuzzRun';
 import {
-  expectAlive,
-  expectAuditChainIntact,
-  fuzzParameters,
-  fuzzTimeout,
-  prototypeSnapshot,
-  within,
-} from './fuzzRun';
-import {
-  DEEP_LEVELS,
-  NOT_JSON_TEXTS,
   PROTO_KEYS,
-  deepJson,
+  deepPlan,
   hostileNumberText,
   hostileString,
   jsonMutation,
   jsonString,
+  notJsonPlan,
+  rawBodyText,
   renderMutated,
   type JsonMutation,
+  type RawBodyPlan,
 } from './hostile';
 
 const RUNS = 40;
@@ -62,8 +56,7 @@ type Open311Body =
   /** Form text written by hand: bad percent escapes, separators, no `=`. */
   | { kind: 'rawForm'; key: KeyPlan; tail: string }
   | { kind: 'json'; key: KeyPlan; mutations: JsonMutation[] }
-  | { kind: 'notJson'; text: string }
-  | { kind: 'deep'; shape: 'array' | 'object' }
+  | Exclude<RawBodyPlan, { kind: 'json' }>
   | { kind: 'huge'; what: 'value' | 'parameters' };
 
 interface Open311Request {
@@ -127,20 +120,8 @@ const open311Request: fc.Arbitrary<Open311Request> = fc.record({
       }),
       weight: 5,
     },
-    {
-      arbitrary: fc.record({
-        kind: fc.constant('notJson' as const),
-        text: fc.constantFrom(...NOT_JSON_TEXTS),
-      }),
-      weight: 1,
-    },
-    {
-      arbitrary: fc.record({
-        kind: fc.constant('deep' as const),
-        shape: fc.constantFrom('array' as const, 'object' as const),
-      }),
-      weight: 1,
-    },
+    { arbitrary: notJsonPlan, weight: 1 },
+    { arbitrary: deepPlan, weight: 1 },
     {
       arbitrary: fc.record({
         kind: fc.constant('huge' as const),
@@ -238,10 +219,12 @@ describe('fuzzing Open311 POST /open311/v2/requests.json (form and JSON bodies)'
         return { text, natural: 'application/json', sent };
       }
       case 'notJson':
-        return { text: body.text, natural: 'application/json', sent: null };
       case 'deep':
         return {
-          text: `{"api_key":${jsonString(apiKey)},"service_code":${deepJson(DEEP_LEVELS, body.shape)}}`,
+          text: rawBodyText(body, (deep) => [
+            ['api_key', jsonString(apiKey)],
+            ['service_code', deep],
+          ]),
           natural: 'application/json',
           sent: null,
         };
@@ -356,9 +339,7 @@ describe('fuzzing Open311 POST /open311/v2/requests.json (form and JSON bodies)'
             expect(description.trim()).not.toBe('');
             if (res.status === 400) expect(description).toMatch(NAMES_A_FIELD);
           }
-          await expectAlive(server.url);
-          prototypeUnchanged();
-          await expectAuditChainIntact(server.dir);
+          await expectUnharmed(server, prototypeUnchanged);
         }),
         fuzzParameters(
           'open311',

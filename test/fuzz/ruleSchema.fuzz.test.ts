@@ -6,8 +6,7 @@ import { readApiError } from '../helpers/ingestChecks';
 import { startTestServer, type TestServer } from '../helpers/server';
 import {
   BAD_PERCENT,
-  expectAlive,
-  expectAuditChainIntact,
+  expectUnharmed,
   fuzzParameters,
   fuzzTimeout,
   pathSegment,
@@ -16,17 +15,21 @@ import {
 } from './fuzzRun';
 import {
   DEEP_LEVELS,
-  NOT_JSON_TEXTS,
   POLLUTER,
   deepJson,
+  deepPlan,
   hostileJsonText,
   hostileKey,
   hostileString,
   jsonMutation,
   jsonString,
+  jsonTextPlan,
+  notJsonPlan,
   objectText,
+  rawBodyText,
   renderMutated,
   type JsonMutation,
+  type RawBodyPlan,
 } from './hostile';
 
 const RUNS = 40;
@@ -132,9 +135,7 @@ type RuleBody =
       extras: Array<[string, string]>;
       expectedVersion: string | null;
     }
-  | { kind: 'json'; text: string }
-  | { kind: 'notJson'; text: string }
-  | { kind: 'deep'; shape: 'array' | 'object' }
+  | RawBodyPlan
   | { kind: 'huge' };
 
 interface RuleRequest {
@@ -158,19 +159,10 @@ const ruleBody: fc.Arbitrary<RuleBody> = fc.oneof(
     }),
     weight: 8,
   },
-  { arbitrary: fc.record({ kind: fc.constant('json' as const), text: hostileJsonText }), weight: 1 },
-  {
-    arbitrary: fc.record({ kind: fc.constant('notJson' as const), text: fc.constantFrom(...NOT_JSON_TEXTS) }),
-    weight: 1,
-  },
+  { arbitrary: jsonTextPlan, weight: 1 },
+  { arbitrary: notJsonPlan, weight: 1 },
   { arbitrary: fc.constant({ kind: 'huge' as const }), weight: 1 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('deep' as const),
-      shape: fc.constantFrom('array' as const, 'object' as const),
-    }),
-    weight: 1,
-  },
+  { arbitrary: deepPlan, weight: 1 },
 );
 
 const ruleRequest: fc.Arbitrary<RuleRequest> = fc.record({
@@ -223,10 +215,9 @@ describe('fuzzing the rules API (POST /api/v1/rules, PUT /api/v1/rules/:id)', ()
       }
       case 'json':
       case 'notJson':
-        return body.text;
       case 'deep':
-        return objectText([
-          ['rule', deepJson(DEEP_LEVELS, body.shape)],
+        return rawBodyText(body, (deep) => [
+          ['rule', deep],
           ['reason', jsonString('deep')],
         ]);
       case 'huge':
@@ -371,9 +362,7 @@ describe('fuzzing the rules API (POST /api/v1/rules, PUT /api/v1/rules/:id)', ()
           });
           expect([200]).toContain(res.status);
           await res.arrayBuffer();
-          await expectAlive(server.url);
-          prototypeUnchanged();
-          await expectAuditChainIntact(server.dir);
+          await expectUnharmed(server, prototypeUnchanged);
         }),
         fuzzParameters(
           'rulesApi',

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { z } from 'zod';
+import { RejectedReadingSchema } from '../../shared/schemas/ingest.schema';
+import { REJECTIONS_TOPIC_PREFIX } from '../../shared/version';
 import { deviceFor } from './auth';
 
 /** A client id no other test run uses (sessions on a shared broker must never collide). */
@@ -39,4 +42,34 @@ export async function publishJson(client: MqttClient, topic: string, payload: un
 export async function dropSession(url: string, clientId: string): Promise<void> {
   const client = await connectMqtt(url, { clientId, clean: true });
   await client.endAsync();
+}
+
+/** What the platform publishes on `cityops/v1/rejections/{id}` for a message with refusals (see server/src/ingest/mqttIngest.ts). */
+export const RejectionReportSchema = z
+  .object({
+    v: z.literal('v1'),
+    /** The topic the refused message came on. */
+    topic: z.string(),
+    accepted: z.number().int().nonnegative(),
+    rejected: z.array(RejectedReadingSchema).min(1),
+  })
+  .strict();
+export type RejectionReport = z.infer<typeof RejectionReportSchema>;
+
+/** A client subscribed to every rejection report, and the reports it received, checked against the contract. */
+export interface RejectionWatcher {
+  client: MqttClient;
+  /** In the order they arrived (the broker's order of publishing); callers may empty it. */
+  reports: Array<{ topic: string; report: RejectionReport }>;
+}
+
+/** Connect a client that watches every rejection report (QoS 1) of the broker at `url`. */
+export async function watchRejections(url: string): Promise<RejectionWatcher> {
+  const client = await connectMqtt(url);
+  const reports: RejectionWatcher['reports'] = [];
+  client.on('message', (topic, payload) => {
+    reports.push({ topic, report: RejectionReportSchema.parse(JSON.parse(payload.toString('utf8'))) });
+  });
+  await client.subscribeAsync(`${REJECTIONS_TOPIC_PREFIX}#`, { qos: 1 });
+  return { client, reports };
 }

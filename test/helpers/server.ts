@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { parseConfig, type Config } from '../../server/src/config';
 import { startCityOps, type CityOpsHandle } from '../../server/src/main';
 import { issueTestGateway, registerToken, signIn, testPassword } from './auth';
@@ -66,6 +67,26 @@ export async function startTestServer(
     dir: folder,
     stop: () => handle.close(),
     cleanup: () => rmSync(folder, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * One test server for the tests of the enclosing `describe`: started (with `env`) before
+ * them, stopped and its folder removed after them. Returns the server, to call inside
+ * the tests (it exists only once the suite's `beforeAll` ran).
+ */
+export function useTestServer(env: Record<string, string> = {}): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(env);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+  });
+  return () => {
+    if (!server) throw new Error('the test server is not started (use it inside tests and hooks)');
+    return server;
   };
 }
 

@@ -1,21 +1,14 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readApiError } from '../../helpers/ingestChecks';
-import { startTestServer, type TestServer } from '../../helpers/server';
+import { useTestServer } from '../../helpers/server';
 
 describe('HTTP error bodies', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.stop();
-    server.cleanup();
-  });
+  const server = useTestServer();
 
   /** Request `path` and read the error body, checking its status. */
   async function errorOf(path: string, status: number, init: RequestInit = {}) {
-    const res = await fetch(`${server.url}${path}`, init);
+    const res = await fetch(`${server().url}${path}`, init);
     expect(res.status, path).toBe(status);
     return (await readApiError(res)).error;
   }
@@ -125,7 +118,7 @@ describe('HTTP error bodies', () => {
   const postRules = (body: string, headers: Record<string, string> = {}) =>
     errorOfPost('/api/v1/rules', body, { 'content-type': 'application/json', ...headers });
   async function errorOfPost(path: string, body: string, headers: Record<string, string>) {
-    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers, body });
+    const res = await fetch(`${server().url}${path}`, { method: 'POST', headers, body });
     return { status: res.status, error: (await readApiError(res)).error };
   }
 
@@ -188,7 +181,7 @@ describe('HTTP error bodies', () => {
   /** Send raw bytes on a new connection; resolve with the status and the whole answer once the server closes. */
   function rawHttp(request: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1');
+      const socket = connect(server().port, '127.0.0.1');
       let text = '';
       socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
       socket.on('error', reject);

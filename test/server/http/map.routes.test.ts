@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Road } from '../../../shared/schemas/cityPack.schema';
 import { ClientConfigSchema, type ClientConfig } from '../../../shared/schemas/clientConfig.schema';
 import { rawFetch } from '../../helpers/auth';
-import { getJson, startTestServer, type TestServer } from '../../helpers/server';
+import { getJson, useTestServer } from '../../helpers/server';
 
 const packRoads = JSON.parse(
   readFileSync(new URL('../../../server/citypacks/hangzhou/roads.json', import.meta.url), 'utf8'),
@@ -16,24 +16,17 @@ async function cspOf(url: string): Promise<string> {
 }
 
 describe('map routes with no Mapbox token (the default)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.stop();
-    server.cleanup();
-  });
+  const server = useTestServer();
 
   it('tells the dashboard to draw with maplibre and hands out no token', async () => {
-    const res = await getJson<ClientConfig>(`${server.url}/api/v1/client-config`);
+    const res = await getJson<ClientConfig>(`${server().url}/api/v1/client-config`);
 
     expect(res.status).toBe(200);
     expect(ClientConfigSchema.parse(res.body)).toEqual({ map: { provider: 'maplibre' } });
   });
 
   it("serves the city pack's roads", async () => {
-    const res = await getJson<{ items: Road[]; total: number }>(`${server.url}/api/v1/roads`);
+    const res = await getJson<{ items: Road[]; total: number }>(`${server().url}/api/v1/roads`);
 
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(packRoads.length);
@@ -41,7 +34,7 @@ describe('map routes with no Mapbox token (the default)', () => {
   });
 
   it('keeps every connection and image in the CSP to this origin', async () => {
-    const csp = await cspOf(server.url);
+    const csp = await cspOf(server().url);
 
     expect(csp).toMatch(/connect-src 'self'(;|$)/);
     expect(csp).not.toContain('mapbox');
@@ -49,17 +42,10 @@ describe('map routes with no Mapbox token (the default)', () => {
 });
 
 describe('map routes with a Mapbox token', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ MAPBOX_TOKEN: 'pk.test-token' });
-  });
-  afterAll(async () => {
-    await server.stop();
-    server.cleanup();
-  });
+  const server = useTestServer({ MAPBOX_TOKEN: 'pk.test-token' });
 
   it('tells the dashboard to draw with mapbox, with the token and the default dark style', async () => {
-    const res = await getJson<ClientConfig>(`${server.url}/api/v1/client-config`);
+    const res = await getJson<ClientConfig>(`${server().url}/api/v1/client-config`);
 
     expect(res.body).toEqual({
       map: { provider: 'mapbox', token: 'pk.test-token', style: 'mapbox://styles/mapbox/dark-v11' },
@@ -67,7 +53,7 @@ describe('map routes with a Mapbox token', () => {
   });
 
   it("lets the browser reach Mapbox's API in the CSP", async () => {
-    const csp = await cspOf(server.url);
+    const csp = await cspOf(server().url);
 
     expect(csp).toMatch(/connect-src 'self'[^;]* https:\/\/api\.mapbox\.com/);
     expect(csp).toMatch(/img-src [^;]*https:\/\/api\.mapbox\.com/);

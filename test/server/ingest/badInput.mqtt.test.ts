@@ -1,7 +1,5 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { RejectedReadingSchema } from '../../../shared/schemas/ingest.schema';
 import { MAX_READINGS_PER_BATCH } from '../../../shared/schemas/reading.schema';
 import { SensorSchema } from '../../../shared/schemas/sensor.schema';
 import { readingsTopic, REJECTIONS_TOPIC_PREFIX } from '../../../shared/version';
@@ -16,42 +14,28 @@ import {
 import { expectReady, ingestStats, latestOf, rawHistory, rejectionDelta } from '../../helpers/ingestChecks';
 import { startTestServer, waitFor, type TestServer } from '../../helpers/server';
 import { deviceFor, testGatewayTopic } from '../../helpers/auth';
-import { connectMqtt } from '../../helpers/mqtt';
-
-/** What the platform publishes on `cityops/v1/rejections/{id}` (see server/src/ingest/mqttIngest.ts). */
-const RejectionReportSchema = z
-  .object({
-    v: z.literal('v1'),
-    /** The topic the refused message came on. */
-    topic: z.string(),
-    accepted: z.number().int().nonnegative(),
-    rejected: z.array(RejectedReadingSchema).min(1),
-  })
-  .strict();
-type RejectionReport = z.infer<typeof RejectionReportSchema>;
+import {
+  connectMqtt,
+  watchRejections,
+  type RejectionReport,
+  type RejectionWatcher,
+} from '../../helpers/mqtt';
 
 /**
  * A device publishing readings (QoS 1: the PUBACK comes once the platform
  * dealt with the message) and a second client watching the rejection reports.
  */
 class MqttRig {
-  private readonly reports: Array<{ topic: string; report: RejectionReport }> = [];
-
   private constructor(
     readonly server: TestServer,
     private readonly device: MqttClient,
-    private readonly watcher: MqttClient,
-  ) {
-    watcher.on('message', (topic, payload) => {
-      this.reports.push({ topic, report: RejectionReportSchema.parse(JSON.parse(payload.toString('utf8'))) });
-    });
-  }
+    private readonly watcher: RejectionWatcher,
+  ) {}
 
   static async start(env: Record<string, string> = {}): Promise<MqttRig> {
     const server = await startTestServer(env);
     const device = await connectMqtt(server.mqttUrl);
-    const watcher = await connectMqtt(server.mqttUrl);
-    await watcher.subscribeAsync(`${REJECTIONS_TOPIC_PREFIX}#`, { qos: 1 });
+    const watcher = await watchRejections(server.mqttUrl);
     return new MqttRig(server, device, watcher);
   }
 
@@ -61,18 +45,22 @@ class MqttRig {
 
   /** Publish with QoS 1 and resolve on the PUBACK; forgets the reports seen so far unless told to keep them. */
   async publish(topic: string, payload: string, { keepReports = false } = {}): Promise<void> {
-    if (!keepReports) this.reports.length = 0;
+    if (!keepReports) this.watcher.reports.length = 0;
     await this.device.publishAsync(topic, payload, { qos: 1 });
   }
 
   /** The next rejection report published on `topic`. */
   report(topic: string): Promise<RejectionReport> {
-    return waitFor(() => this.reports.find((r) => r.topic === topic)?.report, 5000, `a report on ${topic}`);
+    return waitFor(
+      () => this.watcher.reports.find((r) => r.topic === topic)?.report,
+      5000,
+      `a report on ${topic}`,
+    );
   }
 
   /** Reports received since the last publish. */
   reportsSinceLastPublish(): readonly RejectionReport[] {
-    return this.reports.map((r) => r.report);
+    return this.watcher.reports.map((r) => r.report);
   }
 
   /** The broker and server are ready, and a good reading published now is stored. */
@@ -85,7 +73,7 @@ class MqttRig {
 
   async stop(): Promise<void> {
     await this.device.endAsync();
-    await this.watcher.endAsync();
+    await this.watcher.client.endAsync();
     await this.server.stop();
     this.server.cleanup();
   }

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IngestStatsSchema } from '../../../shared/schemas/ingest.schema';
 import { EventLoopLagMonitor, LagWindow } from '../../../server/src/services/eventLoopLag';
 import { IngestCounters } from '../../../server/src/services/ingestStats';
-import { startTestServer, type TestServer } from '../../helpers/server';
+import { useTestServer } from '../../helpers/server';
 
 const T0 = 1_000_000;
 
@@ -108,19 +108,12 @@ describe('EventLoopLagMonitor', () => {
 });
 
 describe('GET /api/v1/ingest/stats', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.stop();
-    server.cleanup();
-  });
+  const server = useTestServer();
 
   it("reports the server's event-loop lag over the last 10 s", async () => {
     // The monitor samples every 10 ms from the start; give it a few samples.
     await new Promise((r) => setTimeout(r, 100));
-    const res = await fetch(`${server.url}/api/v1/ingest/stats`);
+    const res = await fetch(`${server().url}/api/v1/ingest/stats`);
     expect(res.status).toBe(200);
     const stats = IngestStatsSchema.parse(await res.json());
     expect(stats.eventLoop).not.toBeNull();
