@@ -12,19 +12,10 @@ import {
   type ReadingStoreStats,
   type WriteOutcome,
 } from '../../services/ports';
+import { CommitError, WriteBatcher } from '../writeBatcher';
+import { readingOf, scanRawWindows, type RawRow } from '../rawScan';
 import type { SqliteDatabase } from './database';
 import type { FromWriter, ToWriter, WriterSettings } from './readingWriter.protocol';
-
-/** Rows a raw-scan page may hold (windows aim at half of it). */
-const SCAN_PAGE_ROWS = 20_000;
-const SCAN_FIRST_WINDOW_MS = 60_000;
-const SCAN_MAX_WINDOW_MS = 86_400_000;
-
-interface Segment {
-  readings: readonly Reading[];
-  resolve: (o: WriteOutcome) => void;
-  reject: (e: Error) => void;
-}
 
 export interface SqliteReadingStoreOptions extends Omit<
   WriterSettings,
@@ -68,21 +59,11 @@ function spawnWriter(settings: WriterSettings): Worker {
  * lets them run beside the writer).
  */
 export class SqliteReadingStore implements ReadingStore {
-  private pending: Segment[] = [];
-  private pendingCount = 0;
-  private inFlight: Segment[] | null = null;
-  private inFlightCount = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly batcher: WriteBatcher;
+  /** The batch the writer thread is committing (the batcher keeps at most one in flight). */
+  private commitInFlight: { resolve: (flags: Uint8Array) => void; reject: (e: Error) => void } | null = null;
   private nextId = 1;
   private closing: Promise<void> | null = null;
-  private readonly stat: Omit<ReadingStoreStats, 'queued'> = {
-    written: 0,
-    duplicates: 0,
-    flushes: 0,
-    lastFlushMs: 0,
-    failures: 0,
-    failing: null,
-  };
   private readonly latestStmt;
   private scanStmt: ReturnType<SqliteDatabase['prepare']> | undefined;
 
@@ -92,14 +73,15 @@ export class SqliteReadingStore implements ReadingStore {
     private readonly options: SqliteReadingStoreOptions,
   ) {
     this.latestStmt = db.prepare(
-      `SELECT s.id AS sensorId, r.ts AS observedAt, r.values_json AS valuesJson, r.quality AS quality
+      `SELECT s.id AS sensorId, r.ts AS observedAt, r.values_json AS "values", r.quality AS quality
        FROM sensors s JOIN readings r ON r.sensor_id = s.id
        AND r.ts = (SELECT max(ts) FROM readings WHERE sensor_id = s.id)`,
     );
+    this.batcher = new WriteBatcher((readings) => this.commit(readings), options);
     worker.on('message', (msg: FromWriter) => this.onMessage(msg));
     worker.on('error', (err) => {
       this.options.onLog?.('error', `writer thread crashed: ${err.message}`);
-      this.failInFlight('WRITER_CRASHED', err.message);
+      this.settleCommit(new CommitError('WRITER_CRASHED', err.message));
     });
   }
 
@@ -141,92 +123,30 @@ export class SqliteReadingStore implements ReadingStore {
 
   write(readings: readonly Reading[]): Promise<WriteOutcome> {
     if (this.closing) return Promise.reject(new StoreWriteError('CLOSING', 'the store is shutting down'));
-    if (readings.length === 0) return Promise.resolve({ inserted: [], duplicates: 0 });
-    return new Promise<WriteOutcome>((resolve, reject) => {
-      this.pending.push({ readings, resolve, reject });
-      this.pendingCount += readings.length;
-      if (this.pendingCount >= this.options.maxBatch) this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.flushMs);
+    return this.batcher.write(readings);
+  }
+
+  /** Hand one batch to the writer thread; settled by its `written` or `failed` answer. */
+  private commit(readings: Reading[]): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.commitInFlight = { resolve, reject };
+      const msg: ToWriter = { type: 'write', id: this.nextId++, receivedAt: Date.now(), readings };
+      this.worker.postMessage(msg);
     });
   }
 
-  private flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.inFlight || this.pending.length === 0) return;
-    const segments = this.pending;
-    this.pending = [];
-    this.inFlight = segments;
-    this.inFlightCount = this.pendingCount;
-    this.pendingCount = 0;
-    const readings: Reading[] = [];
-    for (const s of segments) for (const r of s.readings) readings.push(r);
-    const msg: ToWriter = { type: 'write', id: this.nextId++, receivedAt: Date.now(), readings };
-    this.worker.postMessage(msg);
+  private settleCommit(outcome: Uint8Array | Error): void {
+    const pending = this.commitInFlight;
+    this.commitInFlight = null;
+    if (!pending) return;
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
   }
 
   private onMessage(msg: FromWriter): void {
-    switch (msg.type) {
-      case 'written': {
-        const segments = this.inFlight ?? [];
-        this.inFlight = null;
-        this.inFlightCount = 0;
-        let offset = 0;
-        for (const s of segments) {
-          const inserted: Reading[] = [];
-          for (let i = 0; i < s.readings.length; i++)
-            if (msg.flags[offset + i] === 1) inserted.push(s.readings[i]!);
-          offset += s.readings.length;
-          this.stat.written += inserted.length;
-          this.stat.duplicates += s.readings.length - inserted.length;
-          s.resolve({ inserted, duplicates: s.readings.length - inserted.length });
-        }
-        this.stat.flushes += 1;
-        this.stat.lastFlushMs = msg.ms;
-        const failed = this.stat.failing;
-        if (failed) {
-          this.stat.failing = null;
-          this.options.onLog?.(
-            'warn',
-            `writes recovered after ${failed.failures} failed batches since ${new Date(failed.since).toISOString()} (${failed.code})`,
-          );
-        }
-        this.flush();
-        break;
-      }
-      case 'failed':
-        this.options.onLog?.(
-          'error',
-          `write of ${this.inFlightCount} readings failed: ${msg.code} ${msg.message}`,
-        );
-        this.failInFlight(msg.code, msg.message);
-        this.flush();
-        break;
-      case 'log':
-        this.options.onLog?.(msg.level, msg.message);
-        break;
-      default:
-        break;
-    }
-  }
-
-  private failInFlight(code: string, message: string): void {
-    const segments = this.inFlight ?? [];
-    this.inFlight = null;
-    this.inFlightCount = 0;
-    if (segments.length > 0) {
-      this.stat.failures += 1;
-      const spell = this.stat.failing;
-      this.stat.failing = {
-        code,
-        message,
-        since: spell?.since ?? Date.now(),
-        failures: (spell?.failures ?? 0) + 1,
-      };
-    }
-    for (const s of segments) s.reject(new StoreWriteError(code, message));
+    if (msg.type === 'written') this.settleCommit(msg.flags);
+    else if (msg.type === 'failed') this.settleCommit(new CommitError(msg.code, msg.message));
+    else if (msg.type === 'log') this.options.onLog?.(msg.level, msg.message);
   }
 
   async history(range: HistoryRange): Promise<HistoryPoint[]> {
@@ -267,92 +187,32 @@ export class SqliteReadingStore implements ReadingStore {
     return rows.map((r) => ({ t: r.t, min: r.min, max: r.max, avg: r.sum / r.count, count: r.count }));
   }
 
-  /**
-   * Raw readings of some sensors in time order, a page at a time. The table is keyed
-   * (sensor_id, ts) without a time index, so each page is one range scan per sensor over a
-   * time window, sorted; the window adapts to the density of readings so a page holds about
-   * SCAN_PAGE_ROWS / 2 of them (a window that overflows is halved and read again). Nothing
-   * is held open between pages: other queries on this connection run in between.
-   */
-  async *scanRaw(scan: RawReadingScan): AsyncGenerator<RawReadingPage> {
-    const { from, to, maxReadings } = scan;
-    if (scan.sensorIds.length === 0 || !(from < to)) return;
+  /** Raw readings of some sensors in time order, a page at a time (see scanRawWindows). */
+  scanRaw(scan: RawReadingScan): AsyncGenerator<RawReadingPage> {
     this.scanStmt ??= this.db.prepare(
-      `SELECT sensor_id AS sensorId, ts AS observedAt, values_json AS valuesJson, quality FROM readings
+      `SELECT sensor_id AS sensorId, ts AS observedAt, values_json AS "values", quality FROM readings
        WHERE sensor_id IN (SELECT value FROM json_each(@ids)) AND ts >= @from AND ts < @to
        ORDER BY ts, sensor_id LIMIT @limit`,
     );
     const stmt = this.scanStmt;
-    const ids = JSON.stringify(scan.sensorIds);
-    type Row = { sensorId: string; observedAt: number; valuesJson: string; quality: string | null };
-    const toReading = (r: Row): Reading => ({
-      sensorId: r.sensorId,
-      observedAt: r.observedAt,
-      values: JSON.parse(r.valuesJson) as Record<string, number>,
-      ...(r.quality ? { quality: r.quality as Reading['quality'] } : {}),
-    });
-    let start = from;
-    let windowMs = SCAN_FIRST_WINDOW_MS;
-    let read = 0;
-    while (start < to) {
-      const end = Math.min(to, start + windowMs);
-      // One millisecond cannot be split further: read all of it (at most one row per sensor).
-      const limit = end - start > 1 ? SCAN_PAGE_ROWS + 1 : -1;
-      let rows = stmt.all({ ids, from: start, to: end, limit }) as Row[];
-      if (limit > 0 && rows.length > SCAN_PAGE_ROWS) {
-        windowMs = Math.max(1, Math.floor((end - start) / 2));
-        continue;
-      }
-      if (read + rows.length > maxReadings) {
-        // Stop at a whole millisecond, so the pages cover [from, truncatedAt) completely.
-        const truncatedAt = rows[maxReadings - read]!.observedAt;
-        rows = rows.filter((r) => r.observedAt < truncatedAt);
-        yield { readings: rows.map(toReading), truncatedAt };
-        return;
-      }
-      read += rows.length;
-      if (rows.length > 0) yield { readings: rows.map(toReading) };
-      const target = SCAN_PAGE_ROWS / 2;
-      const next = rows.length === 0 ? windowMs * 4 : ((end - start) * target) / rows.length;
-      windowMs = Math.min(SCAN_MAX_WINDOW_MS, Math.max(1, Math.floor(next)));
-      start = end;
-    }
+    return scanRawWindows(
+      scan,
+      async (ids, from, to, limit) => stmt.all({ ids: JSON.stringify(ids), from, to, limit }) as RawRow[],
+    );
   }
 
   async latestPerSensor(): Promise<LatestReading[]> {
-    const rows = this.latestStmt.all() as Array<{
-      sensorId: string;
-      observedAt: number;
-      valuesJson: string;
-      quality: string | null;
-    }>;
-    return rows.map((r) => ({
-      sensorId: r.sensorId,
-      observedAt: r.observedAt,
-      values: JSON.parse(r.valuesJson) as Record<string, number>,
-      ...(r.quality ? { quality: r.quality as LatestReading['quality'] } : {}),
-    }));
+    return (this.latestStmt.all() as RawRow[]).map(readingOf);
   }
 
   stats(): ReadingStoreStats {
-    const failing = this.stat.failing ? { ...this.stat.failing } : null;
-    return { ...this.stat, failing, queued: this.pendingCount + this.inFlightCount };
+    return this.batcher.stats();
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
     try {
       this.db.prepare('SELECT 1').get();
-      const queued = this.pendingCount + this.inFlightCount;
-      if (this.closing !== null) return { ok: false, detail: 'closing' };
-      const f = this.stat.failing;
-      if (f) {
-        const since = new Date(f.since).toISOString();
-        return {
-          ok: false,
-          detail: `writes failing since ${since}: ${f.code} ${f.message} (${f.failures} batches, ${queued} queued)`,
-        };
-      }
-      return { ok: true, detail: `sqlite ok, ${queued} queued` };
+      return this.batcher.health('sqlite', this.closing !== null);
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }
@@ -376,10 +236,7 @@ export class SqliteReadingStore implements ReadingStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       // Let every accepted reading reach the disk before the writer goes.
-      while (this.pending.length > 0 || this.inFlight) {
-        this.flush();
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await this.batcher.drain();
       await new Promise<void>((resolve) => {
         this.worker.on('message', (msg: FromWriter) => {
           if (msg.type === 'closed') resolve();
