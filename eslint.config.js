@@ -49,7 +49,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['express', 'socket.io', 'better-sqlite3', 'aedes', 'mqtt'] },
+        { paths: ['express', 'socket.io', 'better-sqlite3', 'pg', 'aedes', 'mqtt'] },
       ],
     },
   },

@@ -26,6 +26,16 @@ const ConfigSchema = z.object({
   ESCALATE_RED_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Alerts in the same or neighbouring grid cells within this many seconds group into one incident. */
   INCIDENT_WINDOW_S: z.coerce.number().int().min(0).max(86_400).default(600),
+  /**
+   * PostgreSQL instead of SQLite (several nodes share one database), e.g.
+   * postgres://cityops@db.internal:5432/cityops. Unset (the default): the SQLite file below.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Connections of this node's PostgreSQL pool (DATABASE_URL only). */
+  PG_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
   /** SQLite database file. Created with its folder when missing. */
   DATABASE_FILE: z.string().default('./data/cityops.db'),
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL survives a process crash. */

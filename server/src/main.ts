@@ -14,10 +14,7 @@ import { loadConfig, type Config } from './config';
 import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/embeddedBroker';
 import { startExternalMqttIngest, type ExternalMqttIngest } from './ingest/externalMqtt';
 import { createLogger, type Logger } from './logger';
-import { SqliteAlertRepository } from './persistence/sqlite/alerts.repository';
-import { SqliteCatalogRepository } from './persistence/sqlite/catalog.repository';
-import { migrate, openDatabase } from './persistence/sqlite/database';
-import { SqliteReadingStore } from './persistence/sqlite/readings.store';
+import { openStores } from './persistence/stores';
 import { CatalogService } from './services/catalog.service';
 import { DomainEvents } from './services/events';
 import { HistoryService } from './services/history.service';
@@ -27,35 +24,22 @@ import { EventLoopLagMonitor } from './services/eventLoopLag';
 import { LatestValues } from './services/latest.service';
 import { LiveService } from './services/live.service';
 import { DeviceCredentialService } from './services/devices.service';
-import { SqliteDeviceCredentialRepository } from './persistence/sqlite/device.repository';
 import { AuditService } from './services/audit.service';
-import { SqliteAuditRepository } from './persistence/sqlite/audit.repository';
 import { IdentityService, type DemoAccount } from './services/identity.service';
-import { SqliteSessionRepository, SqliteUserRepository } from './persistence/sqlite/identity.repository';
-import { SqliteRuleRepository, SqliteRuleStateRepository } from './persistence/sqlite/rules.repository';
 import { AlertingService } from './services/alerting.service';
 import { RulesService } from './services/rules.service';
 import { BacktestService } from './services/backtest.service';
 import { DEFAULT_RULES } from './domain/rules/defaultRules';
 import { DEFAULT_INHIBITIONS } from './domain/alerts/defaultInhibitions';
 import { cellNeighbours } from './domain/alerts/correlation';
-import { SqliteIncidentRepository } from './persistence/sqlite/incidents.repository';
-import { SqliteSuppressionRepository } from './persistence/sqlite/suppression.repository';
 import { IncidentService } from './services/incidents.service';
 import { SuppressionService } from './services/suppression.service';
 import { pointInPolygon } from './domain/geometry';
-import type { AlertRepository } from './services/ports';
+import type { AlertRepository, ReadingStore } from './services/ports';
 import { WorkOrderService } from './services/workOrders.service';
 import { ScenarioDispatchLoop } from './demo/dispatchLoop';
-import { SqliteWorkOrderRepository } from './persistence/sqlite/workOrders.repository';
-import { SqlitePhotoRepository } from './persistence/sqlite/photos.repository';
-import { SqliteOpen311Repository } from './persistence/sqlite/open311.repository';
 import { Open311Service } from './services/open311.service';
 import { VitalsService } from './services/vitals.service';
-import {
-  SqliteSettingsRepository,
-  SqliteWorkerPositionRepository,
-} from './persistence/sqlite/settings.repository';
 
 const DAY_MS = 86_400_000;
 
@@ -67,7 +51,7 @@ export interface CityOpsHandle {
   /** MQTT URL devices publish to: the embedded broker, or MQTT_URL. */
   mqttUrl: string;
   logger: Logger;
-  store: SqliteReadingStore;
+  store: ReadingStore;
   feed: Feed | null;
   services: CityOpsServices;
   /** The first administrator, when this start created it (its password is shown once, never stored). */
@@ -109,7 +93,7 @@ export interface CityOpsServices {
   open311: Open311Service;
   devices: DeviceCredentialService;
   counters: IngestCounters;
-  store: SqliteReadingStore;
+  store: ReadingStore;
 }
 
 /** How often the demo's simulated dispatcher and grid workers act, ms. */
@@ -126,39 +110,28 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const startedAt = clock();
   const version = packageVersion();
 
-  const db = openDatabase(config.DATABASE_FILE, {
-    synchronous: config.SQLITE_SYNCHRONOUS,
-    busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
-  });
-  const applied = migrate(db);
-  if (applied.length > 0) logger.info({ applied, file: config.DATABASE_FILE }, 'database migrated');
-
-  const events = new DomainEvents((type, err) => logger.error({ err, type }, 'event listener failed'));
-  const catalogRepo = new SqliteCatalogRepository(db);
-  const pack = loadCityPack(resolveCityPackDir(config.CITY_PACK));
-  await catalogRepo.importCityPack(pack);
-  const catalog = new CatalogService(catalogRepo, events, (message, err) => logger.error({ err }, message));
-  await catalog.load();
-
   const retentionMs = {
     raw: config.RAW_RETENTION_DAYS * DAY_MS,
     '1m': config.ROLLUP_1M_RETENTION_DAYS * DAY_MS,
     '1h': config.ROLLUP_1H_RETENTION_DAYS * DAY_MS,
   };
-  const store = await SqliteReadingStore.open(db, {
-    file: config.DATABASE_FILE,
-    synchronous: config.SQLITE_SYNCHRONOUS,
-    flushMs: config.WRITE_FLUSH_MS,
-    maxBatch: 5000,
-    rollupFlushMs: 5000,
+  const stores = await openStores(config, {
     retentionEveryMs: virtual ? 0 : 60_000,
-    rawRetentionMs: retentionMs.raw,
-    rollup1mRetentionMs: retentionMs['1m'],
-    rollup1hRetentionMs: retentionMs['1h'],
-    maxDatabaseBytes: Math.floor(config.DATABASE_MAX_MB * 1024 * 1024),
-    busyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
+    retentionMs,
     onLog: (level, message) => logger[level]({ component: 'store' }, message),
   });
+  if (stores.applied.length > 0)
+    logger.info({ applied: stores.applied, store: stores.kind, at: stores.location }, 'database migrated');
+
+  const events = new DomainEvents((type, err) => logger.error({ err, type }, 'event listener failed'));
+  const pack = loadCityPack(resolveCityPackDir(config.CITY_PACK));
+  await stores.catalog.importCityPack(pack);
+  const catalog = new CatalogService(stores.catalog, events, (message, err) =>
+    logger.error({ err }, message),
+  );
+  await catalog.load();
+
+  const store = stores.readings;
   const latest = new LatestValues();
   latest.warm(await store.latestPerSensor());
 
@@ -184,8 +157,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const history = new HistoryService({ catalog, store, clock, retentionMs });
 
   const identity = new IdentityService({
-    users: new SqliteUserRepository(db),
-    sessions: new SqliteSessionRepository(db),
+    users: stores.users,
+    sessions: stores.sessions,
     events,
     clock,
     settings: {
@@ -194,7 +167,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       lockMs: config.LOGIN_LOCK_MINUTES * 60_000,
     },
   });
-  const audit = new AuditService({ repo: new SqliteAuditRepository(db), clock });
+  const audit = new AuditService({ repo: stores.audit, clock });
   const systemOrigin = { via: 'system' as const };
   // No default password anywhere: the first start creates `admin` with a configured or random one.
   const firstAdmin = await identity.ensureAdmin(config.ADMIN_INITIAL_PASSWORD);
@@ -223,12 +196,12 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     });
   }
 
-  const alertRepo = new SqliteAlertRepository(db);
-  const suppression = new SuppressionService({ repo: new SqliteSuppressionRepository(db), audit, clock });
+  const alertRepo = stores.alerts;
+  const suppression = new SuppressionService({ repo: stores.suppression, audit, clock });
   await suppression.load(DEFAULT_INHIBITIONS);
   const neighbours = cellNeighbours(catalog.listGridCells());
   const incidents = new IncidentService({
-    repo: new SqliteIncidentRepository(db),
+    repo: stores.incidents,
     events,
     clock,
     neighbours,
@@ -238,7 +211,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   const alerting = new AlertingService({
     alerts: alertRepo,
     readings: store,
-    ruleState: new SqliteRuleStateRepository(db),
+    ruleState: stores.ruleState,
     catalog,
     events,
     audit,
@@ -254,7 +227,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     onError: (message, err) => logger.error({ err, component: 'alerting' }, message),
   });
   const rules = new RulesService({
-    repo: new SqliteRuleRepository(db),
+    repo: stores.rules,
     audit,
     clock,
     onChange: (current) => alerting.applyRules(current),
@@ -276,10 +249,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   });
 
   const workOrders = new WorkOrderService({
-    orders: new SqliteWorkOrderRepository(db),
-    photos: new SqlitePhotoRepository(db),
-    positions: new SqliteWorkerPositionRepository(db),
-    settingsRepo: new SqliteSettingsRepository(db),
+    orders: stores.workOrders,
+    photos: stores.photos,
+    positions: stores.positions,
+    settingsRepo: stores.settings,
     catalog,
     alerting,
     incidents,
@@ -296,7 +269,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   });
   await workOrders.start();
   const open311 = new Open311Service({
-    repo: new SqliteOpen311Repository(db),
+    repo: stores.open311,
     workOrders,
     catalog,
     audit,
@@ -332,7 +305,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   });
 
   const devices = new DeviceCredentialService({
-    repo: new SqliteDeviceCredentialRepository(db),
+    repo: stores.devices,
     events,
     clock,
   });
@@ -518,7 +491,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       await store.close();
       // After the store: readings it committed have reached the engine; save its state last.
       await alerting.stop();
-      db.close();
+      await stores.close();
       eventLoopLag.stop();
     })());
 
@@ -541,7 +514,10 @@ async function runFromCommandLine(): Promise<void> {
   const { logger } = handle;
   const shown =
     config.HOST === '0.0.0.0' || config.HOST === '::' ? `http://localhost:${handle.port}` : handle.url;
-  logger.info({ url: shown, mqtt: handle.mqttUrl, database: config.DATABASE_FILE }, 'CityOps is running');
+  logger.info(
+    { url: shown, mqtt: handle.mqttUrl, database: config.DATABASE_URL ? 'postgresql' : config.DATABASE_FILE },
+    'CityOps is running',
+  );
   process.stdout.write(
     `\n  CityOps 城市运行一网统管 is running\n` +
       `  大屏 / Big screen:  ${shown}/\n` +

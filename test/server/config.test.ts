@@ -17,7 +17,7 @@ describe('parseConfig', () => {
   it('defaults every variable to the value .env.example documents', () => {
     const documented = envExample();
     /** Variables with no default: documented with an empty value, absent from the parsed config. */
-    const optional = ['MQTT_URL', 'ADMIN_INITIAL_PASSWORD', 'MAPBOX_TOKEN'];
+    const optional = ['MQTT_URL', 'DATABASE_URL', 'ADMIN_INITIAL_PASSWORD', 'MAPBOX_TOKEN'];
     expect(Object.keys(documented).sort()).toEqual([...Object.keys(parseConfig({})), ...optional].sort());
     expect(parseConfig(documented)).toEqual(parseConfig({}));
   });
@@ -36,6 +36,14 @@ describe('parseConfig', () => {
 
   it('leaves MQTT_URL unset by default, so the broker is embedded', () => {
     expect(parseConfig({}).MQTT_URL).toBeUndefined();
+  });
+
+  it('stores in SQLite unless DATABASE_URL names a PostgreSQL database', () => {
+    expect(parseConfig({}).DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ DATABASE_URL: 'postgres://db.internal/cityops' }).DATABASE_URL).toBe(
+      'postgres://db.internal/cityops',
+    );
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://db.internal/cityops' })).toThrow(/DATABASE_URL/);
   });
 
   it('parses numbers from their text', () => {

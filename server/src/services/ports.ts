@@ -17,9 +17,9 @@ import type { Inhibition, Silence } from '@shared/schemas/silence.schema';
 import type { Photo, WorkerPosition, WorkOrder } from '@shared/schemas/workOrder.schema';
 
 /**
- * Repository interfaces the services depend on. SQLite implements them today
- * (server/src/persistence/sqlite); a PostgreSQL implementation follows in the
- * scale-out issue. Reads are async so that a networked store fits.
+ * Repository interfaces the services depend on. SQLite (server/src/persistence/sqlite, one
+ * node) and PostgreSQL (server/src/persistence/postgres, any number of nodes) implement them;
+ * persistence/stores.ts picks one from the configuration.
  */
 
 export interface CatalogRepository {
@@ -127,6 +127,11 @@ export interface ReadingStore {
   scanRaw(scan: RawReadingScan): AsyncIterable<RawReadingPage>;
   /** Newest stored reading of every sensor (used to warm the in-memory latest values on start). */
   latestPerSensor(): Promise<LatestReading[]>;
+  /**
+   * Write rollups a store holds in memory (SQLite keeps open buckets in its writer thread);
+   * resolves at once for a store whose rollups are committed with the readings (PostgreSQL).
+   */
+  flushRollups(): Promise<void>;
   stats(): ReadingStoreStats;
   /** Liveness of the store for /api/health. */
   health(): Promise<{ ok: boolean; detail: string }>;

@@ -1,15 +1,20 @@
-import {
-  OPEN_ALERT_STATES,
-  type Alert,
-  type AlertStatsRow,
-  type Severity,
-} from '@shared/schemas/alert.schema';
+import type { Alert, AlertStatsRow, Severity } from '@shared/schemas/alert.schema';
 import type { AlertHourCount } from '../../domain/vitals';
 import type { AlertEventRecord, AlertFilter, AlertRepository, AlertStatsFilter } from '../../services/ports';
+import {
+  alertColumns,
+  alertEventOf,
+  alertStatsQuery,
+  alertWhere,
+  foldAlertStats,
+  hourCountOf,
+  OPEN_STATES_SQL as OPEN,
+  RAISED_PER_HOUR_SQL,
+  type AlertEventRow,
+  type AlertStatsSqlRow,
+} from '../rows/alerts';
 import type { SqliteDatabase } from './database';
-import { documentPage, SqlWhere } from './sqlWhere';
-
-const OPEN = OPEN_ALERT_STATES.map((s) => `'${s}'`).join(', ');
+import { documentPage } from './sqlWhere';
 
 /**
  * Alerts in SQLite. The JSON document is the source of truth; columns copy what
@@ -45,33 +50,7 @@ export class SqliteAlertRepository implements AlertRepository {
       `SELECT data FROM alerts WHERE rule_id = ? AND subject_type = ? AND subject_id = ? AND state IN (${OPEN})`,
     );
     this.findStmt = db.prepare(`SELECT data FROM alerts WHERE id = ?`);
-    // Integer division of integer epoch ms: the UTC hour, which is also the Asia/Shanghai hour.
-    this.raisedPerHourStmt = db.prepare(
-      `SELECT (starts_at / 3600000) * 3600000 AS hour_start, severity, district_id, COUNT(*) AS n
-       FROM alerts WHERE starts_at >= ? AND starts_at < ?
-       GROUP BY hour_start, severity, district_id`,
-    );
-  }
-
-  private static row(alert: Alert) {
-    return {
-      id: alert.id,
-      ruleId: alert.ruleId,
-      subjectType: alert.subject.type,
-      subjectId: alert.subject.id,
-      state: alert.state,
-      severity: alert.severity,
-      startsAt: alert.startsAt,
-      updatedAt: alert.updatedAt,
-      districtId: alert.districtId ?? null,
-      gridCellId: alert.gridCellId ?? null,
-      firingAt: alert.firingAt ?? null,
-      acknowledgedAt: alert.acknowledged?.at ?? null,
-      resolvedAt: alert.resolvedAt ?? null,
-      closedAt: alert.closed?.at ?? null,
-      incidentId: alert.incidentId ?? null,
-      data: JSON.stringify(alert),
-    };
+    this.raisedPerHourStmt = db.prepare(RAISED_PER_HOUR_SQL);
   }
 
   private appendEvent(event: AlertEventRecord): void {
@@ -122,7 +101,7 @@ export class SqliteAlertRepository implements AlertRepository {
     events: readonly AlertEventRecord[],
   ): Promise<{ alert: Alert; inserted: boolean }> {
     return this.db.transaction(() => {
-      const result = this.insertStmt.run(SqliteAlertRepository.row(alert));
+      const result = this.insertStmt.run(alertColumns(alert));
       if (result.changes === 1) {
         for (const e of events) this.appendEvent(e);
         return { alert, inserted: true };
@@ -136,49 +115,25 @@ export class SqliteAlertRepository implements AlertRepository {
 
   async update(alert: Alert, events: readonly AlertEventRecord[]): Promise<void> {
     this.db.transaction(() => {
-      const result = this.updateStmt.run(SqliteAlertRepository.row(alert));
+      const result = this.updateStmt.run(alertColumns(alert));
       if (result.changes !== 1) throw new Error(`alert ${alert.id} not found`);
       for (const e of events) this.appendEvent(e);
     })();
   }
 
   async query(filter: AlertFilter): Promise<{ items: Alert[]; total: number }> {
-    const nonEmpty = (v: readonly string[] | undefined) => (v?.length ? v : undefined);
-    const where = new SqlWhere()
-      .range('starts_at', filter.from, filter.to)
-      .in('severity', nonEmpty(filter.severities))
-      .in('state', nonEmpty(filter.states))
-      // An empty district list is a caller who reaches none of the districts asked for: nothing.
-      .in('district_id', filter.districtIds)
-      .eq('rule_id', filter.ruleId)
-      .eq('grid_cell_id', filter.gridCellId)
-      .eq('subject_id', filter.subjectId)
-      .eq('incident_id', filter.incidentId)
-      .add(
-        `json_extract(data, '$.suppressed') IS ${filter.suppressed ? 'NOT NULL' : 'NULL'}`,
-        [],
-        filter.suppressed !== undefined,
-      );
+    const where = alertWhere(
+      filter,
+      (set) => `json_extract(data, '$.suppressed') IS ${set ? 'NOT NULL' : 'NULL'}`,
+    );
     return documentPage<Alert>(this.db, 'alerts', where, filter.limit, filter.offset);
   }
 
   async events(alertId: string): Promise<AlertEventRecord[]> {
     const rows = this.db
       .prepare(`SELECT alert_id, at, type, actor, data FROM alert_events WHERE alert_id = ? ORDER BY seq`)
-      .all(alertId) as Array<{
-      alert_id: string;
-      at: number;
-      type: string;
-      actor: string;
-      data: string | null;
-    }>;
-    return rows.map((r) => ({
-      alertId: r.alert_id,
-      at: r.at,
-      type: r.type,
-      actor: r.actor,
-      ...(r.data !== null && { data: JSON.parse(r.data) as Record<string, unknown> }),
-    }));
+      .all(alertId) as AlertEventRow[];
+    return rows.map(alertEventOf);
   }
 
   async raisedPerHour(from: number, to: number): Promise<AlertHourCount[]> {
@@ -188,88 +143,11 @@ export class SqliteAlertRepository implements AlertRepository {
       district_id: string | null;
       n: number;
     }>;
-    return rows.map((r) => ({
-      hourStart: r.hour_start,
-      severity: r.severity,
-      districtId: r.district_id,
-      count: r.n,
-    }));
+    return rows.map(hourCountOf);
   }
 
   async stats(f: AlertStatsFilter): Promise<AlertStatsRow[]> {
-    const where = ['starts_at >= ?', 'starts_at < ?'];
-    const params: unknown[] = [f.from, f.to];
-    if (f.districtIds) {
-      where.push(`district_id IN (${f.districtIds.map(() => '?').join(', ') || "''"})`);
-      params.push(...f.districtIds);
-    }
-    if (f.ruleId !== undefined) {
-      where.push('rule_id = ?');
-      params.push(f.ruleId);
-    }
-    const rows = this.db
-      .prepare(
-        `SELECT ((starts_at + @offset) / @period) * @period - @offset AS period_start, severity,
-           COUNT(*) AS total,
-           COUNT(firing_at) AS fired,
-           COUNT(acknowledged_at) AS acked,
-           COUNT(resolved_at) AS resolved,
-           SUM(CASE WHEN acknowledged_at IS NOT NULL AND firing_at IS NOT NULL THEN acknowledged_at - firing_at END) AS ack_ms,
-           COUNT(CASE WHEN acknowledged_at IS NOT NULL AND firing_at IS NOT NULL THEN 1 END) AS ack_n,
-           SUM(CASE WHEN resolved_at IS NOT NULL AND firing_at IS NOT NULL THEN resolved_at - firing_at END) AS res_ms,
-           COUNT(CASE WHEN resolved_at IS NOT NULL AND firing_at IS NOT NULL THEN 1 END) AS res_n
-         FROM alerts WHERE ${where.join(' AND ')}
-         GROUP BY period_start, severity ORDER BY period_start`,
-      )
-      .all({ offset: f.offsetMs, period: f.periodMs }, ...params) as Array<{
-      period_start: number;
-      severity: string;
-      total: number;
-      fired: number;
-      acked: number;
-      resolved: number;
-      ack_ms: number | null;
-      ack_n: number;
-      res_ms: number | null;
-      res_n: number;
-    }>;
-    const byPeriod = new Map<
-      number,
-      AlertStatsRow & { ackMs: number; ackN: number; resMs: number; resN: number }
-    >();
-    for (const r of rows) {
-      let p = byPeriod.get(r.period_start);
-      if (!p) {
-        p = {
-          periodStart: r.period_start,
-          total: 0,
-          bySeverity: {},
-          fired: 0,
-          acknowledged: 0,
-          resolved: 0,
-          mttaSeconds: null,
-          mttrSeconds: null,
-          ackMs: 0,
-          ackN: 0,
-          resMs: 0,
-          resN: 0,
-        };
-        byPeriod.set(r.period_start, p);
-      }
-      p.total += r.total;
-      p.bySeverity[r.severity] = r.total;
-      p.fired += r.fired;
-      p.acknowledged += r.acked;
-      p.resolved += r.resolved;
-      p.ackMs += r.ack_ms ?? 0;
-      p.ackN += r.ack_n;
-      p.resMs += r.res_ms ?? 0;
-      p.resN += r.res_n;
-    }
-    return [...byPeriod.values()].map(({ ackMs, ackN, resMs, resN, ...row }) => ({
-      ...row,
-      mttaSeconds: ackN ? Math.round(ackMs / ackN / 100) / 10 : null,
-      mttrSeconds: resN ? Math.round(resMs / resN / 100) / 10 : null,
-    }));
+    const { sql, params } = alertStatsQuery(f);
+    return foldAlertStats(this.db.prepare(sql).all(...params) as AlertStatsSqlRow[]);
   }
 }

@@ -3,9 +3,9 @@ import type { District, GridCell } from '@shared/schemas/geo.schema';
 import type { Sensor } from '@shared/schemas/sensor.schema';
 import type { Worker } from '@shared/schemas/worker.schema';
 import type { CatalogRepository } from '../../services/ports';
+import { parseDocuments } from '../rows/documents';
+import { SENSOR_COLUMNS, SENSOR_REPLACE, sensorValues } from '../rows/sensor';
 import type { SqliteDatabase } from './database';
-
-const parseAll = <T>(rows: unknown[]): T[] => rows.map((r) => JSON.parse((r as { data: string }).data) as T);
 
 /** Territory and devices in SQLite, one JSON document per row beside the columns we filter on. */
 export class SqliteCatalogRepository implements CatalogRepository {
@@ -27,8 +27,7 @@ export class SqliteCatalogRepository implements CatalogRepository {
       const w = db.prepare('INSERT INTO workers (id, data) VALUES (?, ?)');
       for (const x of pack.workers) w.run(x.id, JSON.stringify(x));
       const s = this.upsertSensorStmt();
-      for (const x of pack.sensors)
-        s.run(x.id, x.kind, x.districtId, x.gridCellId, 0, JSON.stringify(x), now);
+      for (const x of pack.sensors) s.run(...sensorValues(x, false, now));
       db.prepare(
         `INSERT INTO meta (key, value) VALUES ('city_pack', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ).run(JSON.stringify(pack.meta));
@@ -37,11 +36,7 @@ export class SqliteCatalogRepository implements CatalogRepository {
 
   private upsertSensorStmt() {
     return this.db.prepare(
-      `INSERT INTO sensors (id, kind, district_id, grid_cell_id, auto_registered, data, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, district_id = excluded.district_id,
-         grid_cell_id = excluded.grid_cell_id, auto_registered = excluded.auto_registered,
-         data = excluded.data, updated_at = excluded.updated_at`,
+      `INSERT INTO sensors (${SENSOR_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) ${SENSOR_REPLACE}`,
     );
   }
 
@@ -52,30 +47,22 @@ export class SqliteCatalogRepository implements CatalogRepository {
   }
 
   async listDistricts(): Promise<District[]> {
-    return parseAll<District>(this.db.prepare('SELECT data FROM districts ORDER BY id').all());
+    return parseDocuments<District>(this.db.prepare('SELECT data FROM districts ORDER BY id').all());
   }
 
   async listGridCells(): Promise<GridCell[]> {
-    return parseAll<GridCell>(this.db.prepare('SELECT data FROM grid_cells ORDER BY id').all());
+    return parseDocuments<GridCell>(this.db.prepare('SELECT data FROM grid_cells ORDER BY id').all());
   }
 
   async listSensors(): Promise<Sensor[]> {
-    return parseAll<Sensor>(this.db.prepare('SELECT data FROM sensors ORDER BY id').all());
+    return parseDocuments<Sensor>(this.db.prepare('SELECT data FROM sensors ORDER BY id').all());
   }
 
   async listWorkers(): Promise<Worker[]> {
-    return parseAll<Worker>(this.db.prepare('SELECT data FROM workers ORDER BY id').all());
+    return parseDocuments<Worker>(this.db.prepare('SELECT data FROM workers ORDER BY id').all());
   }
 
   async upsertSensor(sensor: Sensor): Promise<void> {
-    this.upsertSensorStmt().run(
-      sensor.id,
-      sensor.kind,
-      sensor.districtId,
-      sensor.gridCellId,
-      sensor.autoRegistered ? 1 : 0,
-      JSON.stringify(sensor),
-      Date.now(),
-    );
+    this.upsertSensorStmt().run(...sensorValues(sensor, sensor.autoRegistered, Date.now()));
   }
 }

@@ -1,66 +1,14 @@
 import type { User } from '@shared/schemas/auth.schema';
 import type { SessionRecord, SessionRepository, UserRecord, UserRepository } from '../../services/ports';
+import {
+  sessionFromRow,
+  userFromRow,
+  userToPublic,
+  userToRow,
+  type SessionRow,
+  type UserRow,
+} from '../rows/identity';
 import type { SqliteDatabase } from './database';
-
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  role: string;
-  district_ids_json: string | null;
-  worker_id: string | null;
-  password_hash: string;
-  disabled: number;
-  demo: number;
-  failed_logins: number;
-  locked_until: number | null;
-  created_at: number;
-  updated_at: number;
-  last_login_at: number | null;
-}
-
-function toRecord(r: UserRow): UserRecord {
-  return {
-    id: r.id,
-    username: r.username,
-    displayName: r.display_name,
-    role: r.role as User['role'],
-    districtIds: r.district_ids_json ? (JSON.parse(r.district_ids_json) as string[]) : null,
-    workerId: r.worker_id,
-    disabled: r.disabled === 1,
-    demo: r.demo === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    lastLoginAt: r.last_login_at,
-    passwordHash: r.password_hash,
-    failedLogins: r.failed_logins,
-    lockedUntil: r.locked_until,
-  };
-}
-
-function toPublic(r: UserRecord): User {
-  const { passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...user } = r;
-  return user;
-}
-
-function toRow(u: UserRecord): UserRow {
-  return {
-    id: u.id,
-    username: u.username,
-    display_name: u.displayName,
-    role: u.role,
-    district_ids_json: u.districtIds ? JSON.stringify(u.districtIds) : null,
-    worker_id: u.workerId,
-    password_hash: u.passwordHash,
-    disabled: u.disabled ? 1 : 0,
-    demo: u.demo ? 1 : 0,
-    failed_logins: u.failedLogins,
-    locked_until: u.lockedUntil,
-    created_at: u.createdAt,
-    updated_at: u.updatedAt,
-    last_login_at: u.lastLoginAt,
-  };
-}
 
 export class SqliteUserRepository implements UserRepository {
   constructor(private readonly db: SqliteDatabase) {}
@@ -71,18 +19,18 @@ export class SqliteUserRepository implements UserRepository {
 
   async list(): Promise<User[]> {
     const rows = this.db.prepare('SELECT * FROM users ORDER BY username').all() as UserRow[];
-    return rows.map((r) => toPublic(toRecord(r)));
+    return rows.map((r) => userToPublic(userFromRow(r)));
   }
 
   async findById(id: string): Promise<UserRecord | null> {
     const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
     const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as
       UserRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async insert(user: UserRecord): Promise<void> {
@@ -93,7 +41,7 @@ export class SqliteUserRepository implements UserRepository {
          VALUES (@id, @username, @display_name, @role, @district_ids_json, @worker_id, @password_hash,
            @disabled, @demo, @failed_logins, @locked_until, @created_at, @updated_at, @last_login_at)`,
       )
-      .run(toRow(user));
+      .run(userToRow(user));
   }
 
   async save(user: UserRecord): Promise<void> {
@@ -105,7 +53,7 @@ export class SqliteUserRepository implements UserRepository {
            updated_at = @updated_at, last_login_at = @last_login_at
          WHERE id = @id`,
       )
-      .run(toRow(user));
+      .run(userToRow(user));
   }
 
   async recordLoginFailure(id: string, maxFailed: number, lockUntil: number): Promise<number | null> {
@@ -129,17 +77,6 @@ export class SqliteUserRepository implements UserRepository {
   }
 }
 
-interface SessionRow {
-  id: string;
-  user_id: string;
-  created_at: number;
-  expires_at: number;
-  last_seen_at: number;
-  revoked_at: number | null;
-  ip: string | null;
-  user_agent: string | null;
-}
-
 export class SqliteSessionRepository implements SessionRepository {
   constructor(private readonly db: SqliteDatabase) {}
 
@@ -154,18 +91,7 @@ export class SqliteSessionRepository implements SessionRepository {
 
   async find(id: string): Promise<SessionRecord | null> {
     const r = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
-    return r
-      ? {
-          id: r.id,
-          userId: r.user_id,
-          createdAt: r.created_at,
-          expiresAt: r.expires_at,
-          lastSeenAt: r.last_seen_at,
-          revokedAt: r.revoked_at,
-          ip: r.ip,
-          userAgent: r.user_agent,
-        }
-      : null;
+    return r ? sessionFromRow(r) : null;
   }
 
   async touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void> {

@@ -1,36 +1,21 @@
 import type { Open311KeyRecord, Open311Repository, Open311RequestRecord } from '../../services/ports';
+import { open311KeyFromRow, type Open311KeyRow } from '../rows/open311';
 import type { SqliteDatabase } from './database';
-
-interface KeyRow {
-  id: string;
-  name: string;
-  key_hash: string;
-  created_at: number;
-  created_by: string;
-  revoked_at: number | null;
-}
-
-const keyOf = (r: KeyRow): Open311KeyRecord => ({
-  id: r.id,
-  name: r.name,
-  keyHash: r.key_hash,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  revokedAt: r.revoked_at,
-});
 
 /** Open311 API keys and what citizens gave with their requests. */
 export class SqliteOpen311Repository implements Open311Repository {
   constructor(private readonly db: SqliteDatabase) {}
 
   async listKeys(): Promise<Open311KeyRecord[]> {
-    return (this.db.prepare(`SELECT * FROM open311_keys ORDER BY created_at`).all() as KeyRow[]).map(keyOf);
+    return (this.db.prepare(`SELECT * FROM open311_keys ORDER BY created_at`).all() as Open311KeyRow[]).map(
+      open311KeyFromRow,
+    );
   }
 
   async findKeyByHash(hash: string): Promise<Open311KeyRecord | null> {
     const row = this.db.prepare(`SELECT * FROM open311_keys WHERE key_hash = ?`).get(hash) as
-      KeyRow | undefined;
-    return row ? keyOf(row) : null;
+      Open311KeyRow | undefined;
+    return row ? open311KeyFromRow(row) : null;
   }
 
   async insertKey(key: Open311KeyRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Photo } from '@shared/schemas/workOrder.schema';
 import type { PhotoRepository } from '../../services/ports';
+import { photoFromRow, type PhotoRow } from '../rows/photo';
 import type { SqliteDatabase } from './database';
 
 /** Photos with their bytes in SQLite: a case and its evidence live in the same file and the same backup. */
@@ -34,8 +35,8 @@ export class SqlitePhotoRepository implements PhotoRepository {
 
   async find(id: string): Promise<Photo | null> {
     const row = this.db.prepare(`SELECT data, work_order_id FROM photos WHERE id = ?`).get(id) as
-      { data: string; work_order_id: string | null } | undefined;
-    return row ? { ...(JSON.parse(row.data) as Photo), workOrderId: row.work_order_id } : null;
+      PhotoRow | undefined;
+    return row ? photoFromRow(row) : null;
   }
 
   async bytes(id: string): Promise<Buffer | null> {

@@ -1,5 +1,4 @@
 import type { Rule } from '@shared/schemas/rule.schema';
-import type { DerivedState } from '../../domain/rules/derived';
 import type { SubjectSnapshot } from '../../domain/rules/engine';
 import type {
   RuleRecord,
@@ -7,6 +6,13 @@ import type {
   RuleStateRepository,
   SensorEngineState,
 } from '../../services/ports';
+import {
+  ruleRecordFromRow,
+  ruleVersionConflict,
+  sensorEngineStateFromRow,
+  sensorEngineStateToRow,
+  type SensorEngineStateRow,
+} from '../rows/rule';
 import type { SqliteDatabase } from './database';
 
 /** Rules and their version history. */
@@ -23,7 +29,7 @@ export class SqliteRuleRepository implements RuleRepository {
   async find(id: string): Promise<RuleRecord | null> {
     const row = this.db.prepare(`SELECT data, deleted FROM rules WHERE id = ?`).get(id) as
       { data: string; deleted: number } | undefined;
-    return row ? { rule: JSON.parse(row.data) as Rule, deleted: row.deleted === 1 } : null;
+    return row ? ruleRecordFromRow(row) : null;
   }
 
   async versions(id: string): Promise<Rule[]> {
@@ -39,12 +45,7 @@ export class SqliteRuleRepository implements RuleRepository {
         { version: number } | undefined;
       const expected = (current?.version ?? 0) + 1;
       if (rule.version !== expected) {
-        throw Object.assign(
-          new Error(`rule ${rule.id}: version ${rule.version} is not the next (${expected})`),
-          {
-            code: 'conflict',
-          },
-        );
+        throw ruleVersionConflict(rule.id, rule.version, expected);
       }
       const data = JSON.stringify(rule);
       this.db
@@ -79,16 +80,8 @@ export class SqliteRuleStateRepository implements RuleStateRepository {
   async loadSensors(): Promise<SensorEngineState[]> {
     const rows = this.db
       .prepare(`SELECT sensor_id, last_seen, data FROM sensor_engine_state`)
-      .all() as Array<{
-      sensor_id: string;
-      last_seen: number | null;
-      data: string | null;
-    }>;
-    return rows.map((r) => ({
-      sensorId: r.sensor_id,
-      lastSeen: r.last_seen,
-      derived: r.data === null ? null : (JSON.parse(r.data) as DerivedState),
-    }));
+      .all() as SensorEngineStateRow[];
+    return rows.map(sensorEngineStateFromRow);
   }
 
   async save(
@@ -108,7 +101,8 @@ export class SqliteRuleStateRepository implements RuleStateRepository {
     this.db.transaction(() => {
       for (const s of subjects) putSubject.run(s.ruleId, s.subjectKey, s.ruleVersion, at, JSON.stringify(s));
       for (const s of sensors) {
-        putSensor.run(s.sensorId, s.lastSeen, s.derived === null ? null : JSON.stringify(s.derived));
+        const row = sensorEngineStateToRow(s);
+        putSensor.run(row.sensor_id, row.last_seen, row.data);
       }
     })();
   }

@@ -1,5 +1,6 @@
 import type { WorkerPosition } from '@shared/schemas/workOrder.schema';
 import type { SettingRecord, SettingsRepository, WorkerPositionRepository } from '../../services/ports';
+import { settingFromRow, type SettingRow } from '../rows/settings';
 import type { SqliteDatabase } from './database';
 
 /** Named settings documents (the dispatch policy). */
@@ -9,10 +10,8 @@ export class SqliteSettingsRepository implements SettingsRepository {
   async get<T>(key: string): Promise<SettingRecord<T> | null> {
     const row = this.db
       .prepare(`SELECT data, updated_at, updated_by FROM settings WHERE key = ?`)
-      .get(key) as { data: string; updated_at: number; updated_by: string } | undefined;
-    return row
-      ? { data: JSON.parse(row.data) as T, updatedAt: row.updated_at, updatedBy: row.updated_by }
-      : null;
+      .get(key) as SettingRow | undefined;
+    return row ? settingFromRow<T>(row) : null;
   }
 
   async put<T>(key: string, record: SettingRecord<T>): Promise<void> {

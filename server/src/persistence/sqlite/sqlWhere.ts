@@ -1,3 +1,4 @@
+import { parseDocuments } from '../rows/documents';
 import type { SqliteDatabase } from './database';
 
 /**
@@ -34,13 +35,26 @@ export class SqlWhere {
   /** `column IN (…)` when values are given; an empty list matches nothing. */
   in(column: string, values: readonly unknown[] | undefined): this {
     if (values === undefined) return this;
-    if (values.length === 0) return this.add('0');
+    // FALSE, not 0: PostgreSQL wants a boolean there, and SQLite (3.23+) reads FALSE as 0.
+    if (values.length === 0) return this.add('FALSE');
     return this.add(`${column} IN (${values.map(() => '?').join(', ')})`, values);
   }
 
   get clause(): string {
     return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
   }
+}
+
+/**
+ * The statements of a page of JSON documents (`data` column) of a table matching `where`:
+ * `count` takes `where.params` and returns `n`; `page` takes them followed by limit and offset
+ * and returns the documents newest `starts_at` first. Shared by the SQLite and PostgreSQL stores.
+ */
+export function documentPageSql(table: string, where: SqlWhere): { count: string; page: string } {
+  return {
+    count: `SELECT COUNT(*) AS n FROM ${table} ${where.clause}`,
+    page: `SELECT data FROM ${table} ${where.clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`,
+  };
 }
 
 /** One page of JSON documents (`data` column) of a table matching `where`, newest `starts_at` first, with the total. */
@@ -51,11 +65,8 @@ export function documentPage<T>(
   limit: number,
   offset: number,
 ): { items: T[]; total: number } {
-  const total = (
-    db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${where.clause}`).get(...where.params) as { n: number }
-  ).n;
-  const rows = db
-    .prepare(`SELECT data FROM ${table} ${where.clause} ORDER BY starts_at DESC, id LIMIT ? OFFSET ?`)
-    .all(...where.params, limit, offset) as Array<{ data: string }>;
-  return { items: rows.map((r) => JSON.parse(r.data) as T), total };
+  const sql = documentPageSql(table, where);
+  const total = (db.prepare(sql.count).get(...where.params) as { n: number }).n;
+  const rows = db.prepare(sql.page).all(...where.params, limit, offset);
+  return { items: parseDocuments<T>(rows), total };
 }

@@ -1,30 +1,13 @@
 import type { WorkOrder } from '@shared/schemas/workOrder.schema';
 import type { WorkOrderFilter, WorkOrderInsert, WorkOrderRepository } from '../../services/ports';
 import type { SqliteDatabase } from './database';
-import { documentPage, SqlWhere } from './sqlWhere';
-
-const TERMINAL = new Set(['closed', 'evaluated', 'cancelled']);
-
-function columns(order: WorkOrder) {
-  return {
-    id: order.id,
-    version: order.version,
-    state: order.state,
-    category: order.category,
-    source: order.source,
-    districtId: order.districtId,
-    gridCellId: order.gridCellId,
-    assigneeId: order.assigneeId ?? null,
-    alertId: order.alertId ?? null,
-    incidentId: order.incidentId ?? null,
-    startsAt: order.createdAt,
-    updatedAt: order.updatedAt,
-    dueAt: order.dueAt,
-    overdueAt: order.overdueAt,
-    closed: TERMINAL.has(order.state) ? 1 : 0,
-    data: JSON.stringify(order),
-  };
-}
+import { documentPage } from './sqlWhere';
+import {
+  counterName,
+  NEXT_NUMBER_SQL,
+  workOrderColumns as columns,
+  workOrderWhere,
+} from '../rows/workOrders';
 
 /**
  * 案卷 in SQLite: the JSON document is the source of truth; each update is a compare-and-set on
@@ -57,14 +40,11 @@ export class SqliteWorkOrderRepository implements WorkOrderRepository {
     );
     this.byCreateKeyStmt = db.prepare(`SELECT data FROM work_orders WHERE create_key = ?`);
     this.openForAlertStmt = db.prepare(`SELECT data FROM work_orders WHERE alert_id = ? AND closed = 0`);
-    this.counterStmt = db.prepare(
-      `INSERT INTO counters (name, value) VALUES (?, 1)
-       ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
-    );
+    this.counterStmt = db.prepare(NEXT_NUMBER_SQL);
   }
 
   async nextNumber(day: string): Promise<number> {
-    return (this.counterStmt.get(`work-order:${day}`) as { value: number }).value;
+    return (this.counterStmt.get(counterName(day)) as { value: number }).value;
   }
 
   async insert(order: WorkOrder, createKey?: string): Promise<WorkOrderInsert> {
@@ -96,27 +76,7 @@ export class SqliteWorkOrderRepository implements WorkOrderRepository {
   }
 
   async query(filter: WorkOrderFilter): Promise<{ items: WorkOrder[]; total: number }> {
-    const where = new SqlWhere()
-      .in('state', filter.states)
-      .eq('category', filter.category)
-      .eq('source', filter.source)
-      .in('district_id', filter.districtIds)
-      .eq('grid_cell_id', filter.gridCellId)
-      .eq('assignee_id', filter.assigneeId)
-      .range('starts_at', filter.from, filter.to)
-      .range('updated_at', filter.updatedFrom, undefined);
-    if (filter.workerView) {
-      const { cellIds, workerId } = filter.workerView;
-      const marks = cellIds.map(() => '?').join(', ');
-      where.add(`(assignee_id = ?${cellIds.length ? ` OR grid_cell_id IN (${marks})` : ''})`, [
-        workerId,
-        ...cellIds,
-      ]);
-    }
-    if (filter.overdue !== undefined)
-      where.add(
-        filter.overdue ? 'closed = 0 AND overdue_at IS NOT NULL' : '(closed = 1 OR overdue_at IS NULL)',
-      );
+    const where = workOrderWhere(filter);
     return documentPage<WorkOrder>(this.db, 'work_orders', where, filter.limit, filter.offset);
   }
 
