@@ -3,13 +3,14 @@ import { once } from 'node:events';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { openPool, query } from '../../../server/src/persistence/postgres/database';
 import { openDatabase } from '../../../server/src/persistence/sqlite/database';
 import type { AuditEntry, AuditPage } from '../../../shared/schemas/audit.schema';
 import type { User } from '../../../shared/schemas/auth.schema';
 import { createActor, createUser, getAs, requestAs } from '../../helpers/accessActors';
 import { rawFetch, signIn } from '../../helpers/auth';
-import { startTestServer, type TestServer } from '../../helpers/server';
+import { onPostgres, startTestServer, type TestServer } from '../../helpers/server';
 
 /**
  * The audit trail of identity actions as an admin reads it over HTTP, and
@@ -19,10 +20,16 @@ const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WRONG_PASSWORD = 'not-the-password-1';
 
 /** Run `npm run audit:verify`'s script as its own process; resolves with its exit code and all it printed. */
-async function auditVerify(dbFile: string): Promise<{ code: number | null; output: string }> {
+async function auditVerify(target: string): Promise<{ code: number | null; output: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/scripts/auditVerify.ts', '--db', dbFile],
+    [
+      '--import',
+      'tsx',
+      'server/scripts/auditVerify.ts',
+      target.startsWith('postgres') ? '--url' : '--db',
+      target,
+    ],
     {
       cwd: REPO_ROOT,
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', TZ: 'UTC' },
@@ -144,7 +151,7 @@ describe('audit trail of sign-in and user management', () => {
     beforeAll(async () => {
       stopped = true;
       await server.stop();
-      dbFile = join(server.dir, 'cityops.db');
+      dbFile = server.config.DATABASE_URL ?? join(server.dir, 'cityops.db');
     });
 
     it('exits 0 and reports OK for the log as the server left it', async () => {
@@ -154,25 +161,43 @@ describe('audit trail of sign-in and user management', () => {
     });
 
     it('exits 1 naming the seq of a row altered after the triggers were dropped', async () => {
-      // A copy: the original stays intact for the test above, whatever the order.
-      const copy = join(server.dir, 'tampered.db');
-      copyFileSync(dbFile, copy);
-      for (const suffix of ['-wal', '-shm']) {
-        if (existsSync(dbFile + suffix)) copyFileSync(dbFile + suffix, copy + suffix);
-      }
       const roleChange = trail.find((e) => e.action === 'user.update')!;
-      const db = openDatabase(copy, { synchronous: 'NORMAL' });
-      try {
-        db.exec('DROP TRIGGER audit_log_no_update');
-        // Rewrite history: the role change now reads as a promotion to admin.
-        const changed = db
-          .prepare(
-            `UPDATE audit_log SET after_json = replace(after_json, '"engineer"', '"admin"') WHERE seq = ?`,
-          )
-          .run(roleChange.seq);
-        expect(changed.changes).toBe(1);
-      } finally {
-        db.close();
+      // Rewrite history: the role change now reads as a promotion to admin.
+      const rewrite = `UPDATE audit_log SET after_json = replace(after_json, '"engineer"', '"admin"') WHERE seq = ?`;
+      let copy: string;
+      if (onPostgres) {
+        // In place, after the triggers are switched off; put back afterwards for the test above.
+        copy = dbFile;
+        const pool = openPool({ url: dbFile, max: 1 });
+        try {
+          await pool.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
+          expect((await query(pool, rewrite, [roleChange.seq])).rowCount).toBe(1);
+          onTestFinished(async () => {
+            const undo = openPool({ url: dbFile, max: 1 });
+            await query(undo, `UPDATE audit_log SET after_json = ? WHERE seq = ?`, [
+              JSON.stringify(roleChange.after),
+              roleChange.seq,
+            ]);
+            await undo.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
+            await undo.end();
+          });
+        } finally {
+          await pool.end();
+        }
+      } else {
+        // A copy: the original stays intact for the test above, whatever the order.
+        copy = join(server.dir, 'tampered.db');
+        copyFileSync(dbFile, copy);
+        for (const suffix of ['-wal', '-shm']) {
+          if (existsSync(dbFile + suffix)) copyFileSync(dbFile + suffix, copy + suffix);
+        }
+        const db = openDatabase(copy, { synchronous: 'NORMAL' });
+        try {
+          db.exec('DROP TRIGGER audit_log_no_update');
+          expect(db.prepare(rewrite).run(roleChange.seq).changes).toBe(1);
+        } finally {
+          db.close();
+        }
       }
 
       const { code, output } = await auditVerify(copy);
