@@ -43,7 +43,26 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/helpers/pgSchemas.globalSetup.ts'],
           exclude: ['test/e2e/**'],
+        },
+      },
+      {
+        // The server's integration, HTTP, access and realtime tests again, each server storing in a
+        // schema of its own in the machine's PostgreSQL (test/helpers/server.ts): the same
+        // behaviour from both stores. Tests that reach into the SQLite file itself stay in `main`.
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: [
+            'test/server/integration/**/*.test.ts',
+            'test/server/http/**/*.test.ts',
+            'test/server/access/**/*.test.ts',
+            'test/server/realtime/**/*.test.ts',
+          ],
+          exclude: ['test/server/integration/ruleCatchUp.test.ts'],
+          env: { TEST_STORE: 'postgresql' },
+          globalSetup: ['test/helpers/pgSchemas.globalSetup.ts'],
         },
       },
       {

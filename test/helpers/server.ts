@@ -5,6 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { parseConfig, type Config } from '../../server/src/config';
 import { startCityOps, type CityOpsHandle } from '../../server/src/main';
 import { issueTestGateway, registerToken, signIn, testPassword } from './auth';
+import { freshPgSchema, type PgTestSchema } from './pgSchema';
 
 export interface TestServer extends CityOpsHandle {
   /** The administrator this server was started with; requests from tests act as it by default. */
@@ -15,16 +16,22 @@ export interface TestServer extends CityOpsHandle {
   dir: string;
   /** Stop the server (the database stays until `cleanup()`). */
   stop(): Promise<void>;
-  /** Remove the temporary folder. */
-  cleanup(): void;
+  /** Remove the temporary folder (and, on PostgreSQL, drop the server's schema). */
+  cleanup(): Promise<void>;
 }
 
 /**
  * Boot the real CityOps server in this process: HTTP + Socket.IO on a free
  * port, the embedded MQTT broker on another (unless MQTT_URL is given), a
- * SQLite file in a temp folder. `env` overrides any config variable.
+ * SQLite file in a temp folder — or, when TEST_STORE=postgresql (the `postgres` test project),
+ * a schema of its own in the machine's PostgreSQL. `env` overrides any config variable.
  */
 const adminPasswords = new Map<string, string>();
+/** The PostgreSQL schema of each database folder: a restart on the same folder finds its data. */
+const pgSchemas = new Map<string, PgTestSchema>();
+
+/** Whether this test run stores in PostgreSQL (the `postgres` project of vitest.config). */
+export const onPostgres = process.env.TEST_STORE === 'postgresql';
 
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -35,7 +42,13 @@ export async function startTestServer(
   // One admin password per database folder: a restart on the same folder signs in with it again.
   const adminPassword = adminPasswords.get(folder) ?? testPassword();
   adminPasswords.set(folder, adminPassword);
+  let schema = pgSchemas.get(folder);
+  if (onPostgres && !schema && env.DATABASE_URL === undefined) {
+    schema = await freshPgSchema();
+    pgSchemas.set(folder, schema);
+  }
   const config: Config = parseConfig({
+    ...(schema ? { DATABASE_URL: schema.url } : {}),
     PORT: '0',
     HOST: '127.0.0.1',
     MQTT_PORT: '0',
@@ -66,7 +79,11 @@ export async function startTestServer(
     token,
     dir: folder,
     stop: () => handle.close(),
-    cleanup: () => rmSync(folder, { recursive: true, force: true }),
+    cleanup: async () => {
+      rmSync(folder, { recursive: true, force: true });
+      pgSchemas.delete(folder);
+      await schema?.drop();
+    },
   };
 }
 
@@ -82,7 +99,7 @@ export function useTestServer(env: Record<string, string> = {}): () => TestServe
   });
   afterAll(async () => {
     await server?.stop();
-    server?.cleanup();
+    await server?.cleanup();
   });
   return () => {
     if (!server) throw new Error('the test server is not started (use it inside tests and hooks)');
