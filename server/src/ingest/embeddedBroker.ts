@@ -105,10 +105,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     if (device) clientsOf.get(device.credentialId)?.delete(client);
   });
   // A revoked or rotated credential loses its open connections at once.
-  const unsubscribe = options.events.on('device.revoked', ({ credentialId }) => {
-    for (const client of clientsOf.get(credentialId) ?? []) client.close();
-    clientsOf.delete(credentialId);
-  });
+  const unsubscribe = options.events.on(
+    'device.revoked',
+    ({ credentialId }) => {
+      for (const client of clientsOf.get(credentialId) ?? []) client.close();
+      clientsOf.delete(credentialId);
+    },
+    // Revoked on another node of a cluster: this node's connections of it go too.
+    { remote: true },
+  );
 
   broker.on('clientError', (client, err) => {
     options.log('warn', 'MQTT client error', { clientId: client.id, err: err.message });

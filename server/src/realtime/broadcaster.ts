@@ -24,7 +24,10 @@ export interface BroadcasterOptions {
 }
 
 /**
- * The one place that maps domain events to rooms. Readings are coalesced per
+ * The one place that maps domain events to rooms. In a cluster (Socket.IO's Redis adapter)
+ * events of this node — alerts, incidents, cases, positions — go to every node's dashboards
+ * once, from here; what each node computes for itself (reading batches of the whole cluster,
+ * KPIs, vitals, stats) goes to its own dashboards only (`io.local`). Readings are coalesced per
  * room (newest per sensor) and pushed every `pushIntervalMs` as volatile
  * batches — a slow client misses a batch rather than slowing everyone; alerts
  * go out at once, reliably (replayed after a brief disconnect), and so do the
@@ -45,7 +48,9 @@ export class Broadcaster {
 
   start(): void {
     this.unsubscribe.push(
-      this.events.on('readings.accepted', (e) => this.onReadings(e.readings)),
+      // Readings are pushed by every node to its own dashboards, those of the other nodes too
+      // (they arrive over the cluster's readings stream): no reading travels the adapter.
+      this.events.on('readings.accepted', (e) => this.onReadings(e.readings), { remote: true }),
       this.events.on('alert.raised', (e) => this.emitAlert('alert:raised', e.alert)),
       this.events.on('alert.updated', (e) => this.emitAlert('alert:updated', e.alert)),
       this.events.on('incident.opened', (e) => this.emitIncident('incident:opened', e.incident)),
@@ -70,7 +75,7 @@ export class Broadcaster {
     // session whose last reliable packet is still in the server's buffer, and reading batches are
     // volatile. A small reliable packet each second keeps every dashboard resumable.
     this.timers.push(
-      setInterval(() => this.io.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs),
+      setInterval(() => this.io.local.emit('stats:updated', this.live.stats()), this.options.statsIntervalMs),
     );
   }
 
@@ -122,7 +127,7 @@ export class Broadcaster {
     for (const [room, buf] of buffers) {
       const items = [...buf.items.values()];
       const batch = items.slice(0, MAX_ITEMS_PER_BATCH);
-      this.io
+      this.io.local
         .to(room)
         .volatile.emit('readings:batch', { v: 'v1', room, items: batch, received: buf.received });
       if (items.length > MAX_ITEMS_PER_BATCH && this.hasMembers(room)) {
@@ -166,9 +171,9 @@ export class Broadcaster {
    * is in one scope room, so nobody gets two payloads.
    */
   private emitKpis(e: DomainEventMap['kpis.updated']): void {
-    this.io.to('city').emit('kpis:updated', e);
+    this.io.local.to('city').emit('kpis:updated', e);
     for (const row of e.districts)
-      this.io
+      this.io.local
         .to(`district:${row.key}`)
         .emit('kpis:updated', { from: e.from, to: e.to, city: row, districts: [row] });
   }
@@ -179,11 +184,11 @@ export class Broadcaster {
    * another district's. Reliable: a push may carry the trend, which the next ones leave out.
    */
   private emitVitals(e: DomainEventMap['vitals.updated']): void {
-    if (this.hasMembers('city')) this.io.to('city').emit('vitals:updated', e.city);
+    if (this.hasMembers('city')) this.io.local.to('city').emit('vitals:updated', e.city);
     for (const v of e.districts) {
       if (v.scope.kind !== 'district') continue;
       const room = `district:${v.scope.id}`;
-      if (this.hasMembers(room)) this.io.to(room).emit('vitals:updated', v);
+      if (this.hasMembers(room)) this.io.local.to(room).emit('vitals:updated', v);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { ScopeSchema, roomOf, type Scope } from '@shared/schemas/live.schema';
 import type {
   ClientToServerEvents,
@@ -25,6 +25,8 @@ export const NO_WORKER_POSITIONS_ROOM = 'deny:workers:read';
 export type CityOpsIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface SocketServerDeps {
+  /** Socket.IO's Redis adapter in a cluster: rooms span the nodes. */
+  adapter?: ServerOptions['adapter'];
   live: LiveService;
   catalog: CatalogService;
   identity: IdentityService;
@@ -98,6 +100,7 @@ function boundQueue(
  */
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): CityOpsIo {
   const io: CityOpsIo = new Server(httpServer, {
+    ...(deps.adapter && { adapter: deps.adapter }),
     serveClient: false,
     // Middlewares run on recovered connections too: a resumed socket is re-authenticated.
     connectionStateRecovery: { maxDisconnectionDuration: deps.recoveryWindowMs, skipMiddlewares: false },
@@ -168,12 +171,17 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   });
 
   // A revoked session loses its live connections at once.
-  deps.events.on('sessions.revoked', ({ sessionIds }) => {
-    const ended = new Set(sessionIds);
-    for (const socket of io.sockets.sockets.values()) {
-      if (ended.has(socket.data.sessionId)) socket.disconnect(true);
-    }
-  });
+  deps.events.on(
+    'sessions.revoked',
+    ({ sessionIds }) => {
+      const ended = new Set(sessionIds);
+      for (const socket of io.sockets.sockets.values()) {
+        if (ended.has(socket.data.sessionId)) socket.disconnect(true);
+      }
+    },
+    // Signed out on another node of a cluster: this node's sockets of that session go too.
+    { remote: true },
+  );
 
   // A socket outlives no session: at the session's expiry it is re-checked (HTTP use may have
   // extended it) and disconnected if the session has ended.

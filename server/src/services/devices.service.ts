@@ -58,11 +58,18 @@ export class DeviceCredentialService {
 
   constructor(
     private readonly deps: { repo: DeviceCredentialRepository; events: DomainEvents; clock: () => number },
-  ) {}
+  ) {
+    // Another node issued, rotated or revoked a credential: take the stored set.
+    const reload = () => void this.load();
+    deps.events.on('devices.changed', reload, { remote: true });
+    deps.events.on('device.revoked', reload, { remote: true });
+  }
 
+  /** Load (or reload) every credential; the set is swapped whole, so lookups never see it half-filled. */
   async load(): Promise<void> {
+    const records = await this.deps.repo.list();
     this.byId.clear();
-    for (const r of await this.deps.repo.list()) this.byId.set(r.id, r);
+    for (const r of records) this.byId.set(r.id, r);
   }
 
   list(): DeviceCredential[] {
@@ -107,6 +114,7 @@ export class DeviceCredentialService {
     };
     await this.deps.repo.insert(record);
     this.byId.set(record.id, record);
+    this.deps.events.emit('devices.changed', {});
     return { credential: publicView(record), secret, apiKey: `${record.id}.${secret}` };
   }
 

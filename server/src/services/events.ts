@@ -29,28 +29,102 @@ export interface DomainEventMap {
   'kpis.updated': { from: number; to: number; city: KpiRow; districts: KpiRow[] };
   /** The wall's vital signs, of the city and of each district (its own figures only). */
   'vitals.updated': { city: CityVitals; districts: CityVitals[] };
+  /** Rules were saved (a new version, a rule deleted): nodes reload the current set. */
+  'rules.changed': Record<string, never>;
+  /** Silences or inhibition rules changed: nodes reload them. */
+  'suppression.changed': Record<string, never>;
+  /** A device credential was issued or rotated: nodes reload the credentials. */
+  'devices.changed': Record<string, never>;
+  /** The dispatch policy changed: nodes reload it. */
+  'policy.changed': Record<string, never>;
 }
+
+/** Events other nodes of a cluster hear too (see server/src/cluster/relay.ts). */
+export const CLUSTER_EVENTS = [
+  'alert.raised',
+  'alert.updated',
+  'incident.opened',
+  'incident.updated',
+  'workOrder.created',
+  'workOrder.updated',
+  'worker.moved',
+  'sessions.revoked',
+  'device.revoked',
+  'sensor.registered',
+  'rules.changed',
+  'suppression.changed',
+  'devices.changed',
+  'policy.changed',
+] as const satisfies ReadonlyArray<keyof DomainEventMap>;
+export type ClusterEventType = (typeof CLUSTER_EVENTS)[number];
 
 type Listener<K extends keyof DomainEventMap> = (event: DomainEventMap[K]) => void;
 
+export interface ListenOptions {
+  /**
+   * Also hear this event when it happened on another node of the cluster (`emitRemote`).
+   * Off by default: what a node pushes to its dashboards it pushes for its own events only
+   * (the Socket.IO adapter carries it to the other nodes' dashboards).
+   */
+  remote?: boolean;
+}
+
 /**
  * A synchronous, in-process event bus. A listener that throws is reported to
- * `onListenerError` and does not stop the others or the publisher.
+ * `onListenerError` and does not stop the others or the publisher. In a cluster, `tap`
+ * forwards this node's events to the others, which `emitRemote` them.
  */
 export class DomainEvents {
   private readonly listeners = new Map<keyof DomainEventMap, Set<Listener<never>>>();
+  private readonly remoteListeners = new Map<keyof DomainEventMap, Set<Listener<never>>>();
+  private readonly taps = new Set<(type: keyof DomainEventMap, event: unknown) => void>();
 
   constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => {}) {}
 
-  on<K extends keyof DomainEventMap>(type: K, listener: Listener<K>): () => void {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+  on<K extends keyof DomainEventMap>(
+    type: K,
+    listener: Listener<K>,
+    options: ListenOptions = {},
+  ): () => void {
+    const sets = options.remote ? [this.listeners, this.remoteListeners] : [this.listeners];
+    const added = sets.map((map) => {
+      let set = map.get(type);
+      if (!set) map.set(type, (set = new Set()));
+      set.add(listener as Listener<never>);
+      return set;
+    });
+    return () => {
+      for (const set of added) set.delete(listener as Listener<never>);
+    };
+  }
+
+  /** See every event this node emits (the cluster relay publishes them). */
+  tap(fn: (type: keyof DomainEventMap, event: unknown) => void): () => void {
+    this.taps.add(fn);
+    return () => this.taps.delete(fn);
   }
 
   emit<K extends keyof DomainEventMap>(type: K, event: DomainEventMap[K]): void {
-    const set = this.listeners.get(type);
+    this.deliver(this.listeners.get(type), type, event);
+    for (const tap of this.taps) {
+      try {
+        tap(type, event);
+      } catch (err) {
+        this.onListenerError(type, err);
+      }
+    }
+  }
+
+  /** An event another node emitted: only listeners that asked for remote events hear it. */
+  emitRemote<K extends keyof DomainEventMap>(type: K, event: DomainEventMap[K]): void {
+    this.deliver(this.remoteListeners.get(type), type, event);
+  }
+
+  private deliver<K extends keyof DomainEventMap>(
+    set: Set<Listener<never>> | undefined,
+    type: K,
+    event: DomainEventMap[K],
+  ): void {
     if (!set) return;
     for (const l of set) {
       try {

@@ -26,7 +26,17 @@ export class IncidentService {
       /** Time window of correlation, ms. */
       windowMs: number;
     },
-  ) {}
+  ) {
+    // Another node's incidents are correlation candidates here too.
+    const follow = ({ incident }: { incident: Incident }) => {
+      const held = this.active.get(incident.id);
+      if (held && held.updatedAt > incident.updatedAt) return;
+      this.active.set(incident.id, incident);
+      this.prune(incident.updatedAt);
+    };
+    deps.events.on('incident.opened', follow, { remote: true });
+    deps.events.on('incident.updated', follow, { remote: true });
+  }
 
   /** Load the incidents still open or recently resolved (after a restart they go on). */
   async load(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AuditActor, AuditOrigin } from '@shared/schemas/audit.schema';
 import type { Rule, RuleDraft } from '@shared/schemas/rule.schema';
 import { validateRule, type RuleIssue } from '../domain/rules/registry';
+import type { DomainEvents } from './events';
 import type { AuditService } from './audit.service';
 import type { RuleRepository } from './ports';
 
@@ -35,10 +36,21 @@ export class RulesService {
       repo: RuleRepository;
       audit: AuditService;
       clock: () => number;
-      /** Called with the full current rule set after every change. */
+      /** Called with the full current rule set after every change (here or, in a cluster, on another node). */
       onChange: (rules: readonly Rule[]) => void;
+      /** Announces `rules.changed` to the cluster and hears other nodes' changes. */
+      events?: DomainEvents;
     },
-  ) {}
+  ) {
+    deps.events?.on('rules.changed', () => void this.reload(), { remote: true });
+  }
+
+  /** Another node saved a rule: take the stored current set and apply it. */
+  async reload(): Promise<void> {
+    const rules = await this.deps.repo.listCurrent();
+    this.current = new Map(rules.map((r) => [r.id, r]));
+    this.deps.onChange(rules);
+  }
 
   /** Load rules; on an empty store install `defaults` as version 1 by `system`. */
   async load(defaults: readonly unknown[]): Promise<Rule[]> {
@@ -166,6 +178,7 @@ export class RulesService {
       origin: ctx.origin,
     });
     this.deps.onChange(this.list());
+    this.deps.events?.emit('rules.changed', {});
     return rule;
   }
 }

@@ -9,6 +9,7 @@ import {
   type SilenceState,
 } from '@shared/schemas/silence.schema';
 import { silenceState } from '../domain/alerts/suppression';
+import type { DomainEvents } from './events';
 import type { AuditService } from './audit.service';
 import type { SuppressionRepository } from './ports';
 
@@ -43,8 +44,24 @@ export class SuppressionService {
   private readonly listeners: Array<() => void> = [];
 
   constructor(
-    private readonly deps: { repo: SuppressionRepository; audit: AuditService; clock: () => number },
-  ) {}
+    private readonly deps: {
+      repo: SuppressionRepository;
+      audit: AuditService;
+      clock: () => number;
+      /** Announces `suppression.changed` to the cluster and hears other nodes' changes. */
+      events?: DomainEvents;
+    },
+  ) {
+    deps.events?.on('suppression.changed', () => void this.reload(), { remote: true });
+  }
+
+  /** Another node changed silences or inhibition rules: take the stored ones and apply them. */
+  async reload(): Promise<void> {
+    const { repo } = this.deps;
+    this.inhibitions = new Map((await repo.listInhibitions()).map((r) => [r.id, r]));
+    this.silences = new Map((await repo.listSilences()).map((s) => [s.id, s]));
+    for (const l of this.listeners) l();
+  }
 
   /** Load silences and inhibition rules; on an empty store install the default inhibition rules. */
   async load(defaults: readonly InhibitionDraft[]): Promise<void> {
@@ -66,6 +83,7 @@ export class SuppressionService {
 
   private changed(): void {
     for (const l of this.listeners) l();
+    this.deps.events?.emit('suppression.changed', {});
   }
 
   private withState(s: StoredSilence, now = this.deps.clock()): Silence {

@@ -121,8 +121,9 @@ export class VitalsService {
   async start(): Promise<void> {
     this.seeding = new Set();
     this.unsubscribe.push(
-      this.deps.events.on('alert.raised', (e) => this.track(e.alert, true)),
-      this.deps.events.on('alert.updated', (e) => this.track(e.alert, false)),
+      // In a cluster the wall counts every node's alerts.
+      this.deps.events.on('alert.raised', (e) => this.track(e.alert, true), { remote: true }),
+      this.deps.events.on('alert.updated', (e) => this.track(e.alert, false), { remote: true }),
     );
     try {
       for (const a of await this.deps.alerts.listOpen())

@@ -106,6 +106,8 @@ export interface WorkOrderDeps {
   clock: () => number;
   settings: WorkOrderSettings;
   onError: (message: string, err: unknown) => void;
+  /** In a cluster: whether this node leads (only the leader checks deadlines). Absent: always. */
+  isLeader?: () => boolean;
 }
 
 const POLICY_KEY = 'work-order-policy';
@@ -140,6 +142,7 @@ export class WorkOrderService {
   private readonly gone = new Set<string>();
   private readonly positions = new Map<string, WorkerPosition>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unfollow: Array<() => void> = [];
   private kpiDirty = false;
   private ticking = false;
   private pushing = false;
@@ -157,8 +160,16 @@ export class WorkOrderService {
     this.gone.clear();
     for (const o of await this.deps.orders.listOpen()) this.mirror(o);
     for (const p of await this.deps.positions.list()) this.positions.set(p.workerId, p);
+    this.followCluster();
     const { tickMs, kpiPushMs } = this.deps.settings;
-    if (tickMs > 0) this.timers.push(setInterval(() => void this.tick(), tickMs));
+    if (tickMs > 0)
+      this.timers.push(
+        setInterval(() => {
+          // In a cluster only the leader checks deadlines (the version check would make a second
+          // checker harmless, but not free).
+          if (this.deps.isLeader?.() ?? true) void this.tick();
+        }, tickMs),
+      );
     if (kpiPushMs > 0)
       this.timers.push(
         setInterval(() => {
@@ -170,6 +181,32 @@ export class WorkOrderService {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    for (const u of this.unfollow.splice(0)) u();
+  }
+
+  /** Cases, positions and the policy changed on other nodes of a cluster reach this node's mirror. */
+  private followCluster(): void {
+    const { events } = this.deps;
+    const remote = { remote: true };
+    const changed = (e: { order: WorkOrder }) => {
+      this.mirror(e.order);
+      this.kpiDirty = true;
+    };
+    this.unfollow.push(
+      events.on('workOrder.created', changed, remote),
+      events.on('workOrder.updated', changed, remote),
+      events.on('worker.moved', (e) => this.positions.set(e.position.workerId, e.position), remote),
+      events.on(
+        'policy.changed',
+        () => {
+          void this.deps.settingsRepo.get<unknown>(POLICY_KEY).then((stored) => {
+            const parsed = WorkOrderPolicySchema.safeParse(stored?.data);
+            if (parsed.success) this.policy = parsed.data;
+          });
+        },
+        remote,
+      ),
+    );
   }
 
   // ── policy ────────────────────────────────────────────────────────────────
@@ -186,6 +223,7 @@ export class WorkOrderService {
       updatedBy: actor.id,
     });
     this.policy = policy;
+    this.deps.events.emit('policy.changed', {});
     await this.deps.audit.record({
       actor: auditActorOf(actor),
       action: 'workOrder.policy.change',
