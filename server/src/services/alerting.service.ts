@@ -6,6 +6,8 @@ import type { Sensor } from '@shared/schemas/sensor.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import {
   createEngine,
+  dropSensors,
+  lastSeenAt,
   restore,
   setRules,
   snapshot,
@@ -17,6 +19,7 @@ import {
   type Outcome,
 } from '../domain/rules/engine';
 import type { PolygonTest, SensorInfo } from '../domain/rules/ruleKind';
+import { kindOf } from '../domain/rules/registry';
 import {
   buildInhibitionIndex,
   matchesLabels,
@@ -61,8 +64,18 @@ export interface AlertingSettings {
   escalateRedAfterS: number;
 }
 
+/**
+ * Which part of the rules an AlertingService runs in a cluster (docs/DEPLOYMENT.md): the sensor
+ * rules of the sensors whose partitions this node holds, or — on the leader — the area rules.
+ * Absent on a single node: every rule for every sensor.
+ */
+export type AlertingRole =
+  { kind: 'sensors'; owns: (sensorId: string) => boolean } | { kind: 'areas'; active: () => boolean };
+
 export interface AlertingDeps {
   alerts: AlertRepository;
+  /** In a cluster: the part this instance runs; readings then come from the cluster router, not the event bus. */
+  role?: AlertingRole;
   /** Stored readings, judged again on start where the saved engine state had not seen them. */
   readings?: Pick<ReadingStore, 'scanRaw'>;
   ruleState: RuleStateRepository;
@@ -142,26 +155,24 @@ export class AlertingService {
   async start(rules: readonly Rule[]): Promise<{ replayed: number }> {
     const now = this.deps.clock();
     for (const r of rules) this.rules.set(r.id, r);
-    const sensors = this.deps.catalog.listSensors().map(sensorInfoOf);
-    this.engine = createEngine(rules, sensors, now, { inPolygon: this.deps.inPolygon });
-    const [subjects, sensorStates] = await Promise.all([
-      this.deps.ruleState.loadSubjects(),
-      this.deps.ruleState.loadSensors(),
-    ]);
-    restore(
-      this.engine,
-      subjects,
-      sensorStates.flatMap((s) => (s.derived ? [{ sensorId: s.sensorId, derived: s.derived }] : [])),
-      sensorStates.flatMap((s) => (s.lastSeen !== null ? [{ sensorId: s.sensorId, at: s.lastSeen }] : [])),
-    );
-    for (const alert of await this.deps.alerts.listOpen()) this.open.set(alert.id, alert);
-    const replayed = await this.catchUp(sensorStates, now);
+    this.engine = this.newEngine(now);
+    const role = this.deps.role;
+    // In a cluster nothing is owned yet: partitions (and leadership) bring their state with them.
+    const replayed = role ? 0 : await this.restoreAndCatchUp(null, now);
 
+    if (!role) {
+      this.unsubscribe.push(this.deps.events.on('readings.accepted', (e) => this.onReadings(e.readings)));
+    }
     this.unsubscribe.push(
-      this.deps.events.on('readings.accepted', (e) => this.onReadings(e.readings)),
-      this.deps.events.on('sensor.registered', (e) => {
-        if (this.engine) upsertSensor(this.engine, sensorInfoOf(e.sensor));
-      }),
+      this.deps.events.on(
+        'sensor.registered',
+        (e) => {
+          if (this.engine) upsertSensor(this.engine, sensorInfoOf(e.sensor));
+        },
+        { remote: true },
+      ),
+      // Another node changed an alert (an operator's acknowledgement): keep the mirror current.
+      this.deps.events.on('alert.updated', (e) => this.refresh(e.alert), { remote: true }),
     );
     this.deps.suppression.onChange(() => {
       this.inhibitionIndex = null;
@@ -176,6 +187,125 @@ export class AlertingService {
     return { replayed };
   }
 
+  /** The rules this instance runs: all of them, or those of its role's kind of subject. */
+  private ownRules(rules: Iterable<Rule>): Rule[] {
+    const role = this.deps.role;
+    const list = [...rules];
+    if (!role) return list;
+    const subject = role.kind === 'sensors' ? 'sensor' : 'area';
+    return list.filter((r) => kindOf(r.kind).subject === subject);
+  }
+
+  private newEngine(now: number): EngineState {
+    const role = this.deps.role;
+    return createEngine(
+      this.ownRules(this.rules.values()),
+      this.deps.catalog.listSensors().map(sensorInfoOf),
+      now,
+      {
+        inPolygon: this.deps.inPolygon,
+        ...(role?.kind === 'sensors' && { judgesSensor: role.owns }),
+      },
+    );
+  }
+
+  /** Whether this instance keeps `alert` (escalates it, mirrors it): always on one node. */
+  private ownsAlert(alert: Alert): boolean {
+    const role = this.deps.role;
+    if (!role) return true;
+    if (role.kind === 'sensors') return alert.subject.type === 'sensor' && role.owns(alert.subject.id);
+    return alert.subject.type !== 'sensor' && role.active();
+  }
+
+  /**
+   * Restore saved engine state — of `sensorIds` only, or everything (null) — load the open
+   * alerts that come with it, and judge the stored readings the saved state had not seen.
+   */
+  private async restoreAndCatchUp(sensorIds: ReadonlySet<string> | null, now: number): Promise<number> {
+    const engine = this.engine!;
+    const [subjects, sensorStates] = await Promise.all([
+      this.deps.ruleState.loadSubjects(),
+      this.deps.ruleState.loadSensors(),
+    ]);
+    const areas = this.deps.role?.kind === 'areas';
+    const mine = sensorIds
+      ? subjects.filter((s) => s.subject.type === 'sensor' && sensorIds.has(s.subject.id))
+      : areas
+        ? subjects.filter((s) => s.subject.type !== 'sensor')
+        : subjects;
+    const states = sensorIds ? sensorStates.filter((s) => sensorIds.has(s.sensorId)) : sensorStates;
+    restore(
+      engine,
+      mine,
+      states.flatMap((s) => (s.derived ? [{ sensorId: s.sensorId, derived: s.derived }] : [])),
+      states.flatMap((s) => (s.lastSeen !== null ? [{ sensorId: s.sensorId, at: s.lastSeen }] : [])),
+    );
+    for (const alert of await this.deps.alerts.listOpen()) {
+      const taken = sensorIds
+        ? alert.subject.type === 'sensor' && sensorIds.has(alert.subject.id)
+        : this.ownsAlert(alert);
+      if (taken) this.open.set(alert.id, alert);
+    }
+    return this.catchUp(
+      states,
+      now,
+      sensorIds ? [...sensorIds] : this.deps.catalog.listSensors().map((s) => s.id),
+    );
+  }
+
+  /**
+   * Start judging the sensors of a partition this node now holds (cluster): their saved state
+   * and open alerts are loaded and the readings stored since the state was saved are judged.
+   * Resolves to how many stored readings were judged again.
+   */
+  take(sensorIds: ReadonlySet<string>): Promise<number> {
+    return this.restoreAndCatchUp(sensorIds, this.deps.clock());
+  }
+
+  /**
+   * Stop judging a partition's sensors (cluster): their state is saved for the next owner and
+   * then forgotten here, with their open alerts.
+   */
+  async release(sensorIds: ReadonlySet<string>): Promise<void> {
+    await this.chain;
+    await this.persist(sensorIds);
+    if (this.engine) dropSensors(this.engine, sensorIds);
+    for (const [id, alert] of this.open)
+      if (alert.subject.type === 'sensor' && sensorIds.has(alert.subject.id)) this.open.delete(id);
+  }
+
+  /** Become the area engine (the leader): restore area states and open area alerts, catch up. */
+  async activate(): Promise<number> {
+    await this.chain;
+    const now = this.deps.clock();
+    this.engine = this.newEngine(now);
+    this.open.clear();
+    return this.restoreAndCatchUp(null, now);
+  }
+
+  /** No longer the leader: save area states and stop. */
+  async deactivate(): Promise<void> {
+    await this.chain;
+    await this.persist(null, true);
+    this.engine = this.newEngine(this.deps.clock());
+    this.open.clear();
+  }
+
+  /** Feed readings the engine has not judged yet (newer than its last-seen time of their sensor). */
+  feedNewer(readings: readonly Reading[]): void {
+    const engine = this.engine;
+    if (!engine) return;
+    this.judge(readings.filter((r) => r.observedAt > (lastSeenAt(engine, r.sensorId) ?? -Infinity)));
+  }
+
+  /** An alert changed on another node: the mirror takes the stored version. */
+  private refresh(alert: Alert): void {
+    const held = this.open.get(alert.id);
+    if (!held && !this.ownsAlert(alert)) return;
+    if (held && held.updatedAt > alert.updatedAt) return;
+    this.track(alert);
+  }
+
   /**
    * Judge again the readings stored after the engine state was last saved: a `kill -9` loses up
    * to `persistMs` of engine progress, and a breach acknowledged in that time would otherwise
@@ -184,14 +314,17 @@ export class AlertingService {
    * time order; an alert it raises again for a breach already stored (same rule, subject and
    * start) is not inserted twice, and an open one is found by the store's unique index.
    */
-  private async catchUp(saved: readonly SensorEngineState[], now: number): Promise<number> {
+  private async catchUp(
+    saved: readonly SensorEngineState[],
+    now: number,
+    sensorIds: readonly string[],
+  ): Promise<number> {
     const store = this.deps.readings;
     const seen = new Map<string, number>();
     for (const s of saved) if (s.lastSeen !== null) seen.set(s.sensorId, s.lastSeen);
     if (!store || seen.size === 0) return 0;
     let newest = Number.NEGATIVE_INFINITY;
     for (const at of seen.values()) if (at > newest) newest = at;
-    const sensorIds = this.deps.catalog.listSensors().map((s) => s.id);
     let fed = 0;
     this.replaying = true;
     try {
@@ -202,7 +335,7 @@ export class AlertingService {
         maxReadings: CATCH_UP_MAX_READINGS,
       })) {
         const unseen = page.readings.filter((r) => r.observedAt > (seen.get(r.sensorId) ?? -Infinity));
-        this.onReadings(unseen);
+        this.judge(unseen);
         fed += unseen.length;
         if (page.truncatedAt !== undefined) {
           this.deps.onError(
@@ -236,14 +369,24 @@ export class AlertingService {
   applyRules(rules: readonly Rule[]): void {
     if (!this.engine) return;
     this.rules = new Map(rules.map((r) => [r.id, r]));
-    const { outcomes } = setRules(this.engine, rules, this.deps.clock());
+    const { outcomes } = setRules(this.engine, this.ownRules(rules), this.deps.clock());
     this.enqueue(outcomes);
   }
 
-  /** Feed readings (the 'readings.accepted' listener; also used by tests). */
+  /**
+   * Feed readings (the 'readings.accepted' listener on one node, the cluster router in a
+   * cluster; also used by tests). In a cluster only those this instance judges are kept.
+   */
   onReadings(readings: readonly Reading[]): void {
+    const role = this.deps.role;
+    if (!role) return this.judge(readings);
+    if (role.kind === 'sensors') return this.judge(readings.filter((r) => role.owns(r.sensorId)));
+    if (role.active()) this.judge(readings);
+  }
+
+  private judge(readings: readonly Reading[]): void {
     const engine = this.engine;
-    if (!engine) return;
+    if (!engine || readings.length === 0) return;
     const outcomes: Outcome[] = [];
     const now = this.deps.clock();
     for (const r of readings) {
@@ -273,6 +416,8 @@ export class AlertingService {
   tick(): void {
     const engine = this.engine;
     if (!engine || this.held) return;
+    const role = this.deps.role;
+    if (role?.kind === 'areas' && !role.active()) return;
     const now = this.deps.clock();
     this.enqueue(step(engine, { type: 'tick' }, now).outcomes);
     this.chain = this.chain
@@ -290,14 +435,29 @@ export class AlertingService {
       .catch((err) => this.deps.onError('applying rule outcomes failed', err));
   }
 
-  /** Write changed engine state (timers, baselines, rolling means). */
-  async persist(): Promise<void> {
+  /**
+   * Write changed engine state (timers, baselines, rolling means). In a cluster only what this
+   * instance owns is written — plus `releasing`, the sensors of a partition being handed over —
+   * so a node never saves stale state over another node's. `force` writes even when inactive.
+   */
+  async persist(releasing: ReadonlySet<string> | null = null, force = false): Promise<void> {
     const engine = this.engine;
     if (!engine) return;
+    const role = this.deps.role;
+    if (role?.kind === 'areas' && !role.active() && !force) return;
     const all = this.saveAll;
     try {
-      const subjects = snapshot(engine, all);
-      const sensors = sensorSnapshot(engine, all);
+      let subjects = snapshot(engine, all);
+      let sensors = sensorSnapshot(engine, all);
+      if (role?.kind === 'sensors') {
+        const mine = (id: string) => role.owns(id) || (releasing?.has(id) ?? false);
+        subjects = subjects.filter((s) => s.subject.type === 'sensor' && mine(s.subject.id));
+        sensors = sensors.filter((s) => mine(s.sensorId));
+      } else if (role?.kind === 'areas') {
+        // Per-sensor state belongs to the partitions' owners.
+        subjects = subjects.filter((s) => s.subject.type !== 'sensor');
+        sensors = [];
+      }
       this.saveAll = false;
       if (subjects.length || sensors.length)
         await this.deps.ruleState.save(subjects, sensors, this.deps.clock());
@@ -501,6 +661,9 @@ export class AlertingService {
 
   private track(alert: Alert): void {
     const before = this.open.get(alert.id);
+    // In a cluster a node mirrors only the alerts it judges (it escalates them); an operator's
+    // change on another node's alert reaches the owner as a remote alert.updated.
+    if (!before && !this.ownsAlert(alert)) return;
     if (alert.state === 'pending' || alert.state === 'firing' || alert.state === 'acknowledged')
       this.open.set(alert.id, alert);
     else this.open.delete(alert.id);
@@ -574,8 +737,14 @@ export class AlertingService {
       if (alert.suppressed) continue; // muted on purpose: nobody is expected to acknowledge it
       const after = this.rules.get(alert.ruleId)?.escalateAfter ?? this.deps.settings.escalateRedAfterS;
       if (now - (alert.firingAt ?? alert.startsAt) < after * 1000) continue;
+      // The stored alert decides (an operator may have acknowledged it on another node).
+      const fresh = await this.deps.alerts.find(alert.id);
+      if (!fresh || fresh.state !== 'firing' || fresh.escalatedAt !== undefined) {
+        if (fresh) this.track(fresh);
+        continue;
+      }
       await this.save(
-        { ...alert, escalatedAt: now, updatedAt: now },
+        { ...fresh, escalatedAt: now, updatedAt: now },
         systemEvent(alert.id, now, 'escalated', { afterSeconds: after }),
         now,
       );

@@ -84,6 +84,11 @@ export interface EngineOptions {
   inPolygon: PolygonTest;
   /** Emit a ScoreOutcome for every scored sample (backtests, score charts). */
   emitScores?: boolean;
+  /**
+   * Which sensors this engine judges on the clock (no-data, completeness of a sensor) — in a
+   * cluster, those of the partitions this node holds (docs/DEPLOYMENT.md). Default: all.
+   */
+  judgesSensor?: (sensorId: string) => boolean;
 }
 
 /** What the engine keeps per sensor id. */
@@ -666,9 +671,11 @@ function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
     const kind = compiled.kind;
     if (!kind.onTick) continue;
     if (kind.subject === 'sensor') {
+      const judges = state.options.judgesSensor;
       for (const entry of state.sensors.values()) {
         const sensor = entry.info;
         if (!sensor || !compiled.inScope(sensor)) continue;
+        if (judges && !judges(entry.id)) continue;
         // A sensor never heard from is silent since the rule started watching, not since this tick.
         const rec = sensorSubject(compiled, sensor, compiled.since);
         const judged = kind.onTick(rec.kindState, now, compiled.ctx, sensor, lastSeenOf(entry));
@@ -807,6 +814,41 @@ export function restore(
   for (const d of derived) entryOf(state, d.sensorId).derived = d.derived;
   for (const s of lastSeen) entryOf(state, s.sensorId).lastSeen = s.at;
   return { restored, skipped };
+}
+
+/**
+ * Forget what the engine holds about some sensors: their subjects of sensor rules (timers,
+ * baselines) and their last-seen time and derived means. In a cluster, a node that hands a
+ * partition over drops it (the new owner restores it from the store), so that stale state is
+ * never saved over the new owner's, nor judged again should the partition come back.
+ */
+export function dropSensors(state: EngineState, sensorIds: ReadonlySet<string>): void {
+  for (const compiled of state.rules.values()) {
+    if (compiled.kind.subject !== 'sensor') continue;
+    for (const [key, rec] of compiled.subjects) {
+      if (rec.subject.type !== 'sensor' || !sensorIds.has(rec.subject.id)) continue;
+      compiled.subjects.delete(key);
+      state.timed.delete(rec);
+    }
+  }
+  forgetResolved(state);
+  for (const id of sensorIds) {
+    const entry = state.sensors.get(id);
+    if (!entry) continue;
+    entry.lastSeen = NEVER;
+    entry.derived = undefined;
+  }
+  state.dirtySensors = state.dirtySensors.filter((e) => !sensorIds.has(e.id));
+  for (const id of sensorIds) {
+    const entry = state.sensors.get(id);
+    if (entry) entry.dirty = false;
+  }
+}
+
+/** The newest observation time the engine has judged for a sensor, if any. */
+export function lastSeenAt(state: EngineState, sensorId: string): number | undefined {
+  const entry = state.sensors.get(sensorId);
+  return entry ? lastSeenOf(entry) : undefined;
 }
 
 /** Open (non-inactive) subjects of every rule, for inspection (tests, diagnostics). */
