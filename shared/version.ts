@@ -39,3 +39,33 @@ export function gatewayIdFromTopic(topic: string): string | null {
   const id = topic.slice(GATEWAY_TOPIC_PREFIX.length, -'/readings'.length);
   return id.length > 0 && !id.includes('/') ? id : null;
 }
+
+/**
+ * In a cluster behind an external broker, devices publish on their sensor's partition
+ * (shared/domain/partition.ts): `cityops/v1/p/{partition}/readings/{sensorId}` and
+ * `cityops/v1/p/{partition}/gateways/{gatewayId}/readings` (a gateway sends one message per
+ * partition). The node holding the partition's lease holds its MQTT session.
+ */
+export const PARTITION_TOPIC_PREFIX = `cityops/${WIRE_VERSION}/p/` as const;
+
+/** The topic filters of one partition. */
+export function partitionTopicFilters(partition: number): string[] {
+  return [
+    `${PARTITION_TOPIC_PREFIX}${partition}/readings/+`,
+    `${PARTITION_TOPIC_PREFIX}${partition}/gateways/+/readings`,
+  ];
+}
+
+/** A readings or gateway topic moved into a partition. */
+export function partitionedTopic(partition: number, topic: string): string {
+  return `${PARTITION_TOPIC_PREFIX}${partition}/${topic.slice(`cityops/${WIRE_VERSION}/`.length)}`;
+}
+
+/** The plain topic of a partitioned one (`cityops/v1/p/3/readings/S1` → `cityops/v1/readings/S1`); others unchanged. */
+export function withoutPartition(topic: string): string {
+  if (!topic.startsWith(PARTITION_TOPIC_PREFIX)) return topic;
+  const rest = topic.slice(PARTITION_TOPIC_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0 || !/^\d+$/.test(rest.slice(0, slash))) return topic;
+  return `cityops/${WIRE_VERSION}/${rest.slice(slash + 1)}`;
+}

@@ -1,3 +1,5 @@
+import type { ServerOptions } from 'socket.io';
+import type { ClusterStatus } from '@shared/schemas/cluster.schema';
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -45,6 +47,10 @@ import type { Road } from '@shared/schemas/cityPack.schema';
 import type { ClientConfig } from '@shared/schemas/clientConfig.schema';
 
 export interface AppDeps {
+  /** Socket.IO's Redis adapter, in a cluster. */
+  socketAdapter?: ServerOptions['adapter'];
+  /** This node's part in the cluster (GET /api/v1/cluster). */
+  clusterStatus: () => Promise<ClusterStatus>;
   version: string;
   startedAt: number;
   clock: () => number;
@@ -124,6 +130,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
       clock: deps.clock,
       broker: deps.brokerHealth,
       store: () => deps.store.health(),
+      cluster: deps.clusterStatus,
     }),
   );
   const openApi = buildOpenApi(deps.version);
@@ -215,6 +222,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
   const server = createServer(app);
   server.on('clientError', clientErrorHandler);
   const io = createSocketServer(server, {
+    ...(deps.socketAdapter && { adapter: deps.socketAdapter }),
     live: deps.live,
     catalog: deps.catalog,
     identity: deps.identity,

@@ -59,8 +59,34 @@ const ConfigSchema = z.object({
   MQTT_HOST: z.string().default('0.0.0.0'),
   /** External broker URL (e.g. mqtt://127.0.0.1:1883). Set it to subscribe there instead of embedding a broker. */
   MQTT_URL: z.string().url().optional(),
-  /** Client id of the server's persistent session on an external broker. */
+  /**
+   * Client id of the server's persistent session on an external broker. In a cluster it is the
+   * leader's session; partition n's session is `<MQTT_CLIENT_ID>-p<n>`.
+   */
   MQTT_CLIENT_ID: z.string().min(1).default('cityops-server'),
+  /**
+   * Redis (e.g. redis://cache.internal:6379): run as one node of a cluster — dashboards on any
+   * node get every node's events, sensors are judged by the node holding their partition, one
+   * node leads (docs/DEPLOYMENT.md). Needs DATABASE_URL. Unset (the default): a single node.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Name of the cluster (its Redis keys start with `cityops:<name>:`): several clusters may share a Redis. */
+  CLUSTER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" or "_", at most 64')
+    .default('cityops'),
+  /** This node's name in the cluster (default: host name and process id). */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, ".", "-" or "_"')
+    .optional(),
+  /** Partitions the sensors are split into; every node of a cluster must use the same number. */
+  CLUSTER_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  /** A dead node's partitions move to the others after at most this long, ms. */
+  CLUSTER_LEASE_MS: z.coerce.number().int().min(1000).max(60_000).default(5000),
   /** City pack: a name under server/citypacks/ or a path to a pack folder. */
   CITY_PACK: z.string().default('hangzhou'),
   /** Register unknown sensors on their first valid reading instead of rejecting them. */
@@ -156,6 +182,14 @@ const ConfigSchema = z.object({
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 
+/** Settings that only make sense together. */
+function crossCheck(config: z.infer<typeof ConfigSchema>): string[] {
+  const problems: string[] = [];
+  if (config.REDIS_URL && !config.DATABASE_URL)
+    problems.push('REDIS_URL: a cluster needs a shared store: set DATABASE_URL (PostgreSQL) too');
+  return problems;
+}
+
 /** Parse a config from an environment-like record; throws with every bad variable named. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -164,6 +198,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const problems = crossCheck(result.data);
+  if (problems.length > 0)
+    throw new Error(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return Object.freeze(result.data);
 }
 

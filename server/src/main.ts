@@ -15,6 +15,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/embeddedBroke
 import { startExternalMqttIngest, type ExternalMqttIngest } from './ingest/externalMqtt';
 import { createLogger, type Logger } from './logger';
 import { openStores } from './persistence/stores';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { ClusterNode } from './cluster/clusterNode';
 import { CatalogService } from './services/catalog.service';
 import { DomainEvents } from './services/events';
 import { HistoryService } from './services/history.service';
@@ -115,7 +117,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     '1m': config.ROLLUP_1M_RETENTION_DAYS * DAY_MS,
     '1h': config.ROLLUP_1H_RETENTION_DAYS * DAY_MS,
   };
+  // Set once the services exist (REDIS_URL only); read by timers that run on the leader alone.
+  let cluster: ClusterNode | null = null;
   const stores = await openStores(config, {
+    runsRetention: () => cluster?.isLeader() ?? true,
     retentionEveryMs: virtual ? 0 : 60_000,
     retentionMs,
     onLog: (level, message) => logger[level]({ component: 'store' }, message),
@@ -197,7 +202,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   }
 
   const alertRepo = stores.alerts;
-  const suppression = new SuppressionService({ repo: stores.suppression, audit, clock });
+  const suppression = new SuppressionService({ repo: stores.suppression, audit, clock, events });
   await suppression.load(DEFAULT_INHIBITIONS);
   const neighbours = cellNeighbours(catalog.listGridCells());
   const incidents = new IncidentService({
@@ -208,7 +213,9 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     windowMs: config.INCIDENT_WINDOW_S * 1000,
   });
   await incidents.load();
-  const alerting = new AlertingService({
+  // In a cluster (REDIS_URL) this node judges the sensors of the partitions it holds, and the
+  // area rules while it leads; the leases are taken once everything is up (cluster.start below).
+  const alertingDeps = {
     alerts: alertRepo,
     readings: store,
     ruleState: stores.ruleState,
@@ -224,15 +231,54 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       persistMs: virtual ? 0 : config.RULE_STATE_PERSIST_MS,
       escalateRedAfterS: config.ESCALATE_RED_AFTER_S,
     },
-    onError: (message, err) => logger.error({ err, component: 'alerting' }, message),
+    onError: (message: string, err: unknown) => logger.error({ err, component: 'alerting' }, message),
+  };
+  const clustered = config.REDIS_URL !== undefined;
+  const alerting = new AlertingService({
+    ...alertingDeps,
+    ...(clustered && { role: { kind: 'sensors', owns: (id: string) => cluster?.owns(id) ?? false } }),
   });
+  // The leader's area rules (cells, districts, the city, drawn areas): a second engine, in a cluster only.
+  const areaAlerting = clustered
+    ? new AlertingService({
+        ...alertingDeps,
+        role: { kind: 'areas', active: () => cluster?.isLeader() ?? false },
+      })
+    : null;
   const rules = new RulesService({
     repo: stores.rules,
     audit,
     clock,
-    onChange: (current) => alerting.applyRules(current),
+    events,
+    onChange: (current) => {
+      alerting.applyRules(current);
+      areaAlerting?.applyRules(current);
+    },
   });
-  const { replayed } = await alerting.start(await rules.load(DEFAULT_RULES));
+  if (config.REDIS_URL && areaAlerting) {
+    cluster = new ClusterNode(
+      {
+        redisUrl: config.REDIS_URL,
+        name: config.CLUSTER_NAME,
+        ...(config.NODE_ID && { nodeId: config.NODE_ID }),
+        partitions: config.CLUSTER_PARTITIONS,
+        leaseMs: config.CLUSTER_LEASE_MS,
+        ...(config.MQTT_URL && { mqtt: { url: config.MQTT_URL, clientId: config.MQTT_CLIENT_ID } }),
+      },
+      {
+        events,
+        latest,
+        catalog,
+        ingest,
+        alerting,
+        areaAlerting,
+        log: (level, message, extra = {}) => logger[level]({ component: 'cluster', ...extra }, message),
+      },
+    );
+  }
+  const currentRules = await rules.load(DEFAULT_RULES);
+  const { replayed } = await alerting.start(currentRules);
+  await areaAlerting?.start(currentRules);
   if (replayed > 0) {
     logger.info(
       { replayed, component: 'alerting' },
@@ -266,6 +312,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       kpiPushMs: virtual ? 0 : config.KPI_PUSH_MS,
     },
     onError: (message, err) => logger.error({ err, component: 'workOrders' }, message),
+    isLeader: () => cluster?.isLeader() ?? true,
   });
   await workOrders.start();
   const open311 = new Open311Service({
@@ -316,7 +363,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   let broker: EmbeddedBroker | null = null;
   let external: ExternalMqttIngest | null = null;
   let mqttUrl: string;
-  if (config.MQTT_URL) {
+  if (config.MQTT_URL && cluster) {
+    // Each lease this node holds brings its own session on the broker (cluster.start below).
+    mqttUrl = config.MQTT_URL;
+  } else if (config.MQTT_URL) {
     external = await startExternalMqttIngest({
       url: config.MQTT_URL,
       clientId: config.MQTT_CLIENT_ID,
@@ -340,9 +390,29 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   }
   const brokerHealth = () =>
-    broker?.health() ?? external?.health() ?? { ok: false, detail: 'no MQTT ingest configured' };
+    broker?.health() ??
+    external?.health() ??
+    (cluster
+      ? { ok: true, detail: `partition sessions at ${config.MQTT_URL}` }
+      : { ok: false, detail: 'no MQTT ingest configured' });
 
   const { server, io, broadcaster } = createApp({
+    ...(cluster && {
+      socketAdapter: createAdapter(cluster.redis, { streamName: `cityops:${config.CLUSTER_NAME}:socket.io` }),
+    }),
+    clusterStatus: async () =>
+      cluster
+        ? { clustered: true, ...(await cluster.status()) }
+        : {
+            clustered: false,
+            nodeId: 'single',
+            leader: true,
+            partitions: 0,
+            owned: [],
+            liveNodes: [],
+            takenAt: {},
+            bus: null,
+          },
     version,
     startedAt,
     clock,
@@ -399,6 +469,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     logger.warn({ wanted: config.PORT }, 'HTTP port taken; listening on a free port');
   }
   broadcaster.start();
+  // Take leases only now: a partition's readings may arrive at once.
+  await cluster?.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 
@@ -482,6 +554,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       if (demoLoopTimer) clearInterval(demoLoopTimer);
       workOrders.stop();
       if (feed) await feed.stop();
+      // Hand partitions and leadership over (their state saved) before anything stops.
+      await cluster?.stop();
       // Stop taking readings, then let the store commit what it acknowledged.
       if (broker) await broker.close();
       if (external) await external.close();
@@ -491,6 +565,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       await store.close();
       // After the store: readings it committed have reached the engine; save its state last.
       await alerting.stop();
+      await areaAlerting?.stop();
       await stores.close();
       eventLoopLag.stop();
     })());

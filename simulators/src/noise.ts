@@ -1,14 +1,9 @@
 /** Deterministic pseudo-randomness: the same (seed, key, step) always gives the same number. */
 
-/** 32-bit FNV-1a hash of a string. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv1a } from '@shared/domain/partition';
+
+/** 32-bit FNV-1a hash of a string (the one partitions use too). */
+export const hashString = fnv1a;
 
 /** A uniform number in [0, 1) for integer inputs (a 32-bit integer mix, splitmix-style). */
 export function unit(a: number, b: number, c = 0): number {

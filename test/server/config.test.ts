@@ -17,7 +17,14 @@ describe('parseConfig', () => {
   it('defaults every variable to the value .env.example documents', () => {
     const documented = envExample();
     /** Variables with no default: documented with an empty value, absent from the parsed config. */
-    const optional = ['MQTT_URL', 'DATABASE_URL', 'ADMIN_INITIAL_PASSWORD', 'MAPBOX_TOKEN'];
+    const optional = [
+      'MQTT_URL',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'NODE_ID',
+      'ADMIN_INITIAL_PASSWORD',
+      'MAPBOX_TOKEN',
+    ];
     expect(Object.keys(documented).sort()).toEqual([...Object.keys(parseConfig({})), ...optional].sort());
     expect(parseConfig(documented)).toEqual(parseConfig({}));
   });
@@ -44,6 +51,15 @@ describe('parseConfig', () => {
       'postgres://db.internal/cityops',
     );
     expect(() => parseConfig({ DATABASE_URL: 'mysql://db.internal/cityops' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('refuses a cluster (REDIS_URL) without a shared PostgreSQL store, naming both settings', () => {
+    expect(() => parseConfig({ REDIS_URL: 'redis://cache.internal:6379' })).toThrow(
+      /REDIS_URL: a cluster needs a shared store: set DATABASE_URL/,
+    );
+    expect(
+      parseConfig({ REDIS_URL: 'redis://cache.internal:6379', DATABASE_URL: 'postgres://db/cityops' }),
+    ).toMatchObject({ CLUSTER_PARTITIONS: 16, CLUSTER_LEASE_MS: 5000, CLUSTER_NAME: 'cityops' });
   });
 
   it('parses numbers from their text', () => {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { ClusterStatus } from '@shared/schemas/cluster.schema';
 import { guard } from './auth';
 
 export interface HealthCheck {
@@ -12,6 +13,8 @@ export interface HealthDeps {
   clock: () => number;
   broker: () => HealthCheck;
   store: () => Promise<HealthCheck>;
+  /** This node's part in the cluster (a single node reports itself). */
+  cluster: () => Promise<ClusterStatus>;
 }
 
 /** Liveness (the process answers) and readiness (broker and store work): 200 when ready, 503 when not. */
@@ -29,6 +32,9 @@ export function healthRoutes(deps: HealthDeps): Router {
       uptimeSec: Math.round((deps.clock() - deps.startedAt) / 1000),
       checks: { broker, store },
     });
+  });
+  r.get('/v1/cluster', guard('GET /api/v1/cluster'), async (_req, res) => {
+    res.json(await deps.cluster());
   });
   return r;
 }

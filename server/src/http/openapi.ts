@@ -1,3 +1,4 @@
+import { ClusterStatusSchema } from '@shared/schemas/cluster.schema';
 import { z } from 'zod';
 import { AuditPageSchema, AuditQuerySchema } from '@shared/schemas/audit.schema';
 import {
@@ -991,6 +992,12 @@ export function buildOpenApi(version: string): JsonSchema {
         get: {
           summary: 'Ingest counters',
           responses: { '200': json(IngestStatsSchema, 'counters since start') },
+        },
+      },
+      '/api/v1/cluster': {
+        get: {
+          summary: "This node's part in the cluster: partitions held, leadership, live nodes",
+          responses: { '200': json(ClusterStatusSchema, 'cluster status of the answering node') },
         },
       },
     },

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { GATEWAY_TOPIC_FILTER, READINGS_TOPIC_FILTER } from '@shared/version';
+import { GATEWAY_TOPIC_FILTER, READINGS_TOPIC_FILTER, withoutPartition } from '@shared/version';
 import type { IngestService } from '../services/ingest.service';
 import { ingestMqttMessage, isReadingsTopic } from './mqttIngest';
 
@@ -10,7 +10,10 @@ export interface ExternalMqttIngest {
 
 export interface ExternalMqttOptions {
   url: string;
+  /** The persistent session's id: in a cluster, one per lease (a partition's, the leader's). */
   clientId: string;
+  /** Topics to take (default: every sensor's and gateway's readings topic). */
+  filters?: readonly string[];
   ingest: IngestService;
   log: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
 }
@@ -36,9 +39,11 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
   // `handleMessage` (not `customHandleAcks`, which mqtt.js honours only over MQTT 5) works with any
   // broker: mqtt.js sends the PUBACK of a QoS 1 message once it calls back.
   client.handleMessage = (packet, callback) => {
-    if (!isReadingsTopic(packet.topic)) return callback();
+    // A partition's topics carry the plain topic after `p/{partition}/`.
+    const topic = withoutPartition(packet.topic);
+    if (!isReadingsTopic(topic)) return callback();
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    ingestMqttMessage(options.ingest, packet.topic, payload).then(
+    ingestMqttMessage(options.ingest, topic, payload).then(
       ({ rejectionReport }) => {
         if (rejectionReport) client?.publish(rejectionReport.topic, rejectionReport.payload, { qos: 0 });
         callback();
@@ -71,8 +76,10 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
     client?.once('connect', () => {
       clearTimeout(timer);
       // Wait for the subscription so no message published after start is missed.
-      client?.subscribe([READINGS_TOPIC_FILTER, GATEWAY_TOPIC_FILTER], { qos: 1 }, (err) =>
-        err ? reject(err) : resolve(),
+      client?.subscribe(
+        [...(options.filters ?? [READINGS_TOPIC_FILTER, GATEWAY_TOPIC_FILTER])],
+        { qos: 1 },
+        (err) => (err ? reject(err) : resolve()),
       );
     });
   });

@@ -77,6 +77,8 @@ export interface Stores {
 export interface StoreOptions {
   /** Run retention on a timer (off in virtual time). */
   retentionEveryMs: number;
+  /** Whether this node runs retention now (in a cluster, the leader alone; PostgreSQL only). */
+  runsRetention?: () => boolean;
   retentionMs: { raw: number; '1m': number; '1h': number };
   onLog: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
@@ -95,6 +97,7 @@ export async function openStores(config: Config, options: StoreOptions): Promise
     const readings = new PgReadingStore(pool, {
       ...batch,
       retentionEveryMs: options.retentionEveryMs,
+      ...(options.runsRetention && { runsRetention: options.runsRetention }),
       rawRetentionMs: options.retentionMs.raw,
       rollup1mRetentionMs: options.retentionMs['1m'],
       rollup1hRetentionMs: options.retentionMs['1h'],

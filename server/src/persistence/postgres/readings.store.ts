@@ -12,8 +12,10 @@ import { CommitError, WriteBatcher, type WriteBatcherOptions } from '../writeBat
 import { query, type PgPool } from './database';
 
 export interface PgReadingStoreOptions extends WriteBatcherOptions {
-  /** Run retention this often, ms (0: never; in a cluster one node runs it, see the timer lease). */
+  /** Run retention this often, ms (0: never). */
   retentionEveryMs: number;
+  /** Whether this node runs retention now (in a cluster, the leader alone). Default: always. */
+  runsRetention?: () => boolean;
   rawRetentionMs: number;
   rollup1mRetentionMs: number;
   rollup1hRetentionMs: number;
@@ -70,6 +72,7 @@ export class PgReadingStore implements ReadingStore {
     this.batcher = new WriteBatcher((readings) => this.commit(readings), options);
     if (options.retentionEveryMs > 0) {
       this.retentionTimer = setInterval(() => {
+        if (options.runsRetention && !options.runsRetention()) return;
         this.runRetention().catch((err: unknown) =>
           options.onLog?.('error', `retention failed: ${(err as Error).message}`),
         );
