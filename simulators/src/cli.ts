@@ -20,6 +20,8 @@
  *
  * Load mode (the benchmarks' load generator):
  *   --load --sensors N --rate R/s --duration D [--mode batched|single] [--batch 500] --target mqtt://… --key …
+ *          [--partitions P]  a cluster's partitions behind an external broker: publish on
+ *                            cityops/v1/p/{n}/… (docs/DEPLOYMENT.md), a batch split per partition
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +57,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60s' },
     mode: { type: 'string', default: 'batched' },
     batch: { type: 'string', default: '500' },
+    partitions: { type: 'string' },
     'city-pack': { type: 'string', default: 'hangzhou' },
   },
 });
@@ -96,6 +99,7 @@ const LoadArgs = z.object({
   }),
   mode: z.enum(['batched', 'single']),
   batch: z.coerce.number().int().min(1).max(5000),
+  partitions: z.coerce.number().int().min(1).max(1024).optional(),
   target: Target,
   key: DeviceKey,
   gateway: z.string().regex(/^[A-Za-z0-9._-]+$/),
@@ -249,6 +253,7 @@ async function runLoadMode(): Promise<void> {
     durationSec: args.duration,
     mode: args.mode,
     batch: args.batch,
+    ...(args.partitions !== undefined && { partitions: args.partitions }),
     onProgress: (p) =>
       process.stdout.write(
         `  ${(p.elapsedMs / 1000).toFixed(0)} s: offered ${int(p.offered)}, acknowledged ${int(p.acknowledged)}, behind ${int(p.behind)}\n`,

@@ -1,8 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Sensor } from '@shared/schemas/sensor.schema';
-import { gatewayTopic, readingsTopic } from '@shared/version';
+import { partitionOf } from '@shared/domain/partition';
+import { gatewayTopic, partitionedTopic, readingsTopic } from '@shared/version';
 import { splitDeviceKey } from '../scenario/sinks';
-import { ReadingFactory } from './readingFactory';
+import { ReadingFactory, type GeneratedReading } from './readingFactory';
 
 export interface LoadOptions {
   /** Broker URL (the server's embedded broker or the external one it subscribes to). */
@@ -22,6 +23,18 @@ export interface LoadOptions {
   maxInFlight?: number;
   tickMs?: number;
   onProgress?: (p: LoadStats) => void;
+  /**
+   * A cluster's partitions behind an external broker (docs/DEPLOYMENT.md): each message goes
+   * to its sensors' partition topic (`cityops/v1/p/{n}/…`); a batch is split per partition.
+   */
+  partitions?: number;
+  /** Readings the broker acknowledged (PUBACK), for a test's ledger of what is owed. */
+  onAcked?: (readings: ReadonlyArray<{ sensorId: string; observedAt: number }>) => void;
+  /**
+   * Breaching readings to send during the run: each at `atMs` after the start, as one message
+   * of its own (the rest of the sensor's readings stay quiet).
+   */
+  breaches?: ReadonlyArray<{ atMs: number; sensorId: string; values: Record<string, number> }>;
 }
 
 export interface LoadStats {
@@ -65,6 +78,39 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
     failed: 0,
   };
   let inFlight = 0;
+  const publish = (topic: string, readings: readonly GeneratedReading[], payload: string) => {
+    inFlight++;
+    stats.messages++;
+    stats.sent += readings.length;
+    client.publish(topic, payload, { qos: 1 }, (err) => {
+      inFlight--;
+      if (err) stats.failed += readings.length;
+      else {
+        stats.acknowledged += readings.length;
+        options.onAcked?.(readings);
+      }
+    });
+  };
+  const partitions = options.partitions;
+  /** One batch, or one message per partition of its sensors. */
+  const publishBatch = (readings: readonly GeneratedReading[]) => {
+    if (!partitions) return publish(gateway, readings, `[${readings.map((r) => r.json).join(',')}]`);
+    const byPartition = new Map<number, GeneratedReading[]>();
+    for (const r of readings) {
+      const p = partitionOf(r.sensorId, partitions);
+      const list = byPartition.get(p);
+      if (list) list.push(r);
+      else byPartition.set(p, [r]);
+    }
+    for (const [p, list] of byPartition)
+      publish(partitionedTopic(p, gateway), list, `[${list.map((r) => r.json).join(',')}]`);
+  };
+  const sensorTopic = (sensorId: string) =>
+    partitions
+      ? partitionedTopic(partitionOf(sensorId, partitions), readingsTopic(sensorId))
+      : readingsTopic(sensorId);
+  const breaches = [...(options.breaches ?? [])].sort((a, b) => a.atMs - b.atMs);
+  let nextBreach = 0;
   const start = Date.now();
   const endAt = start + options.durationSec * 1000;
   let lastProgress = start;
@@ -80,21 +126,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
           stats.behind += n;
           continue;
         }
-        let topic = gateway;
-        let payload: string;
         if (n === 1 && options.mode === 'single') {
           const r = factory.next();
-          topic = readingsTopic(r.sensorId);
-          payload = r.json;
-        } else payload = factory.batch(n).json;
-        inFlight++;
-        stats.messages++;
-        stats.sent += n;
-        client.publish(topic, payload, { qos: 1 }, (err) => {
-          inFlight--;
-          if (err) stats.failed += n;
-          else stats.acknowledged += n;
-        });
+          publish(sensorTopic(r.sensorId), [r], r.json);
+        } else publishBatch(factory.batch(n).readings);
+      }
+      while (nextBreach < breaches.length && breaches[nextBreach]!.atMs <= now - start) {
+        const b = breaches[nextBreach++]!;
+        const r = factory.breach(b.sensorId, b.values);
+        publish(sensorTopic(r.sensorId), [r], r.json);
       }
       stats.elapsedMs = Date.now() - start;
       // The city's quiet values move with the time of day: take them again every half minute.
