@@ -1,0 +1,143 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../shared/schemas/alert.schema';
+import type { ClusterStatus } from '../../shared/schemas/cluster.schema';
+import type { ReadingsBatch } from '../../shared/schemas/live.schema';
+import { partitionOf } from '../../shared/domain/partition';
+import { listSensors, postReadings } from '../helpers/cityOpsApi';
+import { getAs, requestAs } from '../helpers/accessActors';
+import { freshPgSchema, type PgTestSchema } from '../helpers/pgSchema';
+import { connectClient, startTestServer, waitFor, type TestServer, type TestSocket } from '../helpers/server';
+
+// Two CityOps nodes in this process on one PostgreSQL schema and one Redis (the machine's),
+// as a cluster: partitions split between them, one leader, dashboards on either node hearing
+// every node's alerts once, and readings stored on one node reaching the other's dashboards.
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PARTITIONS = 4;
+
+let schema: PgTestSchema;
+const nodes: TestServer[] = [];
+
+async function statusOf(node: TestServer): Promise<ClusterStatus> {
+  const res = await getAs(node.url, '/api/v1/cluster', node.token);
+  expect(res.status, res.text).toBe(200);
+  return res.body as ClusterStatus;
+}
+
+beforeAll(async () => {
+  schema = await freshPgSchema();
+  const folder = mkdtempSync(join(tmpdir(), 'cityops-cluster-'));
+  const env = {
+    DATABASE_URL: schema.url,
+    REDIS_URL,
+    CLUSTER_NAME: `test-${randomBytes(4).toString('hex')}`,
+    CLUSTER_PARTITIONS: String(PARTITIONS),
+    CLUSTER_LEASE_MS: '1500',
+  };
+  // One after the other: the first start creates the shared administrator the second signs in as.
+  nodes.push(await startTestServer({ ...env, NODE_ID: 'node-a' }, folder));
+  nodes.push(await startTestServer({ ...env, NODE_ID: 'node-b' }, folder));
+  // The first node took every partition; it hands half back to the second within a few rounds.
+  await waitFor(
+    async () => {
+      const [a, b] = await Promise.all(nodes.map(statusOf));
+      return (
+        a!.owned.length === PARTITIONS / 2 && b!.owned.length === PARTITIONS / 2 && a!.leader !== b!.leader
+      );
+    },
+    20_000,
+    'the partitions split between the two nodes',
+  );
+}, 60_000);
+
+afterAll(async () => {
+  for (const n of nodes) await n.stop();
+  await nodes[0]?.cleanup();
+  await schema?.drop();
+});
+
+describe('two nodes on PostgreSQL and Redis', () => {
+  it('splits the partitions: every one held by exactly one node, one leader', async () => {
+    const [a, b] = await Promise.all(nodes.map(statusOf));
+    expect([...a!.owned, ...b!.owned].sort()).toEqual([0, 1, 2, 3]);
+    expect([a!.leader, b!.leader].filter(Boolean)).toHaveLength(1);
+    expect(a!.liveNodes.sort()).toEqual(['node-a', 'node-b']);
+  });
+
+  it("raises one alert for a breach sent to the node that does not own the sensor, and every node's dashboard hears it once", async () => {
+    const [a] = nodes;
+    const smoke = (await listSensors(a!.url, { kind: 'grid-event' })).find((s) => s.subtype === 'smoke')!;
+    const owner = (await Promise.all(nodes.map(statusOf))).findIndex((s) =>
+      s.owned.includes(partitionOf(smoke.id, PARTITIONS)),
+    );
+    const other = nodes[1 - owner]!;
+    const dashboards: TestSocket[] = [];
+    const heard: Alert[][] = [];
+    for (const n of nodes) {
+      const { socket } = await connectClient(n.url, undefined, { token: n.token });
+      const mine: Alert[] = [];
+      socket.on('alert:raised', (alert) => alert.subject.id === smoke.id && mine.push(alert));
+      dashboards.push(socket);
+      heard.push(mine);
+    }
+    try {
+      const result = await postReadings(other.url, [
+        { sensorId: smoke.id, observedAt: Date.now(), values: { smoke: 20 } },
+      ]);
+      expect(result.accepted).toBe(1);
+      await waitFor(() => heard.every((h) => h.length >= 1), 10_000, 'the alert on both dashboards');
+      // A little longer: a second copy would have arrived by now.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(heard.map((h) => h.length)).toEqual([1, 1]);
+      expect(heard[0]![0]!.id).toBe(heard[1]![0]!.id);
+      const stored = await getAs(other.url, `/api/v1/alerts?subjectId=${smoke.id}`, other.token);
+      expect((stored.body as { items: Alert[] }).items).toHaveLength(1);
+
+      // An operator on the node that does not judge the sensor acknowledges it: both hear it once.
+      const updates: number[] = [0, 0];
+      dashboards.forEach((s, i) =>
+        s.on('alert:updated', (alert) => {
+          if (alert.id === heard[0]![0]!.id && alert.state === 'acknowledged') updates[i]! += 1;
+        }),
+      );
+      const acked = await requestAs(
+        other.url,
+        `/api/v1/alerts/${heard[0]![0]!.id}/acknowledge`,
+        other.token,
+        {
+          method: 'POST',
+          body: { comment: '已到场核实' },
+        },
+      );
+      expect(acked.status, acked.text).toBe(200);
+      await waitFor(() => updates.every((n) => n >= 1), 10_000, 'the acknowledgement on both dashboards');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(updates).toEqual([1, 1]);
+    } finally {
+      for (const s of dashboards) s.disconnect();
+    }
+  });
+
+  it("shows readings stored by one node on the other node's dashboards", async () => {
+    const [a, b] = nodes;
+    const station = (await listSensors(a!.url, { kind: 'air' }))[0]!;
+    const { socket } = await connectClient(b!.url, undefined, { token: b!.token });
+    try {
+      const seen = new Promise<ReadingsBatch>((resolve) =>
+        socket.on('readings:batch', (batch) => {
+          if (batch.items.some((r) => r.sensorId === station.id && r.values['pm25'] === 42.5)) resolve(batch);
+        }),
+      );
+      await postReadings(a!.url, [{ sensorId: station.id, observedAt: Date.now(), values: { pm25: 42.5 } }]);
+      await expect(
+        Promise.race([seen, new Promise((_, rej) => setTimeout(() => rej(new Error('no batch')), 10_000))]),
+      ).resolves.toBeTruthy();
+    } finally {
+      socket.disconnect();
+    }
+  });
+});
