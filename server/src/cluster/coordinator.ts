@@ -50,6 +50,8 @@ export class ClusterCoordinator {
   private stopped = false;
   /** When each partition was taken, for the failover report. */
   readonly takenAt = new Map<number, number>();
+  /** When each held lease (partition, or -1 for the leader's) was last renewed: past a lease, it is gone. */
+  private readonly renewedAt = new Map<number, number>();
 
   constructor(
     private readonly options: CoordinatorOptions,
@@ -112,6 +114,7 @@ export class ClusterCoordinator {
   private async drop(p: number): Promise<void> {
     if (!this.owned.delete(p)) return;
     this.takenAt.delete(p);
+    this.renewedAt.delete(p);
     try {
       await this.listener.lost(p);
     } catch (err) {
@@ -134,7 +137,7 @@ export class ClusterCoordinator {
         if (kept !== 1) {
           this.options.onLog?.('warn', `lease of partition ${p} lost`, { nodeId });
           await this.drop(p);
-        }
+        } else this.renewedAt.set(p, now);
       }
       await this.leadership();
 
@@ -156,6 +159,7 @@ export class ClusterCoordinator {
         if (got !== 'OK') continue;
         this.owned.add(p);
         this.takenAt.set(p, this.clock());
+        this.renewedAt.set(p, now);
         // Taking a partition up (restoring state, catching up, its MQTT session) may take longer
         // than a lease: it runs beside the rounds, which keep renewing every lease meanwhile.
         void this.listener.gained(p).catch(async (err: unknown) => {
@@ -170,6 +174,25 @@ export class ClusterCoordinator {
       this.options.onLog?.('warn', 'cluster round failed (Redis unreachable?)', {
         err: (err as Error).message,
       });
+      await this.expireUnrenewed();
+    }
+  }
+
+  /**
+   * Without Redis no lease can be renewed: once a lease's time has passed since its last renewal,
+   * another node may hold it, so this node stops acting on it (and on the leadership) at once.
+   */
+  private async expireUnrenewed(): Promise<void> {
+    const now = this.clock();
+    const { leaseMs } = this.options;
+    for (const p of this.ownedPartitions()) {
+      if (now - (this.renewedAt.get(p) ?? 0) < leaseMs) continue;
+      this.options.onLog?.('warn', `lease of partition ${p} not renewed for a lease: letting it go`);
+      await this.drop(p);
+    }
+    if (this.isLeader && now - (this.renewedAt.get(-1) ?? 0) >= leaseMs) {
+      this.isLeader = false;
+      this.listener.leader(false);
     }
   }
 
@@ -179,6 +202,7 @@ export class ClusterCoordinator {
     const held = this.isLeader
       ? ((await redis.eval(RENEW, 1, key, nodeId, leaseMs)) as number) === 1
       : (await redis.set(key, nodeId, 'PX', leaseMs, 'NX')) === 'OK';
+    if (held) this.renewedAt.set(-1, this.clock());
     if (held !== this.isLeader) {
       this.isLeader = held;
       this.options.onLog?.('info', held ? 'this node leads the cluster' : 'this node no longer leads', {
