@@ -80,6 +80,7 @@ import { PLAN, ROW_IDS, ROWS, warmUp, type RowId, type RowResult } from './rows'
 import { num } from './table';
 import { installAuthenticatedFetch, tokenFor } from '../helpers/auth';
 import { CHROMIUM_PATH } from '../helpers/browser';
+import { CLUSTER_PLAN, clusterLegend, clusterTable, runClusterSection, type ClusterRow } from './cluster';
 import { startServerProcess } from './serverProcess';
 
 // Requests to the bench's server carry its admin token (test/helpers/auth.ts).
@@ -93,7 +94,15 @@ const E2E_IDS = TRANSPORT_IDS.map((t) => `e2e-${t}` as const);
  * `--rows` takes the sections: `detector`, `engine`, the server rows, the broker references, the
  * end-to-end transports and `browser` (with its own server). Without it every section runs.
  */
-const SECTION_IDS = ['detector', 'engine', ...ROW_IDS, ...BROKER_IDS, ...E2E_IDS, 'browser'] as const;
+const SECTION_IDS = [
+  'detector',
+  'engine',
+  ...ROW_IDS,
+  ...BROKER_IDS,
+  ...E2E_IDS,
+  'cluster',
+  'browser',
+] as const;
 /** Names for several sections at once. */
 const SECTION_GROUPS: Record<string, readonly string[]> = { broker: BROKER_IDS, e2e: E2E_IDS };
 
@@ -113,6 +122,8 @@ interface Options {
   loads: number[];
   /** Overrides the length of every reference and end-to-end row (smoke runs), ms. */
   rowMs: number | null;
+  /** Run the scale-out section: one node on SQLite and PostgreSQL, clusters of 1–3 nodes. */
+  cluster: boolean;
   /** Run the browser section (after the server rows). */
   browser: boolean;
   /** Only the browser section: no detector, engine or server rows. */
@@ -178,6 +189,7 @@ function parseOptions(): Options {
     transports: TRANSPORT_IDS.filter((t) => rows.includes(`e2e-${t}`)),
     loads,
     rowMs: rowSeconds === null ? null : rowSeconds * 1000,
+    cluster: rows.includes('cluster'),
     browser: rows.includes('browser'),
     browserOnly: values['browser-only'] ?? false,
     browserWindowSec,
@@ -290,6 +302,13 @@ async function main(): Promise<void> {
     endToEnd.length > 0 || reference.length > 0 ? targetLines(endToEnd, reference, platformMax) : [];
   if (reference.length > 0 || endToEnd.length > 0) printComparison(endToEnd, reference, platformMax, targets);
 
+  let cluster: ClusterRow[] | undefined;
+  if (options.cluster) {
+    process.stdout.write('\nscale-out: one node on SQLite and PostgreSQL, then clusters of 1, 2, 3 nodes:\n');
+    cluster = await runClusterSection(repoRoot, (text) => process.stdout.write(text));
+    process.stdout.write(`\n### Scale-out (issue 9)\n\n${clusterTable(cluster)}\n\n${clusterLegend()}\n`);
+  }
+
   // The browser section runs last, with its own server; without Chromium it is skipped, and if it
   // fails the figures above are still written (and the exit code says it failed).
   let browser: BrowserResult | { skipped: string } | { failed: string } | undefined;
@@ -325,6 +344,8 @@ async function main(): Promise<void> {
     platformMax,
     comparison,
     targets,
+    clusterPlan: CLUSTER_PLAN,
+    cluster,
     browser,
   });
 }

@@ -35,6 +35,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Write a V8 CPU profile of the server to this folder on exit (`--cpu-prof`). */
   cpuProfDir?: string | undefined;
+  /** The administrator's password: the same for the nodes of one cluster (one shared database). */
+  adminPassword?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const port = await freePort();
   const mqttPort = await freePort();
   // The bench reads the catalog and stats and connects dashboards as the administrator.
-  const adminPassword = testPassword();
+  const adminPassword = options.adminPassword ?? testPassword();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),

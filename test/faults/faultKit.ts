@@ -388,6 +388,11 @@ export class Mosquitto {
     return join(this.dir, 'data');
   }
 
+  /** The broker's process id while it runs (the bench reads its CPU). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   output(): string {
     return this.log;
   }
