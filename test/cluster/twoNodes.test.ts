@@ -37,6 +37,9 @@ beforeAll(async () => {
     CLUSTER_NAME: `test-${randomBytes(4).toString('hex')}`,
     CLUSTER_PARTITIONS: String(PARTITIONS),
     CLUSTER_LEASE_MS: '1500',
+    // Red alerts escalate after a second, checked five times a second on both nodes.
+    ESCALATE_RED_AFTER_S: '1',
+    RULE_TICK_MS: '200',
   };
   // One after the other: the first start creates the shared administrator the second signs in as.
   nodes.push(await startTestServer({ ...env, NODE_ID: 'node-a' }, folder));
@@ -139,5 +142,69 @@ describe('two nodes on PostgreSQL and Redis', () => {
     } finally {
       socket.disconnect();
     }
+  });
+
+  it('recovers a briefly dropped dashboard through the Redis adapter, replaying an alert raised meanwhile', async () => {
+    const [a, b] = nodes;
+    const smoke = (await listSensors(a!.url, { kind: 'grid-event' })).filter(
+      (s) => s.subtype === 'smoke',
+    )[1]!;
+    const { socket } = await connectClient(b!.url, undefined, { token: b!.token, reconnection: true });
+    try {
+      socket.io.reconnectionDelay(1500).reconnectionDelayMax(1500).randomizationFactor(0);
+      const raised: Alert[] = [];
+      socket.on('alert:raised', (alert) => alert.subject.id === smoke.id && raised.push(alert));
+      const back = new Promise<void>((resolve) =>
+        socket.once('disconnect', () => socket.once('connect', () => resolve())),
+      );
+      socket.io.engine.close();
+      await waitFor(() => !socket.connected, 5_000, 'the drop');
+      // Raised while the dashboard is away, on the other node.
+      await postReadings(a!.url, [{ sensorId: smoke.id, observedAt: Date.now(), values: { smoke: 30 } }]);
+      await waitFor(
+        async () =>
+          ((await getAs(a!.url, `/api/v1/alerts?subjectId=${smoke.id}`, a!.token)).body as { items: Alert[] })
+            .items.length === 1,
+        10_000,
+        'the alert stored',
+      );
+      expect(socket.connected).toBe(false);
+      await back;
+      expect(socket.recovered).toBe(true);
+      await waitFor(() => raised.length >= 1, 5_000, 'the missed alert replayed');
+      expect(raised).toHaveLength(1);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('escalates an unacknowledged red alert once, though both nodes tick', async () => {
+    const [a, b] = nodes;
+    const smoke = (await listSensors(a!.url, { kind: 'grid-event' })).filter(
+      (s) => s.subtype === 'smoke',
+    )[2]!;
+    await postReadings(b!.url, [{ sensorId: smoke.id, observedAt: Date.now(), values: { smoke: 25 } }]);
+    const alert = await waitFor(
+      async () =>
+        ((await getAs(a!.url, `/api/v1/alerts?subjectId=${smoke.id}`, a!.token)).body as { items: Alert[] })
+          .items[0],
+      10_000,
+      'the alert stored',
+    );
+    expect(alert.severity).toBe('red');
+    type Detail = { alert: Alert; events: Array<{ type: string }> };
+    const escalated = await waitFor(
+      async () => {
+        const detail = (await getAs(b!.url, `/api/v1/alerts/${alert.id}`, b!.token)).body as Detail;
+        return detail.alert.escalatedAt !== undefined ? detail : undefined;
+      },
+      10_000,
+      'the escalation',
+    );
+    // Ten more ticks of each node: still one escalation.
+    await new Promise((r) => setTimeout(r, 2000));
+    const detail = (await getAs(a!.url, `/api/v1/alerts/${alert.id}`, a!.token)).body as Detail;
+    expect(detail.events.filter((e) => e.type === 'escalated')).toHaveLength(1);
+    expect(detail.alert.escalatedAt).toBe(escalated.alert.escalatedAt);
   });
 });
