@@ -554,8 +554,6 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
       if (demoLoopTimer) clearInterval(demoLoopTimer);
       workOrders.stop();
       if (feed) await feed.stop();
-      // Hand partitions and leadership over (their state saved) before anything stops.
-      await cluster?.stop();
       // Stop taking readings, then let the store commit what it acknowledged.
       if (broker) await broker.close();
       if (external) await external.close();
@@ -563,6 +561,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
         void io.close(() => resolve());
       });
       await store.close();
+      // Every committed reading has reached the engines: hand partitions and leadership over with
+      // their state saved (a partition's MQTT session goes first; what it still delivers is
+      // refused unacknowledged and redelivered to the next owner).
+      await cluster?.stop();
       // After the store: readings it committed have reached the engine; save its state last.
       await alerting.stop();
       await areaAlerting?.stop();

@@ -16,8 +16,8 @@ export interface RedisBusOptions {
   events: DomainEvents;
   /** Committed readings of the other nodes, in stream order. */
   onRemoteReadings: (readings: readonly Reading[]) => void;
-  /** Stream entries kept for readers that fell behind (approximate trim). */
-  streamMaxLen?: number;
+  /** How long stream entries are kept for readers that fell behind, ms (approximate trim). */
+  streamKeepMs?: number;
   onLog?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -105,9 +105,11 @@ export class RedisBus {
     void this.options.redis
       .xadd(
         this.readingsStream,
-        'MAXLEN',
+        // Entries of the last half minute are kept: enough for a reader that paused; older
+        // readings are in the store (and a partition's new owner catches up from there).
+        'MINID',
         '~',
-        String(this.options.streamMaxLen ?? 100_000),
+        String(Date.now() - (this.options.streamKeepMs ?? 30_000)),
         '*',
         'origin',
         this.options.nodeId,
