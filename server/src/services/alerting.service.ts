@@ -223,9 +223,10 @@ export class AlertingService {
    */
   private async restoreAndCatchUp(sensorIds: ReadonlySet<string> | null, now: number): Promise<number> {
     const engine = this.engine!;
+    const ids = sensorIds ? [...sensorIds] : undefined;
     const [subjects, sensorStates] = await Promise.all([
-      this.deps.ruleState.loadSubjects(),
-      this.deps.ruleState.loadSensors(),
+      this.deps.ruleState.loadSubjects(ids),
+      this.deps.ruleState.loadSensors(ids),
     ]);
     const areas = this.deps.role?.kind === 'areas';
     const mine = sensorIds

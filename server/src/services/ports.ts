@@ -254,8 +254,13 @@ export interface RuleRepository {
 
 /** Engine state rows (see domain/rules/engine.ts snapshot/restore). */
 export interface RuleStateRepository {
-  loadSubjects(): Promise<SubjectSnapshot[]>;
-  loadSensors(): Promise<SensorEngineState[]>;
+  /**
+   * Saved subject states: all, or (a cluster taking a partition) only those whose subject key is
+   * one of `subjectKeys` — a sensor rule's subject key is the sensor id.
+   */
+  loadSubjects(subjectKeys?: readonly string[]): Promise<SubjectSnapshot[]>;
+  /** Saved per-sensor states: all, or only those of `sensorIds`. */
+  loadSensors(sensorIds?: readonly string[]): Promise<SensorEngineState[]>;
   /** Upsert changed subject states and sensor states in one transaction. */
   save(
     subjects: readonly SubjectSnapshot[],

@@ -212,6 +212,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         data TEXT NOT NULL,
         PRIMARY KEY (rule_id, subject_key)
       );
+      -- A node taking a partition loads its sensors' states by subject key (a sensor rule's key is the sensor id).
+      CREATE INDEX rule_state_subject ON rule_state (subject_key);
       CREATE TABLE sensor_engine_state (
         sensor_id TEXT PRIMARY KEY,
         last_seen BIGINT,

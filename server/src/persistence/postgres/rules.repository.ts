@@ -108,15 +108,25 @@ const byText =
 export class PgRuleStateRepository implements RuleStateRepository {
   constructor(private readonly pool: PgPool) {}
 
-  async loadSubjects(): Promise<SubjectSnapshot[]> {
-    return parseDocuments<SubjectSnapshot>((await this.pool.query('SELECT data FROM rule_state')).rows);
+  async loadSubjects(subjectKeys?: readonly string[]): Promise<SubjectSnapshot[]> {
+    const { rows } = subjectKeys
+      ? await this.pool.query<{ data: string }>(
+          'SELECT data FROM rule_state WHERE subject_key = ANY($1::text[])',
+          [subjectKeys],
+        )
+      : await this.pool.query<{ data: string }>('SELECT data FROM rule_state');
+    return parseDocuments<SubjectSnapshot>(rows);
   }
 
-  async loadSensors(): Promise<SensorEngineState[]> {
-    const { rows } = await query<SensorEngineStateRow>(
-      this.pool,
-      'SELECT sensor_id, last_seen, data FROM sensor_engine_state',
-    );
+  async loadSensors(sensorIds?: readonly string[]): Promise<SensorEngineState[]> {
+    const { rows } = sensorIds
+      ? await this.pool.query<SensorEngineStateRow>(
+          'SELECT sensor_id, last_seen, data FROM sensor_engine_state WHERE sensor_id = ANY($1::text[])',
+          [sensorIds],
+        )
+      : await this.pool.query<SensorEngineStateRow>(
+          'SELECT sensor_id, last_seen, data FROM sensor_engine_state',
+        );
     return rows.map(sensorEngineStateFromRow);
   }
 

@@ -72,15 +72,28 @@ export class SqliteRuleRepository implements RuleRepository {
 export class SqliteRuleStateRepository implements RuleStateRepository {
   constructor(private readonly db: SqliteDatabase) {}
 
-  async loadSubjects(): Promise<SubjectSnapshot[]> {
-    const rows = this.db.prepare(`SELECT data FROM rule_state`).all() as Array<{ data: string }>;
+  async loadSubjects(subjectKeys?: readonly string[]): Promise<SubjectSnapshot[]> {
+    const rows = (
+      subjectKeys
+        ? this.db
+            .prepare(`SELECT data FROM rule_state WHERE subject_key IN (SELECT value FROM json_each(?))`)
+            .all(JSON.stringify(subjectKeys))
+        : this.db.prepare(`SELECT data FROM rule_state`).all()
+    ) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as SubjectSnapshot);
   }
 
-  async loadSensors(): Promise<SensorEngineState[]> {
-    const rows = this.db
-      .prepare(`SELECT sensor_id, last_seen, data FROM sensor_engine_state`)
-      .all() as SensorEngineStateRow[];
+  async loadSensors(sensorIds?: readonly string[]): Promise<SensorEngineState[]> {
+    const rows = (
+      sensorIds
+        ? this.db
+            .prepare(
+              `SELECT sensor_id, last_seen, data FROM sensor_engine_state
+               WHERE sensor_id IN (SELECT value FROM json_each(?))`,
+            )
+            .all(JSON.stringify(sensorIds))
+        : this.db.prepare(`SELECT sensor_id, last_seen, data FROM sensor_engine_state`).all()
+    ) as SensorEngineStateRow[];
     return rows.map(sensorEngineStateFromRow);
   }
 

@@ -571,6 +571,10 @@ describe('PgRuleStateRepository', () => {
     expect(loaded.get('aqi sensor:s-0')).toEqual(subject('aqi', 0));
     const loadedSensors = (await repo.loadSensors()).sort((a, b) => a.sensorId.localeCompare(b.sensorId));
     expect(loadedSensors).toEqual([sensors[0], { sensorId: 'aq-2', lastSeen: T0, derived: null }]);
+    // A node taking a partition loads only its sensors' states.
+    const some = await repo.loadSubjects(['sensor:s-1', 'sensor:s-4', 'sensor:nobody']);
+    expect(some.map(byKey).sort()).toEqual(['depth sensor:s-1', 'depth sensor:s-4']);
+    expect(await repo.loadSensors(['aq-2'])).toEqual([{ sensorId: 'aq-2', lastSeen: T0, derived: null }]);
 
     await repo.deleteRule('aqi');
     expect((await repo.loadSubjects()).every((s) => s.ruleId === 'depth')).toBe(true);
