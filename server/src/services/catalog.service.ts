@@ -37,7 +37,10 @@ export class CatalogService {
     private readonly repo: CatalogRepository,
     private readonly events: DomainEvents,
     private readonly onError: (message: string, err: unknown) => void,
-  ) {}
+  ) {
+    // A sensor registered on another node of a cluster (already stored there).
+    events.on('sensor.registered', ({ sensor }) => this.index(sensor), { remoteOnly: true });
+  }
 
   /** (Re)load everything from the repository. */
   async load(): Promise<void> {

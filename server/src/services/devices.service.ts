@@ -61,8 +61,8 @@ export class DeviceCredentialService {
   ) {
     // Another node issued, rotated or revoked a credential: take the stored set.
     const reload = () => void this.load();
-    deps.events.on('devices.changed', reload, { remote: true });
-    deps.events.on('device.revoked', reload, { remote: true });
+    deps.events.on('devices.changed', reload, { remoteOnly: true });
+    deps.events.on('device.revoked', reload, { remoteOnly: true });
   }
 
   /** Load (or reload) every credential; the set is swapped whole, so lookups never see it half-filled. */

@@ -67,6 +67,8 @@ export interface ListenOptions {
    * (the Socket.IO adapter carries it to the other nodes' dashboards).
    */
   remote?: boolean;
+  /** Hear this event only when another node emitted it (caches that reload what this node already has). */
+  remoteOnly?: boolean;
 }
 
 /**
@@ -86,7 +88,11 @@ export class DomainEvents {
     listener: Listener<K>,
     options: ListenOptions = {},
   ): () => void {
-    const sets = options.remote ? [this.listeners, this.remoteListeners] : [this.listeners];
+    const sets = options.remoteOnly
+      ? [this.remoteListeners]
+      : options.remote
+        ? [this.listeners, this.remoteListeners]
+        : [this.listeners];
     const added = sets.map((map) => {
       let set = map.get(type);
       if (!set) map.set(type, (set = new Set()));

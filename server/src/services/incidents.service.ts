@@ -34,8 +34,8 @@ export class IncidentService {
       this.active.set(incident.id, incident);
       this.prune(incident.updatedAt);
     };
-    deps.events.on('incident.opened', follow, { remote: true });
-    deps.events.on('incident.updated', follow, { remote: true });
+    deps.events.on('incident.opened', follow, { remoteOnly: true });
+    deps.events.on('incident.updated', follow, { remoteOnly: true });
   }
 
   /** Load the incidents still open or recently resolved (after a restart they go on). */

@@ -42,7 +42,7 @@ export class RulesService {
       events?: DomainEvents;
     },
   ) {
-    deps.events?.on('rules.changed', () => void this.reload(), { remote: true });
+    deps.events?.on('rules.changed', () => void this.reload(), { remoteOnly: true });
   }
 
   /** Another node saved a rule: take the stored current set and apply it. */

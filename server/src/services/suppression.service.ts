@@ -52,7 +52,7 @@ export class SuppressionService {
       events?: DomainEvents;
     },
   ) {
-    deps.events?.on('suppression.changed', () => void this.reload(), { remote: true });
+    deps.events?.on('suppression.changed', () => void this.reload(), { remoteOnly: true });
   }
 
   /** Another node changed silences or inhibition rules: take the stored ones and apply them. */

@@ -187,7 +187,7 @@ export class WorkOrderService {
   /** Cases, positions and the policy changed on other nodes of a cluster reach this node's mirror. */
   private followCluster(): void {
     const { events } = this.deps;
-    const remote = { remote: true };
+    const remote = { remoteOnly: true };
     const changed = (e: { order: WorkOrder }) => {
       this.mirror(e.order);
       this.kpiDirty = true;
