@@ -99,6 +99,14 @@ export interface RawReadingPage {
   truncatedAt?: number;
 }
 
+/** An alert changed in the store since the copy a write was based on (another node wrote it). */
+export class AlertChangedError extends Error {
+  constructor(readonly alertId: string) {
+    super(`alert ${alertId} changed meanwhile`);
+    this.name = 'AlertChangedError';
+  }
+}
+
 /** A write the store could not commit (disk full, database busy, writer gone); nothing may be acknowledged. */
 export class StoreWriteError extends Error {
   constructor(
@@ -184,8 +192,12 @@ export interface AlertRepository {
    * open afterwards and whether it is the one passed in.
    */
   insertOpen(alert: Alert, events: readonly AlertEventRecord[]): Promise<{ alert: Alert; inserted: boolean }>;
-  /** Replace a stored alert (matched by id) and append its events, atomically. */
-  update(alert: Alert, events: readonly AlertEventRecord[]): Promise<void>;
+  /**
+   * Replace a stored alert (matched by id) and append its events, atomically. With `previous`,
+   * only if the stored document is still exactly that one (compare-and-set: two nodes changing
+   * one alert never overwrite each other); else nothing is written and AlertChangedError is thrown.
+   */
+  update(alert: Alert, events: readonly AlertEventRecord[], previous?: Alert): Promise<void>;
   query(filter: AlertFilter): Promise<{ items: Alert[]; total: number }>;
   events(alertId: string): Promise<AlertEventRecord[]>;
   /** Counts and MTTA/MTTR per period of `periodMs`, periods aligned to UTC + `offsetMs`. */

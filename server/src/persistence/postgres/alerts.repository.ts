@@ -1,6 +1,12 @@
 import type { Alert, AlertStatsRow, Severity } from '@shared/schemas/alert.schema';
 import type { AlertHourCount } from '../../domain/vitals';
-import type { AlertEventRecord, AlertFilter, AlertRepository, AlertStatsFilter } from '../../services/ports';
+import {
+  AlertChangedError,
+  type AlertEventRecord,
+  type AlertFilter,
+  type AlertRepository,
+  type AlertStatsFilter,
+} from '../../services/ports';
 import {
   ALERT_COLUMNS,
   alertColumns,
@@ -104,10 +110,11 @@ export class PgAlertRepository implements AlertRepository {
     });
   }
 
-  async update(alert: Alert, events: readonly AlertEventRecord[]): Promise<void> {
+  async update(alert: Alert, events: readonly AlertEventRecord[], previous?: Alert): Promise<void> {
     const a = alertColumns(alert);
     await transaction(this.pool, async (c) => {
-      const result = await query(c, UPDATE, [
+      const cas = previous ? ' AND data = ?' : '';
+      const result = await query(c, UPDATE + cas, [
         a.state,
         a.severity,
         a.updatedAt,
@@ -118,8 +125,13 @@ export class PgAlertRepository implements AlertRepository {
         a.incidentId,
         a.data,
         a.id,
+        ...(previous ? [JSON.stringify(previous)] : []),
       ]);
-      if (result.rowCount !== 1) throw new Error(`alert ${alert.id} not found`);
+      if (result.rowCount !== 1) {
+        if (previous && (await query(c, 'SELECT 1 FROM alerts WHERE id = ?', [alert.id])).rowCount)
+          throw new AlertChangedError(alert.id);
+        throw new Error(`alert ${alert.id} not found`);
+      }
       await this.appendEvents(c, events);
     });
   }

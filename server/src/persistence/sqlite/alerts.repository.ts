@@ -1,6 +1,12 @@
 import type { Alert, AlertStatsRow, Severity } from '@shared/schemas/alert.schema';
 import type { AlertHourCount } from '../../domain/vitals';
-import type { AlertEventRecord, AlertFilter, AlertRepository, AlertStatsFilter } from '../../services/ports';
+import {
+  AlertChangedError,
+  type AlertEventRecord,
+  type AlertFilter,
+  type AlertRepository,
+  type AlertStatsFilter,
+} from '../../services/ports';
 import {
   alertColumns,
   alertEventOf,
@@ -27,6 +33,7 @@ export class SqliteAlertRepository implements AlertRepository {
   private readonly eventStmt;
   private readonly findOpenStmt;
   private readonly findStmt;
+  private readonly updateIfStmt;
   private readonly raisedPerHourStmt;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -50,6 +57,12 @@ export class SqliteAlertRepository implements AlertRepository {
       `SELECT data FROM alerts WHERE rule_id = ? AND subject_type = ? AND subject_id = ? AND state IN (${OPEN})`,
     );
     this.findStmt = db.prepare(`SELECT data FROM alerts WHERE id = ?`);
+    this.updateIfStmt = db.prepare(
+      `UPDATE alerts SET state = @state, severity = @severity, updated_at = @updatedAt, firing_at = @firingAt,
+         acknowledged_at = @acknowledgedAt, resolved_at = @resolvedAt, closed_at = @closedAt,
+         incident_id = @incidentId, data = @data
+       WHERE id = @id AND data = @previous`,
+    );
     this.raisedPerHourStmt = db.prepare(RAISED_PER_HOUR_SQL);
   }
 
@@ -113,10 +126,15 @@ export class SqliteAlertRepository implements AlertRepository {
     })();
   }
 
-  async update(alert: Alert, events: readonly AlertEventRecord[]): Promise<void> {
+  async update(alert: Alert, events: readonly AlertEventRecord[], previous?: Alert): Promise<void> {
     this.db.transaction(() => {
-      const result = this.updateStmt.run(alertColumns(alert));
-      if (result.changes !== 1) throw new Error(`alert ${alert.id} not found`);
+      const result = previous
+        ? this.updateIfStmt.run({ ...alertColumns(alert), previous: JSON.stringify(previous) })
+        : this.updateStmt.run(alertColumns(alert));
+      if (result.changes !== 1) {
+        if (previous && this.findStmt.get(alert.id)) throw new AlertChangedError(alert.id);
+        throw new Error(`alert ${alert.id} not found`);
+      }
       for (const e of events) this.appendEvent(e);
     })();
   }

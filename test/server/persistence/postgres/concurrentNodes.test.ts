@@ -7,6 +7,7 @@ import { migratePg, openPool, type PgPool } from '../../../../server/src/persist
 import { PgReadingStore } from '../../../../server/src/persistence/postgres/readings.store';
 import { PgWorkOrderRepository } from '../../../../server/src/persistence/postgres/workOrders.repository';
 import { AuditService } from '../../../../server/src/services/audit.service';
+import { AlertChangedError } from '../../../../server/src/services/ports';
 import { workOrderAt } from '../../../fixtures/workOrders';
 import { freshPgSchema, type PgTestSchema } from '../../../helpers/pgSchema';
 
@@ -72,6 +73,22 @@ describe('PostgreSQL under concurrent nodes', () => {
     expect(await repos[1]!.events(winners[0]!.alert.id)).toHaveLength(1);
     const loser = outcomes.find((o) => !o.inserted)!;
     expect(loser.alert.id).toBe(winners[0]!.alert.id);
+  });
+
+  it('lets one of two nodes change an alert from the same stored copy; the other is told it changed', async () => {
+    const repos = pools.map((p) => new PgAlertRepository(p));
+    const stored = (await repos[0]!.insertOpen(alert('al-cas', 'SMOKE-CAS'), [])).alert;
+    const acked: Alert = { ...stored, state: 'acknowledged', updatedAt: T0 + 1 };
+    const resolved: Alert = { ...stored, state: 'resolved', resolvedAt: T0 + 1, updatedAt: T0 + 1 };
+    const outcomes = await Promise.allSettled([
+      repos[1]!.update(acked, [], stored),
+      repos[2]!.update(resolved, [], stored),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(AlertChangedError);
+    const now = (await repos[0]!.find('al-cas'))!;
+    expect([acked, resolved]).toContainEqual(now);
   });
 
   it('lets exactly one node win each work-order transition (compare-and-set on version)', async () => {
