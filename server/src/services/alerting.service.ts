@@ -32,14 +32,15 @@ import type { SuppressionService } from './suppression.service';
 import type { AuditService } from './audit.service';
 import type { CatalogService } from './catalog.service';
 import type { DomainEvents } from './events';
-import type {
-  AlertEventRecord,
-  AlertFilter,
-  AlertRepository,
-  AlertStatsFilter,
-  ReadingStore,
-  RuleStateRepository,
-  SensorEngineState,
+import {
+  AlertChangedError,
+  type AlertEventRecord,
+  type AlertFilter,
+  type AlertRepository,
+  type AlertStatsFilter,
+  type ReadingStore,
+  type RuleStateRepository,
+  type SensorEngineState,
 } from './ports';
 
 /** A failed operator action on an alert, with an HTTP-friendly code. */
@@ -106,6 +107,19 @@ export function sensorInfoOf(sensor: Sensor): SensorInfo {
 }
 
 const SYSTEM: AuditActor = { type: 'system', id: 'alerting' };
+/** Times a write lost to another node's change of the same alert is tried again. */
+const CHANGED_RETRIES = 3;
+
+/** Run `work` again (it reads the alert afresh) while its write loses a compare-and-set. */
+async function retryChanged<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof AlertChangedError) || attempt >= CHANGED_RETRIES) throw err;
+    }
+  }
+}
 /** How far before the newest saved `lastSeen` stored readings are judged again on start, beyond `persistMs`. */
 const CATCH_UP_MARGIN_MS = 60_000;
 /** Most stored readings judged again on start (a save every 5 s leaves far fewer behind). */
@@ -143,8 +157,12 @@ export class AlertingService {
   /** The last save failed: the next one writes every state (the failed one had marked them saved). */
   private saveAll = false;
   private readonly unsubscribe: Array<() => void> = [];
-  /** While stored readings are judged again on start: a breach whose alert is stored is not raised twice. */
-  private replaying = false;
+  /** Sensors of partitions being taken up (cluster): their alerts are tracked though not judged live yet. */
+  private readonly takingIds = new Set<string>();
+  /** Open inhibition-source alerts judged on other nodes (see followSource). */
+  private readonly otherSources = new Map<string, Alert>();
+  /** The area engine is being restored (activate): no ticks on a half-restored state. */
+  private activating = false;
 
   constructor(private readonly deps: AlertingDeps) {}
 
@@ -172,7 +190,8 @@ export class AlertingService {
         { remote: true },
       ),
       // Another node changed an alert (an operator's acknowledgement): keep the mirror current.
-      this.deps.events.on('alert.updated', (e) => this.refresh(e.alert), { remote: true }),
+      this.deps.events.on('alert.updated', (e) => this.refresh(e.alert), { remoteOnly: true }),
+      this.deps.events.on('alert.raised', (e) => this.followSource(e.alert), { remoteOnly: true }),
     );
     this.deps.suppression.onChange(() => {
       this.inhibitionIndex = null;
@@ -213,8 +232,12 @@ export class AlertingService {
   private ownsAlert(alert: Alert): boolean {
     const role = this.deps.role;
     if (!role) return true;
-    if (role.kind === 'sensors') return alert.subject.type === 'sensor' && role.owns(alert.subject.id);
-    return alert.subject.type !== 'sensor' && role.active();
+    if (role.kind === 'sensors')
+      return (
+        alert.subject.type === 'sensor' &&
+        (role.owns(alert.subject.id) || this.takingIds.has(alert.subject.id))
+      );
+    return alert.subject.type !== 'sensor' && (role.active() || this.activating);
   }
 
   /**
@@ -245,7 +268,10 @@ export class AlertingService {
       const taken = sensorIds
         ? alert.subject.type === 'sensor' && sensorIds.has(alert.subject.id)
         : this.ownsAlert(alert);
-      if (taken) this.open.set(alert.id, alert);
+      if (taken) {
+        this.open.set(alert.id, alert);
+        this.otherSources.delete(alert.id);
+      } else if (this.deps.role && !this.open.has(alert.id)) this.followSource(alert);
     }
     return this.catchUp(
       states,
@@ -259,8 +285,21 @@ export class AlertingService {
    * and open alerts are loaded and the readings stored since the state was saved are judged.
    * Resolves to how many stored readings were judged again.
    */
-  take(sensorIds: ReadonlySet<string>): Promise<number> {
-    return this.restoreAndCatchUp(sensorIds, this.deps.clock());
+  async take(sensorIds: ReadonlySet<string>): Promise<number> {
+    for (const id of sensorIds) this.takingIds.add(id);
+    try {
+      return await this.restoreAndCatchUp(sensorIds, this.deps.clock());
+    } finally {
+      for (const id of sensorIds) this.takingIds.delete(id);
+    }
+  }
+
+  /** Forget a partition's sensors without saving anything (a take that failed or was cancelled). */
+  async forget(sensorIds: ReadonlySet<string>): Promise<void> {
+    await this.chain;
+    if (this.engine) dropSensors(this.engine, sensorIds);
+    for (const [id, alert] of this.open)
+      if (alert.subject.type === 'sensor' && sensorIds.has(alert.subject.id)) this.open.delete(id);
   }
 
   /**
@@ -277,11 +316,16 @@ export class AlertingService {
 
   /** Become the area engine (the leader): restore area states and open area alerts, catch up. */
   async activate(): Promise<number> {
-    await this.chain;
-    const now = this.deps.clock();
-    this.engine = this.newEngine(now);
-    this.open.clear();
-    return this.restoreAndCatchUp(null, now);
+    this.activating = true;
+    try {
+      await this.chain;
+      const now = this.deps.clock();
+      this.engine = this.newEngine(now);
+      this.open.clear();
+      return await this.restoreAndCatchUp(null, now);
+    } finally {
+      this.activating = false;
+    }
   }
 
   /** No longer the leader: save area states and stop. */
@@ -299,8 +343,28 @@ export class AlertingService {
     this.judge(readings.filter((r) => r.observedAt > (lastSeenAt(engine, r.sensorId) ?? -Infinity)));
   }
 
+  /**
+   * Open alerts that can mute others (inhibition sources) judged on other nodes: a feeder's
+   * outage in one partition mutes offline alerts in others (cluster only; empty on one node).
+   */
+  private followSource(alert: Alert): void {
+    if (this.open.has(alert.id) || !this.isInhibitionSource(alert)) return;
+    const open = alert.state === 'pending' || alert.state === 'firing' || alert.state === 'acknowledged';
+    if (open) this.otherSources.set(alert.id, alert);
+    else if (!this.otherSources.delete(alert.id)) return;
+    this.inhibitionIndex = null;
+    if (!this.resuppressing) this.resuppressLater();
+  }
+
+  /** Every open alert that may be an inhibition source: this node's and the others'. */
+  private *sources(): Iterable<Alert> {
+    yield* this.open.values();
+    yield* this.otherSources.values();
+  }
+
   /** An alert changed on another node: the mirror takes the stored version. */
   private refresh(alert: Alert): void {
+    this.followSource(alert);
     const held = this.open.get(alert.id);
     if (!held && !this.ownsAlert(alert)) return;
     if (held && held.updatedAt > alert.updatedAt) return;
@@ -327,8 +391,7 @@ export class AlertingService {
     let newest = Number.NEGATIVE_INFINITY;
     for (const at of seen.values()) if (at > newest) newest = at;
     let fed = 0;
-    this.replaying = true;
-    try {
+    {
       for await (const page of store.scanRaw({
         sensorIds,
         from: newest - this.deps.settings.persistMs - CATCH_UP_MARGIN_MS,
@@ -336,7 +399,8 @@ export class AlertingService {
         maxReadings: CATCH_UP_MAX_READINGS,
       })) {
         const unseen = page.readings.filter((r) => r.observedAt > (seen.get(r.sensorId) ?? -Infinity));
-        this.judge(unseen);
+        // Judged again: a breach whose alert is stored is not raised twice.
+        this.judge(unseen, true);
         fed += unseen.length;
         if (page.truncatedAt !== undefined) {
           this.deps.onError(
@@ -346,8 +410,6 @@ export class AlertingService {
         }
       }
       await this.chain;
-    } finally {
-      this.replaying = false;
     }
     return fed;
   }
@@ -385,7 +447,7 @@ export class AlertingService {
     if (role.active()) this.judge(readings);
   }
 
-  private judge(readings: readonly Reading[]): void {
+  private judge(readings: readonly Reading[], replay = false): void {
     const engine = this.engine;
     if (!engine || readings.length === 0) return;
     const outcomes: Outcome[] = [];
@@ -398,7 +460,7 @@ export class AlertingService {
       ).outcomes;
       for (const o of out) outcomes.push(o);
     }
-    this.enqueue(outcomes);
+    this.enqueue(outcomes, replay);
   }
 
   /**
@@ -418,7 +480,7 @@ export class AlertingService {
     const engine = this.engine;
     if (!engine || this.held) return;
     const role = this.deps.role;
-    if (role?.kind === 'areas' && !role.active()) return;
+    if (role?.kind === 'areas' && (!role.active() || this.activating)) return;
     const now = this.deps.clock();
     this.enqueue(step(engine, { type: 'tick' }, now).outcomes);
     this.chain = this.chain
@@ -427,11 +489,12 @@ export class AlertingService {
       .catch((err) => this.deps.onError('escalation failed', err));
   }
 
-  private enqueue(outcomes: readonly Outcome[]): void {
+  /** Apply outcomes in order; `replay`: they come from stored readings judged again (see apply). */
+  private enqueue(outcomes: readonly Outcome[], replay = false): void {
     if (outcomes.length === 0) return;
     this.chain = this.chain
       .then(async () => {
-        for (const o of outcomes) if (o.type === 'alert') await this.apply(o);
+        for (const o of outcomes) if (o.type === 'alert') await this.apply(o, replay);
       })
       .catch((err) => this.deps.onError('applying rule outcomes failed', err));
   }
@@ -447,17 +510,27 @@ export class AlertingService {
     const role = this.deps.role;
     if (role?.kind === 'areas' && !role.active() && !force) return;
     const all = this.saveAll;
+    // What this instance saves; the rest stays dirty (another instance's, or not ours yet).
+    const keepSensor = !role
+      ? () => true
+      : role.kind === 'sensors'
+        ? (id: string) => role.owns(id) || (releasing?.has(id) ?? false)
+        : () => false; // per-sensor state belongs to the partitions' owners
+    const keepSubject = (subject: { type: string; id: string }) =>
+      subject.type === 'sensor' ? keepSensor(subject.id) : role?.kind !== 'sensors';
     try {
-      let subjects = snapshot(engine, all);
-      let sensors = sensorSnapshot(engine, all);
-      if (role?.kind === 'sensors') {
-        const mine = (id: string) => role.owns(id) || (releasing?.has(id) ?? false);
-        subjects = subjects.filter((s) => s.subject.type === 'sensor' && mine(s.subject.id));
-        sensors = sensors.filter((s) => mine(s.sensorId));
-      } else if (role?.kind === 'areas') {
-        // Per-sensor state belongs to the partitions' owners.
-        subjects = subjects.filter((s) => s.subject.type !== 'sensor');
-        sensors = [];
+      const subjects = snapshot(engine, all, keepSubject);
+      const sensors = sensorSnapshot(engine, all, keepSensor);
+      // A partition handed over leaves its whole state behind, not only what changed.
+      if (releasing && !all) {
+        const inRelease = (subject: { type: string; id: string }) =>
+          subject.type === 'sensor' && releasing.has(subject.id);
+        const saved = new Set(subjects.map((x) => `${x.ruleId} ${x.subjectKey}`));
+        for (const x of snapshot(engine, true, inRelease))
+          if (!saved.has(`${x.ruleId} ${x.subjectKey}`)) subjects.push(x);
+        const savedSensors = new Set(sensors.map((x) => x.sensorId));
+        for (const x of sensorSnapshot(engine, true, (id) => releasing.has(id)))
+          if (!savedSensors.has(x.sensorId)) sensors.push(x);
       }
       this.saveAll = false;
       if (subjects.length || sensors.length)
@@ -540,7 +613,12 @@ export class AlertingService {
     };
   }
 
-  private async apply(o: AlertOutcome): Promise<void> {
+  /** Apply one outcome; if another node changed the alert meanwhile, read it again and re-apply. */
+  private apply(o: AlertOutcome, replay: boolean): Promise<void> {
+    return retryChanged(() => this.applyOnce(o, replay));
+  }
+
+  private async applyOnce(o: AlertOutcome, replay: boolean): Promise<void> {
     const now = this.deps.clock();
     const existing = await this.deps.alerts.findOpen(o.ruleId, o.subject.type, o.subject.id);
     if (!existing) {
@@ -552,10 +630,7 @@ export class AlertingService {
       )
         return;
       // Judging stored readings again after a restart: this breach's alert is stored already.
-      if (
-        this.replaying &&
-        (await this.deps.alerts.hasStarted(o.ruleId, o.subject.type, o.subject.id, o.startsAt))
-      )
+      if (replay && (await this.deps.alerts.hasStarted(o.ruleId, o.subject.type, o.subject.id, o.startsAt)))
         return;
       // A severity or flapping change with no open alert: the engine kept firing across a
       // restart or rule change while the alert was closed; open a fresh one.
@@ -569,7 +644,7 @@ export class AlertingService {
       ]);
       if (inserted) {
         // Grouping needs the alert stored first: a lost race must not leave an incident behind.
-        await this.save(alert, null, now, 'alert.raised');
+        await this.save(alert, null, now, alert, 'alert.raised');
         return;
       }
       // Another writer opened it first: apply this change to theirs.
@@ -620,6 +695,7 @@ export class AlertingService {
         ...(o.value !== undefined && { value: o.value }),
       }),
       now,
+      alert,
     );
   }
 
@@ -632,6 +708,8 @@ export class AlertingService {
     changed: Alert,
     event: AlertEventRecord | null,
     now: number,
+    /** The stored copy `changed` was made from: the write happens only if it is still stored. */
+    previous: Alert,
     announce: 'alert.raised' | 'alert.updated' = 'alert.updated',
   ): Promise<Alert> {
     const events = event ? [event] : [];
@@ -654,7 +732,7 @@ export class AlertingService {
       events.push(systemEvent(next.id, now, 'correlated', { incidentId: grouped.incidentId }));
     next = grouped;
     // Nothing new to store (a fresh alert neither muted again nor grouped): no write.
-    if (events.length > 0) await this.deps.alerts.update(next, events);
+    if (events.length > 0) await this.deps.alerts.update(next, events, previous);
     this.track(next);
     this.deps.events.emit(announce, { alert: next });
     return next;
@@ -697,10 +775,7 @@ export class AlertingService {
 
   /** Why an open alert is muted at `now`, or undefined. */
   private suppressionFor(alert: Alert, now: number) {
-    this.inhibitionIndex ??= buildInhibitionIndex(
-      this.deps.suppression.listInhibitions(),
-      this.open.values(),
-    );
+    this.inhibitionIndex ??= buildInhibitionIndex(this.deps.suppression.listInhibitions(), this.sources());
     return suppressionOf(alert, this.deps.suppression.activeSilences(now), this.inhibitionIndex);
   }
 
@@ -717,14 +792,21 @@ export class AlertingService {
       for (const alert of [...this.open.values()]) {
         this.inhibitionIndex ??= buildInhibitionIndex(
           this.deps.suppression.listInhibitions(),
-          this.open.values(),
+          this.sources(),
         );
         const current = this.open.get(alert.id);
         if (!current) continue;
         const suppressed = suppressionOf(current, silences, this.inhibitionIndex);
         if (sameSuppression(suppressed, current.suppressed)) continue;
         // save() decides again and writes the suppressed / unsuppressed event with the reason.
-        await this.save({ ...current, updatedAt: now }, null, now);
+        try {
+          await this.save({ ...current, updatedAt: now }, null, now, current);
+        } catch (err) {
+          if (!(err instanceof AlertChangedError)) throw err;
+          // Changed on another node: take the stored copy; the next pass decides again.
+          const fresh = await this.deps.alerts.find(current.id);
+          if (fresh) this.track(fresh);
+        }
       }
     } finally {
       this.resuppressing = false;
@@ -744,11 +826,17 @@ export class AlertingService {
         if (fresh) this.track(fresh);
         continue;
       }
-      await this.save(
-        { ...fresh, escalatedAt: now, updatedAt: now },
-        systemEvent(alert.id, now, 'escalated', { afterSeconds: after }),
-        now,
-      );
+      try {
+        await this.save(
+          { ...fresh, escalatedAt: now, updatedAt: now },
+          systemEvent(alert.id, now, 'escalated', { afterSeconds: after }),
+          now,
+          fresh,
+        );
+      } catch (err) {
+        if (!(err instanceof AlertChangedError)) throw err;
+        continue; // changed meanwhile (acknowledged?): the next tick looks again
+      }
       await this.deps.audit.record({
         actor: SYSTEM,
         action: 'alert.escalate',
@@ -782,15 +870,17 @@ export class AlertingService {
     refusal: (alert: Alert) => string | null,
     change: (alert: Alert, now: number) => Alert,
   ): Promise<Alert> {
-    return this.serial(async () => {
-      const alert = await this.deps.alerts.find(id);
-      if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
-      const refused = refusal(alert);
-      if (refused) throw new AlertActionError('conflict', `alert ${id} ${refused}`);
-      const now = this.deps.clock();
-      const next = { ...change(alert, now), updatedAt: now };
-      return this.save(next, { alertId: id, at: now, actor, ...event }, now);
-    });
+    return this.serial(() =>
+      retryChanged(async () => {
+        const alert = await this.deps.alerts.find(id);
+        if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
+        const refused = refusal(alert);
+        if (refused) throw new AlertActionError('conflict', `alert ${id} ${refused}`);
+        const now = this.deps.clock();
+        const next = { ...change(alert, now), updatedAt: now };
+        return this.save(next, { alertId: id, at: now, actor, ...event }, now, alert);
+      }),
+    );
   }
 
   /** 确认 — acknowledge a firing alert, with a comment. */

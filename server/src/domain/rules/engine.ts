@@ -692,12 +692,16 @@ function onTick(state: EngineState, now: number, outcomes: Outcome[]): void {
       }
     }
   }
+  const judgesTimed = state.options.judgesSensor;
   for (const rec of [...state.timed]) {
     const compiled = state.rules.get(rec.ruleId);
     if (!compiled || compiled.subjects.get(rec.key) !== rec) {
       state.timed.delete(rec);
       continue;
     }
+    // A restored timer of a sensor this engine does not judge (yet) waits: until its partition
+    // has caught up, or for the node that holds it.
+    if (judgesTimed && rec.subject.type === 'sensor' && !judgesTimed(rec.subject.id)) continue;
     const { state: life, changes } = tickLifecycle(rec.life, now, compiled.settings);
     if (life === rec.life) continue;
     setLife(rec, life);
@@ -738,11 +742,17 @@ export interface SubjectSnapshot {
  * States changed since the last call (all of them with `all`), and marks them clean.
  * Derived rolling means are included per sensor under the pseudo-rule id `#derived`.
  */
-export function snapshot(state: EngineState, all = false): SubjectSnapshot[] {
+export function snapshot(
+  state: EngineState,
+  all = false,
+  keep: (subject: AlertSubject) => boolean = () => true,
+): SubjectSnapshot[] {
   const out: SubjectSnapshot[] = [];
   for (const compiled of state.rules.values()) {
     for (const rec of compiled.subjects.values()) {
       if (!all && !rec.dirty) continue;
+      // Not this caller's to save (a cluster node saves only what it judges): left dirty.
+      if (!keep(rec.subject)) continue;
       rec.dirty = false;
       out.push({
         ruleId: compiled.rule.id,
@@ -763,17 +773,25 @@ export function snapshot(state: EngineState, all = false): SubjectSnapshot[] {
 export function sensorSnapshot(
   state: EngineState,
   all = false,
+  keep: (sensorId: string) => boolean = () => true,
 ): Array<{ sensorId: string; lastSeen: number | null; derived: DerivedState | null }> {
-  const entries = all
-    ? [...state.sensors.values()].filter((e) => e.lastSeen !== NEVER || e.derived !== undefined)
-    : state.dirtySensors;
+  const entries = (
+    all
+      ? [...state.sensors.values()].filter((e) => e.lastSeen !== NEVER || e.derived !== undefined)
+      : state.dirtySensors
+  ).filter((e) => keep(e.id));
   const out = entries.map((e) => ({
     sensorId: e.id,
     lastSeen: lastSeenOf(e) ?? null,
     derived: e.derived ?? null,
   }));
-  for (const e of state.dirtySensors) e.dirty = false;
-  state.dirtySensors = [];
+  // Sensors not kept stay dirty for whoever saves them.
+  const left: SensorEntry[] = [];
+  for (const e of state.dirtySensors) {
+    if (keep(e.id)) e.dirty = false;
+    else left.push(e);
+  }
+  state.dirtySensors = left;
   return out;
 }
 
