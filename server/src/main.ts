@@ -358,6 +358,10 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   });
   await devices.load();
 
+  // Join the cluster before any ingest opens, so that every reading this node commits is on the
+  // cluster's stream (its partition's owner judges it) and partitions are taken up with their state.
+  await cluster?.start();
+
   const mqttLog = (level: 'info' | 'warn' | 'error', message: string, extra: Record<string, unknown> = {}) =>
     logger[level]({ component: 'mqtt', ...extra }, message);
   let broker: EmbeddedBroker | null = null;
@@ -469,8 +473,6 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     logger.warn({ wanted: config.PORT }, 'HTTP port taken; listening on a free port');
   }
   broadcaster.start();
-  // Take leases only now: a partition's readings may arrive at once.
-  await cluster?.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 

@@ -41,7 +41,7 @@ function node(prefix: string, nodeId: string, partitions: number): Node {
     {
       gained: async (p) => void n.gained.push(p),
       lost: async (p) => void n.lost.push(p),
-      leader: (is) => (n.leader = is),
+      leader: async (is) => void (n.leader = is),
     },
   );
   started.push(n);

@@ -60,11 +60,19 @@ export class ClusterNode {
   readonly redis: Redis;
   private readonly coordinator: ClusterCoordinator;
   private readonly bus: RedisBus;
+  /** Partitions judged here (taken up and caught up). */
   private readonly owned = new Set<number>();
   /** Partitions being taken up: their readings wait here until the restored state has caught up. */
   private readonly taking = new Map<number, Reading[]>();
+  /** Generation of each partition's current take: a take that finds it changed was cancelled. */
+  private readonly generation = new Map<number, number>();
+  private nextGeneration = 1;
   private readonly sessions = new Map<number | 'leader', ExternalMqttIngest>();
   private leading = false;
+  /** Leadership changes, applied one after the other (a flap must not interleave them). */
+  private leaderChain: Promise<void> = Promise.resolve();
+  /** Readings that arrive while the area rules are being restored (null: not restoring). */
+  private areaWaiting: Reading[] | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -72,7 +80,12 @@ export class ClusterNode {
     private readonly deps: ClusterNodeDeps,
   ) {
     this.nodeId = settings.nodeId ?? `${hostname()}-${process.pid}`;
-    this.redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    // Commands time out well within a lease, so a blackholed Redis fails rounds instead of hanging them.
+    this.redis = new Redis(settings.redisUrl, {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      commandTimeout: Math.max(500, Math.floor(settings.leaseMs / 3)),
+    });
     this.redis.on('error', (err: Error) => deps.log('warn', 'redis error', { err: err.message }));
     const prefix = `cityops:${settings.name}:`;
     this.bus = new RedisBus({
@@ -145,17 +158,18 @@ export class ClusterNode {
 
   /** Readings committed anywhere in the cluster: to the engines that judge them. */
   private route(readings: readonly Reading[]): void {
-    if (this.taking.size > 0) {
-      const now: Reading[] = [];
-      for (const r of readings) {
-        const waiting = this.taking.get(partitionOf(r.sensorId, this.settings.partitions));
-        if (waiting) waiting.push(r);
-        else now.push(r);
-      }
-      readings = now;
+    // The leader's area rules read every sensor, whoever holds its partition.
+    if (this.areaWaiting) for (const r of readings) this.areaWaiting.push(r);
+    else this.deps.areaAlerting.onReadings(readings);
+    if (this.taking.size === 0) return this.deps.alerting.onReadings(readings);
+    // Readings of a partition being taken up wait until its restored state has caught up.
+    const now: Reading[] = [];
+    for (const r of readings) {
+      const waiting = this.taking.get(partitionOf(r.sensorId, this.settings.partitions));
+      if (waiting) waiting.push(r);
+      else now.push(r);
     }
-    this.deps.alerting.onReadings(readings);
-    this.deps.areaAlerting.onReadings(readings);
+    this.deps.alerting.onReadings(now);
   }
 
   private sensorsOf(p: number): Set<string> {
@@ -165,11 +179,21 @@ export class ClusterNode {
     return ids;
   }
 
+  /**
+   * Take a partition up: restore its state and catch up (its readings wait meanwhile), then judge
+   * it and open its MQTT session. If the partition is lost meanwhile (a hand-back, an expired
+   * lease, a stop), the take notices after each step and undoes itself.
+   */
   private async gain(p: number): Promise<void> {
     const started = Date.now();
+    const generation = this.nextGeneration++;
+    this.generation.set(p, generation);
+    const current = () => this.generation.get(p) === generation;
     this.taking.set(p, []);
+    const ids = this.sensorsOf(p);
     try {
-      const replayed = await this.deps.alerting.take(this.sensorsOf(p));
+      const replayed = await this.deps.alerting.take(ids);
+      if (!current()) return await this.deps.alerting.forget(ids);
       this.owned.add(p);
       const waited = this.taking.get(p) ?? [];
       this.taking.delete(p);
@@ -180,60 +204,83 @@ export class ClusterNode {
         waited: waited.length,
         ms: Date.now() - started,
       });
-    } catch (err) {
-      this.taking.delete(p);
-      throw err;
-    }
-    if (this.settings.mqtt) {
-      this.sessions.set(
-        p,
-        await startExternalMqttIngest({
+      if (this.settings.mqtt) {
+        const session = await startExternalMqttIngest({
           url: this.settings.mqtt.url,
           clientId: `${this.settings.mqtt.clientId}-p${p}`,
           filters: partitionTopicFilters(p),
           ingest: this.deps.ingest,
           log: this.deps.log,
-        }),
-      );
+        });
+        if (!current()) return await session.close();
+        this.sessions.set(p, session);
+      }
+    } catch (err) {
+      // Could not take it up: the coordinator gives the lease back; nothing of it stays here.
+      if (current()) {
+        this.generation.delete(p);
+        this.owned.delete(p);
+        this.taking.delete(p);
+        await this.deps.alerting.forget(ids);
+      }
+      throw err;
     }
   }
 
   private async lose(p: number): Promise<void> {
+    const wasOwned = this.owned.has(p);
+    // Cancels a take in progress (it checks its generation).
+    this.generation.delete(p);
+    this.taking.delete(p);
     const session = this.sessions.get(p);
     this.sessions.delete(p);
     // Stop taking the partition's messages first: the session stays on the broker for the next owner.
     await session?.close();
     this.owned.delete(p);
-    await this.deps.alerting.release(this.sensorsOf(p));
+    const ids = this.sensorsOf(p);
+    if (wasOwned) await this.deps.alerting.release(ids);
+    else await this.deps.alerting.forget(ids);
     this.deps.log('info', 'released partition', { partition: p });
   }
 
-  private lead(isLeader: boolean): void {
-    this.leading = isLeader;
+  /** Leadership changed: applied in order, each change complete before the next starts. */
+  private lead(isLeader: boolean): Promise<void> {
+    this.leaderChain = this.leaderChain
+      .then(() => (isLeader ? this.becomeLeader() : this.stepDown()))
+      .catch((err: unknown) => this.deps.log('error', 'changing leadership failed', { err: String(err) }));
+    return this.leaderChain;
+  }
+
+  private async becomeLeader(): Promise<void> {
+    // Area rules: restore and catch up, with the readings arriving meanwhile held back.
+    this.areaWaiting = [];
+    try {
+      this.leading = true;
+      await this.deps.areaAlerting.activate();
+    } finally {
+      const waited = this.areaWaiting ?? [];
+      this.areaWaiting = null;
+      this.deps.areaAlerting.feedNewer(waited);
+    }
+    // The leader also holds the plain topics' session (devices that do not partition).
     const mqtt = this.settings.mqtt;
-    if (isLeader) {
-      void this.deps.areaAlerting
-        .activate()
-        .catch((err: unknown) => this.deps.log('error', 'starting area rules failed', { err: String(err) }));
-      // The leader also holds the plain topics' session (devices that do not partition).
-      if (mqtt)
-        void startExternalMqttIngest({
+    if (mqtt)
+      this.sessions.set(
+        'leader',
+        await startExternalMqttIngest({
           url: mqtt.url,
           clientId: mqtt.clientId,
           ingest: this.deps.ingest,
           log: this.deps.log,
-        })
-          .then((s) => (this.leading ? this.sessions.set('leader', s) : void s.close()))
-          .catch((err: unknown) =>
-            this.deps.log('error', 'leader MQTT session failed', { err: String(err) }),
-          );
-    } else {
-      const session = this.sessions.get('leader');
-      this.sessions.delete('leader');
-      void session?.close();
-      void this.deps.areaAlerting
-        .deactivate()
-        .catch((err: unknown) => this.deps.log('error', 'stopping area rules failed', { err: String(err) }));
-    }
+        }),
+      );
+  }
+
+  private async stepDown(): Promise<void> {
+    this.leading = false;
+    const session = this.sessions.get('leader');
+    this.sessions.delete('leader');
+    await session?.close();
+    await this.deps.areaAlerting.deactivate();
   }
 }

@@ -33,8 +33,8 @@ export interface CoordinatorListener {
   gained(partition: number): Promise<void>;
   /** This node no longer owns `partition` (released, or the lease was lost): stop at once. */
   lost(partition: number): Promise<void>;
-  /** Leadership changed on this node. */
-  leader(isLeader: boolean): void;
+  /** Leadership changed on this node (awaited on stop, before the lease is released). */
+  leader(isLeader: boolean): Promise<void>;
 }
 
 /** The share of partitions one of `nodes` live nodes should hold (the rest hold one less). */
@@ -46,7 +46,9 @@ export class ClusterCoordinator {
   private readonly owned = new Set<number>();
   private isLeader = false;
   private timer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  private roundBusy = false;
   private stopped = false;
   /** When each partition was taken, for the failover report. */
   readonly takenAt = new Map<number, number>();
@@ -83,26 +85,45 @@ export class ClusterCoordinator {
   async start(): Promise<void> {
     await this.round();
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.round());
+      // A round still running (slow Redis or database) is not queued behind: the next tick retries.
+      if (this.roundBusy) return;
+      this.roundBusy = true;
+      this.running = this.round().finally(() => (this.roundBusy = false));
     }, this.options.tickMs);
+    // Independent of the rounds (which may hang on a blackholed Redis): a lease not renewed for
+    // its whole length may be another node's by now, so this node stops acting on it.
+    this.watchdog = setInterval(() => void this.expireUnrenewed(), this.options.tickMs);
   }
 
   /** Release every lease (a clean shutdown hands partitions over at once, not after expiry). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.watchdog) clearInterval(this.watchdog);
     await this.running;
     const { redis, nodeId } = this.options;
+    // Each step on its own: with Redis gone the leases simply expire, but every state is saved.
+    const quietly = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (err) {
+        this.options.onLog?.('warn', `stopping: ${what} failed`, { err: (err as Error).message });
+      }
+    };
     for (const p of this.ownedPartitions()) {
       await this.drop(p);
-      await redis.eval(RELEASE, 1, this.key(`lease:p${p}`), nodeId);
+      await quietly(`releasing partition ${p}`, () =>
+        redis.eval(RELEASE, 1, this.key(`lease:p${p}`), nodeId),
+      );
     }
     if (this.isLeader) {
       this.isLeader = false;
-      this.listener.leader(false);
-      await redis.eval(RELEASE, 1, this.key('lease:leader'), nodeId);
+      await quietly('handing over the leadership', () => this.listener.leader(false));
+      await quietly('releasing the leadership', () =>
+        redis.eval(RELEASE, 1, this.key('lease:leader'), nodeId),
+      );
     }
-    await redis.zrem(this.key('nodes'), nodeId);
+    await quietly('leaving the node list', () => redis.zrem(this.key('nodes'), nodeId));
   }
 
   /** Live nodes: those whose heartbeat is younger than a lease. */
@@ -174,7 +195,6 @@ export class ClusterCoordinator {
       this.options.onLog?.('warn', 'cluster round failed (Redis unreachable?)', {
         err: (err as Error).message,
       });
-      await this.expireUnrenewed();
     }
   }
 
@@ -183,6 +203,7 @@ export class ClusterCoordinator {
    * another node may hold it, so this node stops acting on it (and on the leadership) at once.
    */
   private async expireUnrenewed(): Promise<void> {
+    if (this.stopped) return;
     const now = this.clock();
     const { leaseMs } = this.options;
     for (const p of this.ownedPartitions()) {
@@ -192,7 +213,7 @@ export class ClusterCoordinator {
     }
     if (this.isLeader && now - (this.renewedAt.get(-1) ?? 0) >= leaseMs) {
       this.isLeader = false;
-      this.listener.leader(false);
+      void this.listener.leader(false);
     }
   }
 
@@ -208,7 +229,7 @@ export class ClusterCoordinator {
       this.options.onLog?.('info', held ? 'this node leads the cluster' : 'this node no longer leads', {
         nodeId,
       });
-      this.listener.leader(held);
+      void this.listener.leader(held);
     }
   }
 }

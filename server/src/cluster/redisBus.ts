@@ -60,6 +60,22 @@ export class RedisBus {
     const { events, nodeId } = this.options;
     await this.sub.subscribe(this.eventsChannel);
     this.sub.on('message', (_channel: string, message: string) => this.onEvent(message));
+    // Events published while this node's subscription was down are lost (pub/sub keeps nothing):
+    // after a reconnection every cache that follows other nodes reloads from the store.
+    let connected = true;
+    this.sub.on('close', () => (connected = false));
+    this.sub.on('ready', () => {
+      if (connected) return;
+      connected = true;
+      this.options.onLog?.('warn', 'cluster events resumed after a Redis disconnection: reloading caches');
+      for (const type of [
+        'rules.changed',
+        'suppression.changed',
+        'devices.changed',
+        'policy.changed',
+      ] as const)
+        events.emitRemote(type, {});
+    });
     this.unsubscribe.push(
       events.tap((type, event) => {
         if (!CLUSTER_EVENT_SET.has(type)) return;

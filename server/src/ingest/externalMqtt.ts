@@ -69,10 +69,11 @@ export async function startExternalMqttIngest(options: ExternalMqttOptions): Pro
   client.on('offline', () => options.log('warn', 'external MQTT broker offline; reconnecting'));
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`could not connect to ${options.url}: ${lastError || 'timeout'}`)),
-      10_000,
-    );
+    const timer = setTimeout(() => {
+      // Give up for good: a client left reconnecting would later take the session from its owner.
+      client?.end(true);
+      reject(new Error(`could not connect to ${options.url}: ${lastError || 'timeout'}`));
+    }, 10_000);
     client?.once('connect', () => {
       clearTimeout(timer);
       // Wait for the subscription so no message published after start is missed.
