@@ -69,6 +69,8 @@ describe('two nodes on PostgreSQL and Redis', () => {
     expect([...a!.owned, ...b!.owned].sort()).toEqual([0, 1, 2, 3]);
     expect([a!.leader, b!.leader].filter(Boolean)).toHaveLength(1);
     expect(a!.liveNodes.sort()).toEqual(['node-a', 'node-b']);
+    // The stream readers waited through idle seconds without a single failed read.
+    expect([a!.bus?.readErrors, b!.bus?.readErrors]).toEqual([0, 0]);
   });
 
   it("raises one alert for a breach sent to the node that does not own the sensor, and every node's dashboard hears it once", async () => {

@@ -45,7 +45,9 @@ export class RedisBus {
   constructor(private readonly options: RedisBusOptions) {
     // Subscribed and blocking connections cannot run other commands: each gets its own.
     this.sub = options.redis.duplicate();
-    this.reader = options.redis.duplicate();
+    // The reader blocks up to a second on XREAD: the commands' timeout (a fraction of a lease)
+    // would cut idle waits short, so this connection has none.
+    this.reader = options.redis.duplicate({ commandTimeout: undefined });
   }
 
   private get eventsChannel(): string {
