@@ -251,18 +251,14 @@ export class AlertingService {
       this.deps.ruleState.loadSubjects(ids),
       this.deps.ruleState.loadSensors(ids),
     ]);
-    const areas = this.deps.role?.kind === 'areas';
-    const mine = sensorIds
-      ? subjects.filter((s) => s.subject.type === 'sensor' && sensorIds.has(s.subject.id))
-      : areas
-        ? subjects.filter((s) => s.subject.type !== 'sensor')
-        : subjects;
-    const states = sensorIds ? sensorStates.filter((s) => sensorIds.has(s.sensorId)) : sensorStates;
+    // The store filtered a partition's rows; the area engine takes the area subjects only.
+    const mine =
+      this.deps.role?.kind === 'areas' ? subjects.filter((s) => s.subject.type !== 'sensor') : subjects;
     restore(
       engine,
       mine,
-      states.flatMap((s) => (s.derived ? [{ sensorId: s.sensorId, derived: s.derived }] : [])),
-      states.flatMap((s) => (s.lastSeen !== null ? [{ sensorId: s.sensorId, at: s.lastSeen }] : [])),
+      sensorStates.flatMap((s) => (s.derived ? [{ sensorId: s.sensorId, derived: s.derived }] : [])),
+      sensorStates.flatMap((s) => (s.lastSeen !== null ? [{ sensorId: s.sensorId, at: s.lastSeen }] : [])),
     );
     for (const alert of await this.deps.alerts.listOpen()) {
       const taken = sensorIds
@@ -273,11 +269,7 @@ export class AlertingService {
         this.otherSources.delete(alert.id);
       } else if (this.deps.role && !this.open.has(alert.id)) this.followSource(alert);
     }
-    return this.catchUp(
-      states,
-      now,
-      sensorIds ? [...sensorIds] : this.deps.catalog.listSensors().map((s) => s.id),
-    );
+    return this.catchUp(sensorStates, now, ids ?? this.deps.catalog.listSensors().map((s) => s.id));
   }
 
   /**
@@ -309,9 +301,7 @@ export class AlertingService {
   async release(sensorIds: ReadonlySet<string>): Promise<void> {
     await this.chain;
     await this.persist(sensorIds);
-    if (this.engine) dropSensors(this.engine, sensorIds);
-    for (const [id, alert] of this.open)
-      if (alert.subject.type === 'sensor' && sensorIds.has(alert.subject.id)) this.open.delete(id);
+    await this.forget(sensorIds);
   }
 
   /** Become the area engine (the leader): restore area states and open area alerts, catch up. */
@@ -391,26 +381,24 @@ export class AlertingService {
     let newest = Number.NEGATIVE_INFINITY;
     for (const at of seen.values()) if (at > newest) newest = at;
     let fed = 0;
-    {
-      for await (const page of store.scanRaw({
-        sensorIds,
-        from: newest - this.deps.settings.persistMs - CATCH_UP_MARGIN_MS,
-        to: now + CATCH_UP_MARGIN_MS,
-        maxReadings: CATCH_UP_MAX_READINGS,
-      })) {
-        const unseen = page.readings.filter((r) => r.observedAt > (seen.get(r.sensorId) ?? -Infinity));
-        // Judged again: a breach whose alert is stored is not raised twice.
-        this.judge(unseen, true);
-        fed += unseen.length;
-        if (page.truncatedAt !== undefined) {
-          this.deps.onError(
-            'judging stored readings again stopped early',
-            new Error(`more than ${CATCH_UP_MAX_READINGS} readings; the rest from ${page.truncatedAt} on`),
-          );
-        }
+    for await (const page of store.scanRaw({
+      sensorIds,
+      from: newest - this.deps.settings.persistMs - CATCH_UP_MARGIN_MS,
+      to: now + CATCH_UP_MARGIN_MS,
+      maxReadings: CATCH_UP_MAX_READINGS,
+    })) {
+      const unseen = page.readings.filter((r) => r.observedAt > (seen.get(r.sensorId) ?? -Infinity));
+      // Judged again: a breach whose alert is stored is not raised twice.
+      this.judge(unseen, true);
+      fed += unseen.length;
+      if (page.truncatedAt !== undefined) {
+        this.deps.onError(
+          'judging stored readings again stopped early',
+          new Error(`more than ${CATCH_UP_MAX_READINGS} readings; the rest from ${page.truncatedAt} on`),
+        );
       }
-      await this.chain;
     }
+    await this.chain;
     return fed;
   }
 
@@ -510,27 +498,22 @@ export class AlertingService {
     const role = this.deps.role;
     if (role?.kind === 'areas' && !role.active() && !force) return;
     const all = this.saveAll;
-    // What this instance saves; the rest stays dirty (another instance's, or not ours yet).
+    // What this instance saves; the rest stays dirty (another instance's, or not ours yet). A
+    // partition handed over (`releasing`) leaves its whole state behind, not only what changed.
+    const released = (id: string) => releasing?.has(id) ?? false;
     const keepSensor = !role
       ? () => true
       : role.kind === 'sensors'
-        ? (id: string) => role.owns(id) || (releasing?.has(id) ?? false)
+        ? (id: string) => role.owns(id) && !released(id)
         : () => false; // per-sensor state belongs to the partitions' owners
     const keepSubject = (subject: { type: string; id: string }) =>
       subject.type === 'sensor' ? keepSensor(subject.id) : role?.kind !== 'sensors';
     try {
       const subjects = snapshot(engine, all, keepSubject);
       const sensors = sensorSnapshot(engine, all, keepSensor);
-      // A partition handed over leaves its whole state behind, not only what changed.
-      if (releasing && !all) {
-        const inRelease = (subject: { type: string; id: string }) =>
-          subject.type === 'sensor' && releasing.has(subject.id);
-        const saved = new Set(subjects.map((x) => `${x.ruleId} ${x.subjectKey}`));
-        for (const x of snapshot(engine, true, inRelease))
-          if (!saved.has(`${x.ruleId} ${x.subjectKey}`)) subjects.push(x);
-        const savedSensors = new Set(sensors.map((x) => x.sensorId));
-        for (const x of sensorSnapshot(engine, true, (id) => releasing.has(id)))
-          if (!savedSensors.has(x.sensorId)) sensors.push(x);
+      if (releasing) {
+        subjects.push(...snapshot(engine, true, (x) => x.type === 'sensor' && released(x.id)));
+        sensors.push(...sensorSnapshot(engine, true, released));
       }
       this.saveAll = false;
       if (subjects.length || sensors.length)
