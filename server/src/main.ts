@@ -368,7 +368,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   let external: ExternalMqttIngest | null = null;
   let mqttUrl: string;
   if (config.MQTT_URL && cluster) {
-    // Each lease this node holds brings its own session on the broker (cluster.start below).
+    // Each lease this node holds brings its own session on the broker (cluster.start above).
     mqttUrl = config.MQTT_URL;
   } else if (config.MQTT_URL) {
     external = await startExternalMqttIngest({

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { partitionOf } from '@shared/domain/partition';
 import { partitionTopicFilters } from '@shared/version';
+import type { ClusterStatus } from '@shared/schemas/cluster.schema';
 import type { Reading } from '@shared/schemas/reading.schema';
 import { startExternalMqttIngest, type ExternalMqttIngest } from '../ingest/externalMqtt';
 import type { AlertingService } from '../services/alerting.service';
@@ -34,18 +35,6 @@ export interface ClusterNodeDeps {
   /** Area rules, run by the leader (role `areas`, active = this.isLeader). */
   areaAlerting: AlertingService;
   log: Log;
-}
-
-/** What /api/v1/cluster and the failover test read. */
-export interface ClusterStatus {
-  nodeId: string;
-  leader: boolean;
-  partitions: number;
-  owned: number[];
-  liveNodes: string[];
-  /** When this node took each partition it holds, epoch ms. */
-  takenAt: Record<string, number>;
-  bus: RedisBus['counts'];
 }
 
 /**
@@ -137,7 +126,7 @@ export class ClusterNode {
     this.redis.disconnect();
   }
 
-  async status(): Promise<ClusterStatus> {
+  async status(): Promise<Omit<ClusterStatus, 'clustered'>> {
     return {
       nodeId: this.nodeId,
       leader: this.leading,

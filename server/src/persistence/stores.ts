@@ -83,12 +83,12 @@ export interface StoreOptions {
   onLog: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-/** Group-commit settings shared by both stores. */
-const BATCH = { flushMs: 0, maxBatch: 5000 };
+/** Most readings in one committed batch, both stores. */
+const MAX_BATCH = 5000;
 
 /** Open the store the configuration names: PostgreSQL when DATABASE_URL is set, else the SQLite file. */
 export async function openStores(config: Config, options: StoreOptions): Promise<Stores> {
-  const batch = { ...BATCH, flushMs: config.WRITE_FLUSH_MS, onLog: options.onLog };
+  const batch = { flushMs: config.WRITE_FLUSH_MS, maxBatch: MAX_BATCH, onLog: options.onLog };
   if (config.DATABASE_URL) {
     const pool = openPool({ url: config.DATABASE_URL, max: config.PG_POOL_MAX }, (err) =>
       options.onLog('warn', `postgresql connection error: ${err.message}`),

@@ -1,4 +1,4 @@
-import type { Alert, AlertStatsRow, Severity } from '@shared/schemas/alert.schema';
+import type { Alert, AlertStatsRow } from '@shared/schemas/alert.schema';
 import type { AlertHourCount } from '../../domain/vitals';
 import {
   AlertChangedError,
@@ -19,6 +19,7 @@ import {
   RAISED_PER_HOUR_SQL,
   type AlertEventRow,
   type AlertStatsSqlRow,
+  type HourCountRow,
 } from '../rows/alerts';
 import { query, transaction, type PgClient, type PgPool } from './database';
 import { documentPagePg } from './sqlWhere';
@@ -154,12 +155,7 @@ export class PgAlertRepository implements AlertRepository {
   }
 
   async raisedPerHour(from: number, to: number): Promise<AlertHourCount[]> {
-    const { rows } = await query<{
-      hour_start: number;
-      severity: Severity;
-      district_id: string | null;
-      n: number;
-    }>(this.pool, RAISED_PER_HOUR_SQL, [from, to]);
+    const { rows } = await query<HourCountRow>(this.pool, RAISED_PER_HOUR_SQL, [from, to]);
     return rows.map(hourCountOf);
   }
 

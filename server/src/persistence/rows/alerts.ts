@@ -102,12 +102,15 @@ export const RAISED_PER_HOUR_SQL = `SELECT (starts_at / 3600000) * 3600000 AS ho
   FROM alerts WHERE starts_at >= ? AND starts_at < ?
   GROUP BY hour_start, severity, district_id`;
 
-export function hourCountOf(r: {
+/** A row of RAISED_PER_HOUR_SQL. */
+export interface HourCountRow {
   hour_start: number;
   severity: Severity;
   district_id: string | null;
   n: number;
-}): AlertHourCount {
+}
+
+export function hourCountOf(r: HourCountRow): AlertHourCount {
   return { hourStart: r.hour_start, severity: r.severity, districtId: r.district_id, count: r.n };
 }
 

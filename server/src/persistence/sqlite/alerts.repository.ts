@@ -1,4 +1,4 @@
-import type { Alert, AlertStatsRow, Severity } from '@shared/schemas/alert.schema';
+import type { Alert, AlertStatsRow } from '@shared/schemas/alert.schema';
 import type { AlertHourCount } from '../../domain/vitals';
 import {
   AlertChangedError,
@@ -18,6 +18,7 @@ import {
   RAISED_PER_HOUR_SQL,
   type AlertEventRow,
   type AlertStatsSqlRow,
+  type HourCountRow,
 } from '../rows/alerts';
 import type { SqliteDatabase } from './database';
 import { documentPage } from './sqlWhere';
@@ -155,12 +156,7 @@ export class SqliteAlertRepository implements AlertRepository {
   }
 
   async raisedPerHour(from: number, to: number): Promise<AlertHourCount[]> {
-    const rows = this.raisedPerHourStmt.all(from, to) as Array<{
-      hour_start: number;
-      severity: Severity;
-      district_id: string | null;
-      n: number;
-    }>;
+    const rows = this.raisedPerHourStmt.all(from, to) as Array<HourCountRow>;
     return rows.map(hourCountOf);
   }
 
