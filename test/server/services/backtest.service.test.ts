@@ -19,6 +19,7 @@ import {
 } from '../../../server/src/services/backtest.service';
 import { CatalogService } from '../../../server/src/services/catalog.service';
 import { DomainEvents } from '../../../server/src/services/events';
+import { depthRule as fixtureDepthRule } from '../../fixtures/rules';
 
 /**
  * The backtest use case over the real SQLite store and the Hangzhou catalog, with its limits
@@ -38,22 +39,7 @@ describe('BacktestService', () => {
   /** One reading a minute for 2 hours from NOW − 3 h, for three gauges; deep from minute 60. */
   const T0 = NOW - 3 * 3_600_000;
 
-  const depthRule: Rule = {
-    id: 'depth',
-    name: { zh: '积水', en: 'Depth' },
-    kind: 'threshold',
-    enabled: false,
-    scope: { subtypes: ['waterlogging'] },
-    params: { metric: 'waterDepth', levels: [{ severity: 'yellow', op: '>=', value: 27 }] },
-    for: 0,
-    keepFiringFor: 0,
-    aqiStandard: 'HJ633-2026',
-    labels: {},
-    version: 4,
-    updatedAt: T0,
-    updatedBy: 'test',
-    reason: 'test',
-  };
+  const depthRule: Rule = fixtureDepthRule({ enabled: false, version: 4, updatedAt: T0 });
 
   function service(settings: Partial<BacktestSettings> = {}, clock: () => number = () => NOW) {
     return new BacktestService({

@@ -33,6 +33,7 @@ import type {
   UserRecord,
 } from '../../../../server/src/services/ports';
 import { freshPgSchema, type PgTestSchema } from '../../../helpers/pgSchema';
+import { depthRule } from '../../../fixtures/rules';
 
 const T0 = Date.UTC(2026, 10, 21, 2, 0);
 const MIN = 60_000;
@@ -472,23 +473,8 @@ describe('PgIncidentRepository', () => {
 });
 
 describe('PgRuleRepository', () => {
-  const rule = (version: number, over: Partial<Rule> = {}): Rule => ({
-    id: 'depth',
-    name: { zh: '积水', en: 'Depth' },
-    kind: 'threshold',
-    enabled: true,
-    scope: { subtypes: ['waterlogging'] },
-    params: { metric: 'waterDepth', levels: [{ severity: 'yellow', op: '>=', value: 27 }] },
-    for: 0,
-    keepFiringFor: 0,
-    aqiStandard: 'HJ633-2026',
-    labels: {},
-    version,
-    updatedAt: T0 + version * MIN,
-    updatedBy: 'u-1',
-    reason: `v${version}`,
-    ...over,
-  });
+  const rule = (version: number, over: Partial<Rule> = {}): Rule =>
+    depthRule({ version, updatedAt: T0 + version * MIN, updatedBy: 'u-1', reason: `v${version}`, ...over });
 
   it('saves versions in order, keeps the history and refuses a version that is not the next', async () => {
     const repo = new PgRuleRepository(node1);
