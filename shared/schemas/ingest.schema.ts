@@ -111,6 +111,8 @@ export const IngestStatsSchema = z.object({
   store: z.object({
     /** Readings waiting in the write queue. */
     queued: z.number().int().nonnegative(),
+    /** The most readings ever queued at once since start: what the write queue's bound held. */
+    queuedPeak: z.number().int().nonnegative(),
     /** Readings written (new rows). */
     written: z.number().int().nonnegative(),
     flushes: z.number().int().nonnegative(),

@@ -41,6 +41,7 @@ export class WriteBatcher {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly stat: Omit<ReadingStoreStats, 'queued'> = {
+    queuedPeak: 0,
     written: 0,
     duplicates: 0,
     flushes: 0,
@@ -60,6 +61,7 @@ export class WriteBatcher {
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.pending.push({ readings, resolve, reject });
       this.pendingCount += readings.length;
+      if (this.queued > this.stat.queuedPeak) this.stat.queuedPeak = this.queued;
       if (this.pendingCount >= this.options.maxBatch) this.flush();
       else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.flushMs);
     });

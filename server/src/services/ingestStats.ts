@@ -119,6 +119,7 @@ export class IngestCounters {
       acceptedByKind: { ...this.byKind },
       store: {
         queued: store.queued,
+        queuedPeak: store.queuedPeak,
         written: store.written,
         flushes: store.flushes,
         lastFlushMs: store.lastFlushMs,

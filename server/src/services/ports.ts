@@ -57,6 +57,8 @@ export interface StoreFailure {
 export interface ReadingStoreStats {
   /** Readings accepted but not yet committed. */
   queued: number;
+  /** The most readings ever queued at once since start (the write queue's high-water mark). */
+  queuedPeak: number;
   /** Rows written since start. */
   written: number;
   /** Duplicate rows ignored since start. */

@@ -95,6 +95,7 @@ describe('EventLoopLagMonitor', () => {
     const lag = { windowSec: 10, samples: 7, p50Ms: 0.2, p99Ms: 3, maxMs: 4, meanMs: 0.5 };
     const store = {
       queued: 0,
+      queuedPeak: 0,
       written: 0,
       duplicates: 0,
       flushes: 0,

@@ -7,6 +7,7 @@ const T0 = Date.parse('2026-11-21T08:00:00Z');
 
 const STORE: ReadingStoreStats = {
   queued: 3,
+  queuedPeak: 900,
   written: 120,
   duplicates: 2,
   flushes: 7,
@@ -92,6 +93,7 @@ describe('IngestCounters', () => {
   it('passes the store figures through', () => {
     expect(new IngestCounters(() => T0).snapshot(STORE).store).toEqual({
       queued: 3,
+      queuedPeak: 900,
       written: 120,
       flushes: 7,
       lastFlushMs: 1.5,
