@@ -21,6 +21,8 @@ import type { AlertingService } from './services/alerting.service';
 import type { RulesService } from './services/rules.service';
 import type { BacktestService } from './services/backtest.service';
 import { ApiError, clientErrorHandler, errorHandler, notFound } from './http/errors';
+import { countRefusals } from './http/refusalCounting';
+import { HttpRefusalCounters, UNPARSED_ROUTE } from './services/httpRefusals';
 import { healthRoutes, type HealthCheck } from './http/health.routes';
 import { buildOpenApi } from './http/openapi';
 import { readingsRoutes } from './http/readings.routes';
@@ -112,6 +114,9 @@ export interface CityOpsApp {
 export function createApp(deps: AppDeps): CityOpsApp {
   const app = express();
   app.disable('x-powered-by');
+  // Every refused request is counted (GET /api/v1/http/refusals), whichever handler refused it.
+  const refusals = new HttpRefusalCounters(deps.clock);
+  app.use(countRefusals(refusals));
   app.use(
     securityHeaders({
       https: deps.settings.secureCookie,
@@ -185,6 +190,9 @@ export function createApp(deps: AppDeps): CityOpsApp {
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
     res.json(deps.counters.snapshot(deps.store.stats()));
   });
+  v1.get('/http/refusals', guard('GET /api/v1/http/refusals'), (_req, res) => {
+    res.json(refusals.snapshot());
+  });
   api.use('/v1', v1);
   api.use(notFound);
   app.use('/api', api);
@@ -220,7 +228,10 @@ export function createApp(deps: AppDeps): CityOpsApp {
   );
 
   const server = createServer(app);
-  server.on('clientError', clientErrorHandler);
+  server.on(
+    'clientError',
+    clientErrorHandler((status, reason) => refusals.count(UNPARSED_ROUTE, status, reason)),
+  );
   const io = createSocketServer(server, {
     ...(deps.socketAdapter && { adapter: deps.socketAdapter }),
     live: deps.live,

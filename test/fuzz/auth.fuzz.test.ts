@@ -8,7 +8,16 @@ import { createUser } from '../helpers/accessActors';
 import { rawFetch } from '../helpers/auth';
 import { readApiError } from '../helpers/ingestChecks';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { expectUnharmed, fuzzParameters, fuzzTimeout, prototypeSnapshot, within } from './fuzzRun';
+import {
+  expectRefusalsCounted,
+  expectUnharmed,
+  fuzzParameters,
+  fuzzTimeout,
+  prototypeSnapshot,
+  tally,
+  within,
+} from './fuzzRun';
+import { httpRefusals } from '../helpers/cityOpsApi';
 import {
   DEEP_LEVELS,
   NASTY_STRINGS,
@@ -248,6 +257,8 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
     'signs in only with the right password and refuses every other body with a 4xx naming field and reason',
     async () => {
       const statuses = new Map<number, number>();
+      const reasons = new Map<string, number>();
+      const refusedBefore = await httpRefusals(server.url);
       await fc.assert(
         fc.asyncProperty(fc.array(loginPlan, { minLength: 1, maxLength: 3 }), async (plans) => {
           for (const plan of plans) {
@@ -260,7 +271,7 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
               15_000,
               'POST /api/v1/auth/login',
             );
-            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            tally(statuses, res.status);
             let sent: unknown = null;
             try {
               sent = JSON.parse(text);
@@ -289,6 +300,7 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
             expect(rightPassword, `the right password was refused with ${res.status}`).toBe(false);
             expect([400, 401, 413, 423], `status ${res.status}`).toContain(res.status);
             const { error } = await readApiError(res);
+            tally(reasons, error.code);
             expect(error.message).not.toBe('');
             if (res.status === 400 || res.status === 413) {
               expect(error.details.length).toBeGreaterThan(0);
@@ -317,6 +329,7 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
         ]),
       );
       expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 400, 401, 413]));
+      await expectRefusalsCounted(server.url, refusedBefore, statuses, reasons);
     },
     fuzzTimeout(RUNS, 1500),
   );
@@ -324,6 +337,8 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
   it(
     'answers every malformed or near-miss token with 401 and never with data',
     async () => {
+      const statuses = new Map<number, number>();
+      const refusedBefore = await httpRefusals(server.url);
       await fc.assert(
         fc.asyncProperty(
           fc.array(fc.record({ plan: tokenPlan, where: fc.constantFrom('bearer', 'raw', 'cookie') }), {
@@ -344,6 +359,7 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
                   15_000,
                   `GET ${path}`,
                 );
+                tally(statuses, res.status);
                 expect(res.status, `${path} with ${JSON.stringify(headers)}`).toBe(401);
                 expect((await readApiError(res)).error.code).toBe('unauthorized');
               }
@@ -352,6 +368,12 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
           },
         ),
         fuzzParameters('tokens', RUNS),
+      );
+      await expectRefusalsCounted(
+        server.url,
+        refusedBefore,
+        statuses,
+        new Map([['unauthorized', statuses.get(401) ?? 0]]),
       );
     },
     fuzzTimeout(RUNS, 1000),
@@ -379,6 +401,8 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
   it(
     'answers raw requests with bytes fetch cannot send (NUL, CR/LF, UTF-8, 20 KB headers) with a JSON 4xx',
     async () => {
+      const answered = new Map<number, number>();
+      const refusedBefore = await httpRefusals(server.url);
       await fc.assert(
         fc.asyncProperty(fc.array(rawPlan, { minLength: 1, maxLength: 4 }), async (plans) => {
           for (const plan of plans) {
@@ -400,7 +424,10 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
               statuses.length,
               `no answer to ${JSON.stringify(Buffer.concat(lines).toString('latin1').slice(0, 200))}`,
             ).toBeGreaterThan(0);
-            for (const status of statuses) expect([400, 401, 404, 431]).toContain(status);
+            for (const status of statuses) {
+              expect([400, 401, 404, 431]).toContain(status);
+              tally(answered, status);
+            }
             // Every answer carries the JSON error body.
             const bodies = text.split(/\r\n\r\n/).slice(1);
             expect(bodies.some((b) => b.startsWith('{"error":{"code":'))).toBe(true);
@@ -411,6 +438,8 @@ describe('fuzzing sign-in, session tokens and Socket.IO handshakes', () => {
           [[{ header: 'both', bytes: Uint8Array.from([0x42, 0x00]), repeat: 300 }]],
         ]),
       );
+      // Refused by Node's parser or by a route, each answer was counted.
+      await expectRefusalsCounted(server.url, refusedBefore, answered);
     },
     fuzzTimeout(RUNS, 1000),
   );

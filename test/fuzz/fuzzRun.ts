@@ -4,6 +4,8 @@ import { expect } from 'vitest';
 import { SqliteAuditRepository } from '../../server/src/persistence/sqlite/audit.repository';
 import { openDatabase } from '../../server/src/persistence/sqlite/database';
 import { AuditService } from '../../server/src/services/audit.service';
+import type { HttpRefusals } from '../../shared/schemas/httpRefusals.schema';
+import { countsAdded, httpRefusals } from '../helpers/cityOpsApi';
 import { POLLUTION_MARK } from './hostile';
 
 /**
@@ -102,6 +104,34 @@ export async function expectUnharmed(
   await expectAlive(server.url);
   prototypeUnchanged();
   await expectAuditChainIntact(server.dir);
+}
+
+/** Count one answer of a fuzz run in a tally (status or reason → how many). */
+export function tally<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/**
+ * The server counted every refusal the run saw (GET /api/v1/http/refusals, since `before`): by
+ * status, and by reason (the error body's code) where the run read them. Valid only when every
+ * other request between the two snapshots succeeded.
+ */
+export async function expectRefusalsCounted(
+  url: string,
+  before: HttpRefusals,
+  statuses: ReadonlyMap<number, number>,
+  reasons?: ReadonlyMap<string, number>,
+): Promise<void> {
+  const after = await httpRefusals(url);
+  const refused = [...statuses].filter(([status]) => status >= 400);
+  expect(countsAdded(before.byStatus, after.byStatus), 'refusals counted by status').toEqual(
+    Object.fromEntries(refused.map(([status, n]) => [String(status), n])),
+  );
+  if (reasons) {
+    expect(countsAdded(before.byReason, after.byReason), 'refusals counted by reason').toEqual(
+      Object.fromEntries(reasons),
+    );
+  }
 }
 
 /** Reject after `ms` so that a hang fails the property instead of the whole test file. */

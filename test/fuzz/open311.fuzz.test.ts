@@ -4,7 +4,16 @@ import { Open311CreatedSchema, Open311ServiceRequestSchema } from '../../shared/
 import type { GridCell } from '../../shared/schemas/geo.schema';
 import { rawFetch } from '../helpers/auth';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { expectUnharmed, fuzzParameters, fuzzTimeout, prototypeSnapshot, within } from './fuzzRun';
+import {
+  expectRefusalsCounted,
+  expectUnharmed,
+  fuzzParameters,
+  fuzzTimeout,
+  prototypeSnapshot,
+  tally,
+  within,
+} from './fuzzRun';
+import { httpRefusals } from '../helpers/cityOpsApi';
 import {
   PROTO_KEYS,
   deepPlan,
@@ -286,6 +295,7 @@ describe('fuzzing Open311 POST /open311/v2/requests.json (form and JSON bodies)'
     'creates a case for every valid report and answers everything else with a 4xx naming the field, without crashing',
     async () => {
       const statuses = new Map<number, number>();
+      const refusedBefore = await httpRefusals(server.url);
       await fc.assert(
         fc.asyncProperty(fc.array(open311Request, { minLength: 1, maxLength: 4 }), async (requests) => {
           for (const req of requests) {
@@ -306,7 +316,7 @@ describe('fuzzing Open311 POST /open311/v2/requests.json (form and JSON bodies)'
               15_000,
               'POST /open311/v2/requests.json',
             );
-            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            tally(statuses, res.status);
             expect(res.headers.get('content-type') ?? '').toMatch(/^application\/json/);
             const answer = (await res.json()) as unknown;
             if (res.status === 201) {
@@ -348,6 +358,8 @@ describe('fuzzing Open311 POST /open311/v2/requests.json (form and JSON bodies)'
         ),
       );
       expect([...statuses.keys()]).toEqual(expect.arrayContaining([201, 400, 403, 413]));
+      // Every refusal was counted by the server (Open311's body carries only the status).
+      await expectRefusalsCounted(server.url, refusedBefore, statuses);
     },
     fuzzTimeout(RUNS, 1000),
   );

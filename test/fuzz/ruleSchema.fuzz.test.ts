@@ -12,7 +12,10 @@ import {
   pathSegment,
   prototypeSnapshot,
   within,
+  expectRefusalsCounted,
+  tally,
 } from './fuzzRun';
+import { httpRefusals } from '../helpers/cityOpsApi';
 import {
   DEEP_LEVELS,
   POLLUTER,
@@ -300,6 +303,8 @@ describe('fuzzing the rules API (POST /api/v1/rules, PUT /api/v1/rules/:id)', ()
     'answers every request with the rule or a 4xx naming field and reason, keeps what it accepted, and keeps evaluating rules',
     async () => {
       const statuses = new Map<number, number>();
+      const reasons = new Map<string, number>();
+      const refusedBefore = await httpRefusals(server.url);
       await fc.assert(
         fc.asyncProperty(fc.array(ruleRequest, { minLength: 1, maxLength: 4 }), async (requests) => {
           const created: string[] = [];
@@ -326,7 +331,7 @@ describe('fuzzing the rules API (POST /api/v1/rules, PUT /api/v1/rules/:id)', ()
               15_000,
               `${req.method} /api/v1/rules${segment}`,
             );
-            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            tally(statuses, res.status);
             if (res.status === 200 || res.status === 201) {
               expect(res.status).toBe(req.method === 'POST' ? 201 : 200);
               const rule = RuleSchema.parse(await res.json());
@@ -339,6 +344,7 @@ describe('fuzzing the rules API (POST /api/v1/rules, PUT /api/v1/rules/:id)', ()
             }
             expect([400, 404, 409, 413, 415, 431], `status ${res.status}`).toContain(res.status);
             const { error } = await readApiError(res);
+            tally(reasons, error.code);
             expect(error.message).not.toBe('');
             if ([400, 413, 415, 431].includes(res.status)) {
               expect(error.details.length, `${error.code}: ${error.message}`).toBeGreaterThan(0);
@@ -372,6 +378,8 @@ describe('fuzzing the rules API (POST /api/v1/rules, PUT /api/v1/rules/:id)', ()
       );
       // The runs reached both sides of the schema: rules were created and updated, and refused.
       expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 201, 400, 413]));
+      // Every refusal was counted by the server, with its reason.
+      await expectRefusalsCounted(server.url, refusedBefore, statuses, reasons);
     },
     fuzzTimeout(RUNS, 1000),
   );

@@ -1,3 +1,4 @@
+import type { HttpRefusals } from '../../shared/schemas/httpRefusals.schema';
 import type { IngestResult, IngestStats } from '../../shared/schemas/ingest.schema';
 import type { HistoryResponse, LatestReading, ReadingInput } from '../../shared/schemas/reading.schema';
 import type { Sensor } from '../../shared/schemas/sensor.schema';
@@ -44,6 +45,22 @@ export async function latest(base: string, sensorIds: readonly string[]): Promis
 
 export function ingestStats(base: string): Promise<IngestStats> {
   return ok<IngestStats>(`${base}/api/v1/ingest/stats`);
+}
+
+export function httpRefusals(base: string): Promise<HttpRefusals> {
+  return ok<HttpRefusals>(`${base}/api/v1/http/refusals`);
+}
+
+/** What was counted between two snapshots of a counter map (keys whose count did not move left out). */
+export function countsAdded(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, n]) => [k, n - (before[k] ?? 0)] as const)
+      .filter(([, n]) => n !== 0),
+  );
 }
 
 /** POST /api/v1/readings and expect 200. */

@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { ApiErrorBody, ApiErrorCode, ErrorDetail } from '@shared/schemas/errors.schema';
 import { RequestError } from '../services/history.service';
+import { markRefusal } from './refusalCounting';
 
 /** An error the client caused (or a known server condition), with its HTTP status. */
 export class ApiError extends Error {
@@ -94,6 +95,7 @@ export function errorHandler(
       }
     }
     const body: ApiErrorBody = { error: { code: e.code, message: e.message, details: e.details } };
+    markRefusal(res, e.code);
     res.status(e.status).set(e.headers).json(body);
   };
 }
@@ -101,25 +103,30 @@ export function errorHandler(
 /**
  * Requests Node's HTTP parser refuses before Express sees them (headers over 16 KB, bytes
  * that are not HTTP) get the same JSON error body as every other refusal, and the
- * connection closes. For the server's `clientError` event.
+ * connection closes; `counted` hears each refusal. For the server's `clientError` event.
  */
-export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const [status, message] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'request line and headers are larger than 16 KB']
-      : err.code === 'HPE_REQUEST_TIMEOUT'
-        ? [408, 'the request did not arrive in time']
-        : [400, 'not a well-formed HTTP request'];
-  const body: ApiErrorBody = {
-    error: { code: 'invalid_request', message, details: [{ path: '', message }] },
+export function clientErrorHandler(
+  counted: (status: number, reason: ApiErrorCode) => void,
+): (err: Error & { code?: string }, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request line and headers are larger than 16 KB']
+        : err.code === 'HPE_REQUEST_TIMEOUT'
+          ? [408, 'the request did not arrive in time']
+          : [400, 'not a well-formed HTTP request'];
+    const body: ApiErrorBody = {
+      error: { code: 'invalid_request', message, details: [{ path: '', message }] },
+    };
+    const text = JSON.stringify(body);
+    counted(status, 'invalid_request');
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   };
-  const text = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-  );
 }

@@ -1,14 +1,31 @@
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import type { ApiErrorCode } from '@shared/schemas/errors.schema';
 import { z } from 'zod';
 import { Open311Error } from '../domain/open311';
 import { Open311KeyError, type Open311Service } from '../services/open311.service';
 import { auditActor, auditOrigin, guard } from './auth';
 import { ApiError, parseOr400 } from './errors';
+import { markRefusal } from './refusalCounting';
 
 /** Open311's error body: an array of `{ code, description }`, `code` being the HTTP status. */
 type Open311ErrorBody = Array<{ code: number; description: string }>;
 
 const errorBody = (code: number, description: string): Open311ErrorBody => [{ code, description }];
+
+/** The API's error code of an Open311 refusal, for the refusal counters (Open311's body has none). */
+const REASON_OF_STATUS: Record<number, ApiErrorCode> = {
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  500: 'internal',
+};
+
+/** Answer a refusal in Open311's format, counted under the API's code for its status. */
+function refuse(res: Response, status: number, description: string): void {
+  markRefusal(res, REASON_OF_STATUS[status] ?? 'invalid_request');
+  res.status(status).json(errorBody(status, description));
+}
 
 /** body-parser's error types for a body that is too large or not valid. */
 interface BodyParserError {
@@ -53,39 +70,36 @@ export function open311Routes(deps: {
 
   const unknown: RequestHandler = (req, res) => {
     const json = /\.json$/.test(req.path);
-    res
-      .status(json ? 404 : 400)
-      .json(
-        errorBody(
-          json ? 404 : 400,
-          json
-            ? `no route ${req.method} /open311/v2${req.path}`
-            : `only the JSON format is served (…/services.json, …/requests.json); ${req.path} is not`,
-        ),
-      );
+    refuse(
+      res,
+      json ? 404 : 400,
+      json
+        ? `no route ${req.method} /open311/v2${req.path}`
+        : `only the JSON format is served (…/services.json, …/requests.json); ${req.path} is not`,
+    );
   };
   r.use(unknown);
 
   const errors: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     if (err instanceof Open311Error) {
-      res.status(err.status).json(errorBody(err.status, err.message));
+      refuse(res, err.status, err.message);
       return;
     }
     const b = err as BodyParserError | undefined;
     if (b?.type === 'entity.too.large') {
-      res.status(413).json(errorBody(413, 'request body is larger than 64 KB'));
+      refuse(res, 413, 'request body is larger than 64 KB');
       return;
     }
     if (b?.type === 'entity.parse.failed' || b?.type === 'parameters.too.many') {
-      res.status(400).json(errorBody(400, 'request body is not valid form data or JSON'));
+      refuse(res, 400, 'request body is not valid form data or JSON');
       return;
     }
     if (typeof b?.status === 'number' && b.status >= 400 && b.status < 500) {
-      res.status(b.status).json(errorBody(b.status, 'request refused'));
+      refuse(res, b.status, 'request refused');
       return;
     }
     deps.onError(err, req);
-    res.status(500).json(errorBody(500, 'internal error'));
+    refuse(res, 500, 'internal error');
   };
   r.use(errors);
   return r;

@@ -1,3 +1,4 @@
+import { HttpRefusalsSchema } from '@shared/schemas/httpRefusals.schema';
 import { ClusterStatusSchema } from '@shared/schemas/cluster.schema';
 import { z } from 'zod';
 import { AuditPageSchema, AuditQuerySchema } from '@shared/schemas/audit.schema';
@@ -992,6 +993,12 @@ export function buildOpenApi(version: string): JsonSchema {
         get: {
           summary: 'Ingest counters',
           responses: { '200': json(IngestStatsSchema, 'counters since start') },
+        },
+      },
+      '/api/v1/http/refusals': {
+        get: {
+          summary: 'HTTP requests refused (4xx/5xx) since start, by status, reason and route',
+          responses: { '200': json(HttpRefusalsSchema, 'counters since start') },
         },
       },
       '/api/v1/cluster': {
