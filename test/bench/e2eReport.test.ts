@@ -14,6 +14,8 @@ import {
 } from './e2eReport';
 import type { E2eRow, Transport } from './endToEnd';
 import type { ProcDelta } from './procStats';
+import { resultsTable, targetText, verdictOf } from './report';
+import type { RowResult } from './rows';
 import { distribution, percentile } from './stats';
 
 const PROC: ProcDelta = {
@@ -105,6 +107,36 @@ describe('percentile', () => {
   });
 });
 
+describe('verdicts against a target', () => {
+  const p99 = { kind: 'max', value: 50, unit: 'ms' } as const;
+  const share = { kind: 'min', value: 75_000, unit: 'readings/s' } as const;
+
+  it('lets a figure exactly at the limit meet it, either way', () => {
+    expect(verdictOf(50, p99)).toBe('✓ at the limit');
+    expect(verdictOf(75_000, share)).toBe('✓ at the limit');
+  });
+
+  it('says by how much a figure is inside or outside the limit', () => {
+    expect(verdictOf(49.5, p99)).toBe('✓ 0.5 ms under');
+    expect(verdictOf(52.5, p99)).toBe('✗ +2.5 ms over (+5 %)');
+    expect(verdictOf(90_000, share)).toBe('✓ +20 %');
+    expect(verdictOf(60_000, share)).toBe('✗ 20 % short (−15,000 readings/s)');
+    expect(verdictOf(1, null)).toBe('—');
+  });
+
+  it('writes the comparison it makes: ≤ for a maximum, ≥ for a minimum', () => {
+    expect(targetText(p99)).toBe('≤ 50 ms');
+    expect(targetText(share)).toBe('≥ 75,000 readings/s');
+    expect(targetText({ kind: 'min', value: Number.NaN, unit: 'readings/s' })).toBe('—');
+    expect(targetText(null)).toBe('—');
+    const text = resultsTable([
+      { title: 'fan-out p99', value: 50, unit: 'ms', target: p99, work: 'w', warnings: [] },
+    ] as unknown as RowResult[]);
+    expect(text).toContain('| ≤ 50 ms ');
+    expect(text).toContain('✓ at the limit');
+  });
+});
+
 describe('ratios and their text', () => {
   it('divides by the reference, and gives none without one', () => {
     expect(ratio(30, 120)).toBe(0.25);
@@ -193,6 +225,20 @@ describe('targetLines', () => {
       ['Alert latency p99 at 10k readings/s, MQTT batched (500/msg)', 40, '✓ 10.0 ms under'],
       ['Reading → screen p99 at 10k readings/s, MQTT batched (500/msg)', 262.5, '✗ +12.5 ms over (+5 %)'],
     ]);
+  });
+
+  it('passes a p99 exactly at its limit', () => {
+    const [alert, screen] = targetLines(
+      [
+        row('mqtt-batched', 10_000, {
+          alertMs: lat(20, 50),
+          screenMs: { count: 9, p50: 100, p99: 250, max: 300, mean: 101 },
+        }),
+      ],
+      [],
+      [],
+    );
+    expect([alert!.verdict, screen!.verdict]).toEqual(['✓ at the limit', '✓ at the limit']);
   });
 
   it('says "not measured" when no alert arrived or no row ran at 10k', () => {

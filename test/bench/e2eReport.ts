@@ -1,6 +1,6 @@
 import type { BrokerName, ReferenceRow, Shape } from './brokerReference';
 import { loadLabel, TRANSPORTS, type E2eRow, type Transport } from './endToEnd';
-import { verdictOf } from './report';
+import { targetText, verdictOf } from './report';
 import type { Target } from './rows';
 import { markdownTable, num } from './table';
 
@@ -304,16 +304,14 @@ export function comparisonTable(
   );
 }
 
-/** The targets: measured, the threshold, ✓ or ✗ and by how much. */
+/** The targets: measured, the threshold (the limit itself passes), ✓ or ✗ and by how much. */
 export function targetsTable(lines: readonly TargetLine[]): string {
   return markdownTable(
     ['Target', 'Measured', 'Threshold', 'Verdict', 'From'],
     lines.map((l) => [
       l.target,
       l.measured === null ? '—' : `${num(l.measured, l.unit === 'ms' ? 1 : 0)} ${l.unit}`,
-      Number.isFinite(l.threshold.value)
-        ? `${l.threshold.kind === 'min' ? '≥' : '≤'} ${num(l.threshold.value)} ${l.threshold.unit}`
-        : '—',
+      targetText(l.threshold),
       l.verdict,
       l.source,
     ]),

@@ -1,23 +1,29 @@
 import type { RowResult, Target } from './rows';
 import { markdownTable, num } from './table';
 
-/** ✓ or ✗ and by how much, e.g. `✗ 21 % short (−10,500 readings/s)` or `✓ 17.3 ms under`. */
+/**
+ * ✓ or ✗ and by how much, e.g. `✗ 21 % short (−10,500 readings/s)` or `✓ 17.3 ms under`. Both
+ * kinds include the limit, as the issue words its targets (≥ 50 %, p99 ≤ 50 ms): a figure exactly
+ * at it meets it.
+ */
 export function verdictOf(value: number, target: Target | null): string {
   if (!target) return '—';
   const gap = value - target.value;
   const pct = Math.abs((100 * gap) / target.value);
   const digits = target.unit === 'ms' ? 1 : 0;
+  if (gap === 0) return '✓ at the limit';
   if (target.kind === 'min') {
-    return gap >= 0 ? `✓ +${num(pct)} %` : `✗ ${num(pct)} % short (−${num(-gap, digits)} ${target.unit})`;
+    return gap > 0 ? `✓ +${num(pct)} %` : `✗ ${num(pct)} % short (−${num(-gap, digits)} ${target.unit})`;
   }
   return gap < 0
     ? `✓ ${num(-gap, digits)} ${target.unit} under`
     : `✗ +${num(gap, digits)} ${target.unit} over (+${num(pct)} %)`;
 }
 
-function targetText(target: Target | null): string {
-  if (!target) return '—';
-  return `${target.kind === 'min' ? '≥' : '<'} ${num(target.value)} ${target.unit}`;
+/** The comparison verdictOf makes: `≥` for a minimum, `≤` for a maximum (the limit itself passes). */
+export function targetText(target: Target | null): string {
+  if (!target || !Number.isFinite(target.value)) return '—';
+  return `${target.kind === 'min' ? '≥' : '≤'} ${num(target.value)} ${target.unit}`;
 }
 
 export function measuredText(row: RowResult): string {

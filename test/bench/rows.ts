@@ -24,7 +24,7 @@ export type RowId = (typeof ROW_IDS)[number];
 
 /** A target from the issue. */
 export interface Target {
-  /** `min`: the figure must reach the value; `max`: it must stay below it. */
+  /** `min`: the figure must reach the value; `max`: it must not exceed it (the value itself meets both). */
   kind: 'min' | 'max';
   value: number;
   unit: string;

@@ -49,6 +49,11 @@ const RSS_PEAK = 0.25;
 const RSS_WINDOW = LONG ? Math.round(60_000 / PLAN.sampleEveryMs) : 5;
 /** Open descriptors may vary this much after warm-up (an HTTP keep-alive of the sampler, a WAL checkpoint). */
 const FD_SLACK = 4;
+/** Readings the generator must send: the offered rate over the whole run. */
+const PLANNED = Math.floor(PLAN.rate * PLAN.durationSec);
+/** The generator's bound of unacknowledged messages (runLoad's default for batches), of 500 readings each. */
+const MAX_IN_FLIGHT = 64;
+const BATCH = 500;
 
 interface Sample {
   atSec: number;
@@ -148,6 +153,12 @@ describe('soak: steady load for a long time', () => {
         }
       })();
 
+      // The generator's progress each second: how far its acknowledgements trailed what it sent,
+      // and how long it went between reports (its own lateness on a busy machine, made up for by
+      // sending what became due in one go: it shows here, not in the counts).
+      let peakUnacked = 0;
+      let longestReportGapMs = 0;
+      let lastReportMs = 0;
       const device = deviceFor(server.mqttUrl)!;
       const load: LoadStats = await runLoad({
         url: server.mqttUrl,
@@ -157,7 +168,13 @@ describe('soak: steady load for a long time', () => {
         rate: PLAN.rate,
         durationSec: PLAN.durationSec,
         mode: 'batched',
-        batch: 500,
+        batch: BATCH,
+        maxInFlight: MAX_IN_FLIGHT,
+        onProgress: (p) => {
+          peakUnacked = Math.max(peakUnacked, p.sent - p.acknowledged - p.failed);
+          longestReportGapMs = Math.max(longestReportGapMs, p.elapsedMs - lastReportMs);
+          lastReportMs = p.elapsedMs;
+        },
       });
       await bad.stop();
       sampling = false;
@@ -182,6 +199,7 @@ describe('soak: steady load for a long time', () => {
         date: new Date().toISOString(),
         plan: PLAN,
         load,
+        generator: { planned: PLANNED, peakUnacked, longestReportGapMs },
         published: { load: load.sent, bad: bad.published() },
         server: {
           received: stats.byPath.mqtt.received,
@@ -207,8 +225,11 @@ describe('soak: steady load for a long time', () => {
       writeFileSync(join('test-artifacts', 'soak.json'), `${JSON.stringify(report, null, 2)}\n`);
       console.log(
         [
-          `soak ${PLAN.rate}/s × ${PLAN.durationSec} s: sent ${load.sent} (behind ${load.behind}, failed ${load.failed}), ` +
+          `soak ${PLAN.rate}/s × ${PLAN.durationSec} s: planned ${PLANNED}, offered ${load.offered}, ` +
+            `sent ${load.sent} (behind ${load.behind}, failed ${load.failed}), acknowledged ${load.acknowledged}, ` +
             `bad ${bad.published()}`,
+          `generator: at most ${peakUnacked} readings unacknowledged at its 1-s progress reports (behind past ${MAX_IN_FLIGHT * BATCH}); ` +
+            `longest gap between its 1-s progress reports ${longestReportGapMs} ms`,
           `published ${load.sent + bad.published()} = accepted ${stats.byPath.mqtt.accepted} + rejected ` +
             `${stats.byPath.mqtt.rejected}; stored ${stored}`,
           `RSS after warm-up ${rss[0]!.toFixed(0)}–${rss.at(-1)!.toFixed(0)} MB (median ${median.toFixed(0)}; ` +
@@ -217,9 +238,16 @@ describe('soak: steady load for a long time', () => {
         ].join('\n'),
       );
 
+      // The offered load was sent in full: every reading the rate and duration call for, none
+      // skipped because the server left too many unacknowledged (runLoad's `behind`: a receiver
+      // slower than the rate, not the generator's own lateness, which it makes up for), every
+      // one acknowledged.
+      expect(load.offered, 'readings offered').toBe(PLANNED);
+      expect(load.behind, `readings not sent: ${MAX_IN_FLIGHT} messages unacknowledged`).toBe(0);
+      expect(load.sent, 'readings sent').toBe(PLANNED);
       // Counts: published = accepted + rejected, and what was accepted is in the file.
       expect(load.failed, 'publishes that failed').toBe(0);
-      expect(load.acknowledged).toBe(load.sent);
+      expect(load.acknowledged, 'readings acknowledged').toBe(PLANNED);
       expect(stats.byPath.mqtt.accepted).toBe(load.sent);
       expect(stats.byPath.mqtt.duplicates).toBe(0);
       expect(stats.byPath.mqtt.rejected).toBe(bad.published());
