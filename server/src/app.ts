@@ -1,3 +1,4 @@
+import type { IngestStats } from '@shared/schemas/ingest.schema';
 import type { ServerOptions } from 'socket.io';
 import type { ClusterStatus } from '@shared/schemas/cluster.schema';
 import { existsSync } from 'node:fs';
@@ -78,6 +79,8 @@ export interface AppDeps {
   store: ReadingStore;
   events: DomainEvents;
   brokerHealth: () => HealthCheck;
+  /** The embedded broker's connections (null with an external broker). */
+  mqttConnections?: () => IngestStats['mqttConnections'];
   /** The city pack's roads (the catalog keeps no roads), served to the map. */
   roads: readonly Road[];
   settings: {
@@ -188,7 +191,11 @@ export function createApp(deps: AppDeps): CityOpsApp {
   );
   v1.use(open311KeysRoutes({ open311: deps.open311 }));
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
-    res.json(deps.counters.snapshot(deps.store.stats()));
+    const stats: IngestStats = {
+      ...deps.counters.snapshot(deps.store.stats()),
+      mqttConnections: deps.mqttConnections?.() ?? null,
+    };
+    res.json(stats);
   });
   v1.get('/http/refusals', guard('GET /api/v1/http/refusals'), (_req, res) => {
     res.json(refusals.snapshot());

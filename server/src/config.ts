@@ -57,6 +57,12 @@ const ConfigSchema = z.object({
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   /** Listen address of the embedded MQTT broker. */
   MQTT_HOST: z.string().default('0.0.0.0'),
+  /**
+   * Open connections the embedded broker accepts; past it a new connection is closed at once and
+   * counted (`mqttConnections.refused` in GET /api/v1/ingest/stats). Each connection holds at most
+   * one message in progress, so this bounds the memory MQTT can take under a reconnect storm.
+   */
+  MQTT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(50_000),
   /** External broker URL (e.g. mqtt://127.0.0.1:1883). Set it to subscribe there instead of embedding a broker. */
   MQTT_URL: z.string().url().optional(),
   /**

@@ -380,7 +380,15 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     mqttUrl = config.MQTT_URL;
   } else {
     const startBroker = (port: number) =>
-      startEmbeddedBroker({ host: config.MQTT_HOST, port, ingest, devices, events, log: mqttLog });
+      startEmbeddedBroker({
+        host: config.MQTT_HOST,
+        port,
+        maxConnections: config.MQTT_MAX_CONNECTIONS,
+        ingest,
+        devices,
+        events,
+        log: mqttLog,
+      });
     try {
       broker = await startBroker(config.MQTT_PORT);
     } catch (err) {
@@ -441,6 +449,7 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
     store,
     events,
     brokerHealth,
+    mqttConnections: () => broker?.connections() ?? null,
     roads: pack.roads,
     settings: {
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,

@@ -137,5 +137,17 @@ export const IngestStatsSchema = z.object({
   ratePerSec: z.number().nonnegative(),
   /** Event-loop lag over the last 10 s; null where the process does not measure it. */
   eventLoop: EventLoopLagSchema.nullable(),
+  /**
+   * The embedded broker's TCP connections: open now, the cap (MQTT_MAX_CONNECTIONS) and how many
+   * were closed at once because it was reached. Null with an external broker.
+   */
+  mqttConnections: z
+    .object({
+      open: z.number().int().nonnegative(),
+      max: z.number().int().positive(),
+      refused: z.number().int().nonnegative(),
+    })
+    .nullable()
+    .optional(),
 });
 export type IngestStats = z.infer<typeof IngestStatsSchema>;

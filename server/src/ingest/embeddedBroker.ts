@@ -10,6 +10,8 @@ export interface EmbeddedBroker {
   readonly port: number;
   /** Connected MQTT clients. */
   clients(): number;
+  /** Open TCP connections, the cap, and connections closed at once because the cap was reached. */
+  connections(): { open: number; max: number; refused: number };
   health(): { ok: boolean; detail: string };
   close(): Promise<void>;
 }
@@ -17,6 +19,8 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
+  /** Open connections accepted at most (MQTT_MAX_CONNECTIONS); more are closed at once and counted. */
+  maxConnections: number;
   ingest: IngestService;
   devices: DeviceCredentialService;
   events: DomainEvents;
@@ -120,6 +124,25 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   });
 
   const server: Server = createServer(broker.handle);
+  // Past the cap Node closes a new connection before aedes sees it, and says so with 'drop'.
+  server.maxConnections = options.maxConnections;
+  let open = 0;
+  let refused = 0;
+  let warnedAt = 0;
+  server.on('connection', (socket) => {
+    open += 1;
+    socket.once('close', () => (open -= 1));
+  });
+  server.on('drop', () => {
+    refused += 1;
+    if (Date.now() - warnedAt > 60_000) {
+      warnedAt = Date.now();
+      options.log('warn', 'MQTT connection refused: the broker is at MQTT_MAX_CONNECTIONS', {
+        max: options.maxConnections,
+        refused,
+      });
+    }
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -138,6 +161,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   return {
     port,
     clients: () => broker.connectedClients,
+    connections: () => ({ open, max: options.maxConnections, refused }),
     health: () =>
       server.listening && !broker.closed
         ? { ok: true, detail: `embedded broker on port ${port}, ${broker.connectedClients} clients` }

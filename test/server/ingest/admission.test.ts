@@ -2,7 +2,10 @@ import { request, type ClientRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { IngestStats } from '../../../shared/schemas/ingest.schema';
 import { deviceFor, rawFetch } from '../../helpers/auth';
-import { getJson, useTestServer } from '../../helpers/server';
+import { connect } from 'mqtt';
+import { connectMqtt, publishJson } from '../../helpers/mqtt';
+import { getJson, useTestServer, waitFor } from '../../helpers/server';
+import { readingsTopic } from '../../../shared/version';
 
 const T0 = Date.now() - 60_000;
 
@@ -80,5 +83,43 @@ describe('HTTP ingest admission (INGEST_HTTP_MAX_CONCURRENT)', () => {
     }
     await new Promise((r) => setTimeout(r, 200));
     expect((await post(T0 + 200)).status).toBe(200);
+  });
+});
+
+/** The test gateway's credential of a broker, as mqtt.js options. */
+function deviceOptions(mqttUrl: string) {
+  const device = deviceFor(mqttUrl)!;
+  return { username: device.username, password: device.password };
+}
+
+describe('MQTT connection cap (MQTT_MAX_CONNECTIONS)', () => {
+  const server = useTestServer({ MQTT_MAX_CONNECTIONS: '3' });
+  const stats = async () => (await getJson<IngestStats>(`${server().url}/api/v1/ingest/stats`)).body;
+
+  it('closes connections past the cap at once, counts them, and takes new ones when one leaves', async () => {
+    const before = (await stats()).mqttConnections!;
+    expect(before).toMatchObject({ open: 0, max: 3 });
+    const clients = await Promise.all([1, 2, 3].map(() => connectMqtt(server().mqttUrl)));
+    // The fourth is closed before the broker reads its CONNECT.
+    const fourth = connect(server().mqttUrl, { ...deviceOptions(server().mqttUrl), reconnectPeriod: 0 });
+    const outcome = await new Promise<string>((resolve) => {
+      fourth.once('connect', () => resolve('connected'));
+      fourth.once('close', () => resolve('closed'));
+    });
+    fourth.end(true);
+    expect(outcome).toBe('closed');
+    expect((await stats()).mqttConnections).toEqual({ open: 3, max: 3, refused: before.refused + 1 });
+
+    // One leaves: the next device gets its place and can publish.
+    await clients[0]!.endAsync();
+    await waitFor(async () => (await stats()).mqttConnections!.open === 2, 5000, 'the connection to close');
+    const next = await connectMqtt(server().mqttUrl);
+    await publishJson(next, readingsTopic('AQ-001'), {
+      sensorId: 'AQ-001',
+      observedAt: T0 + 5,
+      values: { pm25: 31 },
+    });
+    expect((await stats()).mqttConnections).toEqual({ open: 3, max: 3, refused: before.refused + 1 });
+    await Promise.all([next, ...clients.slice(1)].map((c) => c.endAsync()));
   });
 });
