@@ -3,13 +3,12 @@
  *
  * Runs each scenario (default: every file in simulators/scenarios) against a CityOps server
  * started in this process in virtual time, checks its expectations and prints a pass/fail
- * report per expectation with the observed times. Exit code: 0 all passed, 1 an expectation
- * failed, 2 a scenario file is invalid.
+ * report per expectation with the observed times. The options and exit codes: {@link USAGE}.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseCommandLine } from '../../simulators/src/commandLine';
 import { compileScenario } from '../../simulators/src/scenario/generate';
 import { labelsNdjson } from '../../simulators/src/scenario/labels';
 import { loadScenarioFile, ScenarioError } from '../../simulators/src/scenario/loadScenario';
@@ -18,7 +17,24 @@ import { formatRunReport } from './scenario/report';
 import { runScenario } from './scenario/runScenario';
 import { shippedScenarios } from './scenario/shipped';
 
-const { values, positionals } = parseArgs({
+/** What `--help` prints. */
+const USAGE = `Usage: npm run scenario:test -- [FILES…] [options]
+
+Runs each scenario file (default: every file in simulators/scenarios) against a CityOps server
+started in this process, in virtual time, checks its expectations and prints a pass/fail report
+per expectation with the observed times.
+
+  --seed S          run every scenario with this seed instead of its own \`seed\`
+  --labels DIR      write each scenario's ground-truth labels to DIR/<file name>.labels.ndjson
+  --json FILE       write the results (per scenario: file, name, seed, passed, wall time, every
+                    expectation's result, the detection score, ingest counts) as a JSON array
+  --step SECONDS    scenario time per step of the runner, the timing resolution (1–300, default 15)
+  -h, --help        print this help
+
+Exit code: 0 all passed, 1 an expectation failed, 2 a scenario file or an option is invalid.
+`;
+
+const { values, positionals } = parseCommandLine(USAGE, {
   allowPositionals: true,
   options: {
     seed: { type: 'string' },

@@ -1,33 +1,12 @@
 /**
- * `npm run simulate -- [options]`
- *
- * Scenario mode (default; without --scenario the built-in city day):
- *   --scenario FILE     scenario file (YAML or JSON)         (default simulators/scenarios/city-day.yaml)
- *   --speed N           simulated seconds per real second    (default: the scenario's `speed`)
- *   --seed S            another seed, another run            (default: the scenario's `seed`)
- *   --target URL        mqtt://host:port or http://host:port (default mqtt://127.0.0.1:1883)
- *   --out FILE.ndjson   write the messages to a file instead of sending (as fast as possible,
- *                       scenario timestamps); the labels go beside it unless --labels is given
- *   --labels FILE       write the ground-truth labels (NDJSON) here
- *   --align day|now     live only: shift timestamps by whole days (default; keeps the time of
- *                       day) or so that the scenario starts now
- *   --key ID.SECRET     the gateway's device key (default: env CITYOPS_DEVICE_KEY); an admin
- *                       issues it with POST /api/v1/devices {"kind":"gateway","subjectId":"<ID>","sensorIds":"all"}
- *   --gateway ID        gateway id (MQTT topic cityops/v1/gateways/{ID}/readings) (default simulator)
- *   --open311-key KEY   live only: send the scenario's citizen reports (12345) to the target's Open311
- *                       endpoint (POST /open311/v2/requests.json; an http(s) --target), with this API key
- *                       (an admin issues it with POST /api/v1/open311/keys); without it they are skipped
- *
- * Load mode (the benchmarks' load generator):
- *   --load --sensors N --rate R/s --duration D [--mode batched|single] [--batch 500] --target mqtt://… --key …
- *          [--partitions P]  a cluster's partitions behind an external broker: publish on
- *                            cityops/v1/p/{n}/… (docs/DEPLOYMENT.md), a batch split per partition
+ * `npm run simulate -- [options]`: streams a scenario into a running CityOps (or a file), or
+ * offers load at a fixed rate (the benchmarks' load generator). The options: {@link USAGE}.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadCityPack, resolveCityPackDir } from '../../server/src/cityPack/cityPack.loader';
+import { parseCommandLine } from './commandLine';
 import { runLoad } from './load/loadGenerator';
 import { compileScenario } from './scenario/generate';
 import { labelsNdjson } from './scenario/labels';
@@ -39,7 +18,39 @@ import { durationSec, formatDuration, isoInOffset } from './scenario/time';
 
 export const DEFAULT_SCENARIO = fileURLToPath(new URL('../scenarios/city-day.yaml', import.meta.url));
 
-const { values } = parseArgs({
+/** What `--help` prints. */
+export const USAGE = `Usage: npm run simulate -- [options]
+
+Scenario mode (default; without --scenario the built-in city day):
+  --scenario FILE     scenario file (YAML or JSON)         (default simulators/scenarios/city-day.yaml)
+  --speed N           simulated seconds per real second    (default: the scenario's \`speed\`)
+  --seed S            another seed, another run            (default: the scenario's \`seed\`)
+  --target URL        mqtt://host:port or http://host:port (default mqtt://127.0.0.1:1883)
+  --out FILE.ndjson   write the messages to a file instead of sending (as fast as possible,
+                      scenario timestamps); the labels go beside it unless --labels is given
+  --labels FILE       write the ground-truth labels (NDJSON) here
+  --align day|now     live only: shift timestamps by whole days (default; keeps the time of
+                      day) or so that the scenario starts now
+  --key ID.SECRET     the gateway's device key (default: env CITYOPS_DEVICE_KEY); an admin
+                      issues it with POST /api/v1/devices {"kind":"gateway","subjectId":"<ID>","sensorIds":"all"}
+  --gateway ID        gateway id (MQTT topic cityops/v1/gateways/{ID}/readings) (default simulator)
+  --open311-key KEY   live only: send the scenario's citizen reports (12345) to the target's Open311
+                      endpoint (POST /open311/v2/requests.json; an http(s) --target), with this API key
+                      (an admin issues it with POST /api/v1/open311/keys); without it they are skipped
+
+Load mode (the benchmarks' load generator):
+  --load --sensors N --rate R/s --duration D [--mode batched|single] [--batch 500] --target mqtt://… --key …
+         (defaults: --sensors 1000 --rate 1000/s --duration 60s --mode batched)
+         [--partitions P]  a cluster's partitions behind an external broker: publish on
+                           cityops/v1/p/{n}/… (docs/DEPLOYMENT.md), a batch split per partition
+         [--city-pack ID]  the city pack whose sensors report (default hangzhou)
+
+  -h, --help          print this help
+
+Exit code: 0 done (or stopped with Ctrl-C), 1 a failure, 2 an invalid option or scenario file.
+`;
+
+const { values } = parseCommandLine(USAGE, {
   options: {
     scenario: { type: 'string', default: DEFAULT_SCENARIO },
     speed: { type: 'string' },

@@ -88,6 +88,45 @@ describe('npm run simulate', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('prints its options with --help or -h and exits 0, sending nothing', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await simulate(flag);
+      expect(run.code, `${flag}: ${run.stderr}`).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^Usage: npm run simulate -- \[options\]\n/);
+      for (const option of [
+        '--scenario FILE',
+        '--out FILE.ndjson',
+        '--open311-key KEY',
+        '--load',
+        '-h, --help',
+      ])
+        expect(run.stdout, `${flag}: ${option}`).toContain(option);
+      expect(run.stdout).not.toContain('→');
+    }
+  }, 60_000);
+
+  it('names an unknown option on one line, prints the options and exits 2 without a stack trace', async () => {
+    const run = await simulate(
+      '--scenari',
+      'simulators/scenarios/quiet-day.yaml',
+      '--out',
+      join(dir, 'x.ndjson'),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const [first, blank, usage] = run.stderr.split('\n');
+    expect(first).toBe('--scenari: unknown option');
+    expect(blank).toBe('');
+    expect(usage).toBe('Usage: npm run simulate -- [options]');
+    expect(run.stderr).not.toMatch(/ERR_PARSE_ARGS|\bat .+:\d+:\d+/);
+    expect(existsSync(join(dir, 'x.ndjson'))).toBe(false);
+    // A missing value is an argument error too.
+    const missing = await simulate('--speed');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.split('\n')[0]).toBe('--speed: needs a value');
+  }, 60_000);
+
   describe('to a file', () => {
     const START = '2026-11-23T07:50:00+08:00';
     let scenarioFile: string;
@@ -288,10 +327,20 @@ describe('npm run simulate', () => {
      */
     function expectAccounted(stdout: string, before: IngestStats, after: IngestStats, path: 'mqtt' | 'http') {
       const summary = summaryOf(stdout);
-      const progress = [...stdout.matchAll(/ 100% .* sent ([\d,]+) {2}rejected ([\d,]+)/g)].at(-1);
+      const progress = [
+        ...stdout.matchAll(/ 100% .* sent ([\d,]+) {2}rejected ([\d,]+) {2}([\d,]+)\/s$/gm),
+      ].at(-1);
       expect(progress, stdout).toBeDefined();
-      const [sent, rejected] = progress!.slice(1).map((x) => Number(x.replace(/,/g, ''))) as [number, number];
+      const [sent, rejected, rate] = progress!.slice(1).map((x) => Number(x.replace(/,/g, ''))) as [
+        number,
+        number,
+        number,
+      ];
       expect(rejected).toBe(summary.rejected);
+      // The live rate of the final line: messages sent per second over the run, which lasts at least
+      // the 10 scenario minutes ÷ 600 = 1 s (so at most everything sent, and more than nothing).
+      expect(rate).toBeGreaterThan(0);
+      expect(rate).toBeLessThanOrEqual(sent);
       expect(summary.readings).toBeGreaterThan(5000);
       expect(delta(before, after, path)).toEqual({
         accepted: summary.readings,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { loadCityPack, resolveCityPackDir } from '../../../server/src/cityPack/c
 import { formatRunReport } from '../../../server/scripts/scenario/report';
 import { runScenario } from '../../../server/scripts/scenario/runScenario';
 import { compileScenario } from '../../../simulators/src/scenario/generate';
+import { labelsNdjson } from '../../../simulators/src/scenario/labels';
 import { parseScenario } from '../../../simulators/src/scenario/loadScenario';
 import { runProcess } from '../../helpers/process';
 
@@ -160,21 +161,99 @@ describe('scenario runner (in-process server, virtual time)', () => {
     expect(fail.stdout).toContain('✗ fire-expected');
     expect(fail.stdout).toContain('1 scenario(s): 0 passed, 1 failed');
 
+    // With every option: another seed, labels and results written, 30 s steps.
+    const labelsDir = join(dir, 'labels');
+    const results = join(dir, 'results.json');
     const pass = await runProcess(
       'node_modules/.bin/tsx',
-      ['server/scripts/scenarioTest.ts', passing, '--labels', dir],
-      {
-        timeoutMs: 90_000,
-      },
+      [
+        'server/scripts/scenarioTest.ts',
+        passing,
+        '--labels',
+        labelsDir,
+        '--json',
+        results,
+        '--seed',
+        '7',
+        '--step',
+        '30',
+      ],
+      { timeoutMs: 90_000 },
     );
-    expect(pass.code).toBe(0);
+    expect(pass.code, pass.stderr).toBe(0);
     expect(pass.stdout).toContain('✓ covers-seen');
     expect(pass.stdout).toContain('1 scenario(s): 1 passed, 0 failed');
+
+    // The labels file: one NDJSON line per label of the run (its seed's), in the documented shape —
+    // each displaced cover, and each feeder of the malformed-payload fault (metric `*`).
+    const passingScenario = parseScenario(readFileSync(passing, 'utf8'));
+    const cs7 = compileScenario(passingScenario, pack, { seed: 7 });
+    const labelsText = readFileSync(join(labelsDir, 'passing.labels.ndjson'), 'utf8');
+    expect(labelsText).toBe(labelsNdjson(cs7));
+    expect(labelsText).not.toBe(labelsNdjson(compileScenario(passingScenario, pack)));
+    const labels = labelsText
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(labels).toHaveLength(cs7.labels.length);
+    const feeders = new Set(pack.sensors.filter((x) => x.subtype === 'feeder').map((x) => x.id));
+    const covers = labels.filter((l) => l['incident'] === 'covers');
+    const garbled = labels.filter((l) => l['incident'] === 'garbled');
+    expect(covers.length + garbled.length).toBe(labels.length);
+    expect(covers).toHaveLength(2);
+    expect(garbled.length).toBeGreaterThan(0);
+    for (const l of labels) {
+      expect(Object.keys(l)).toEqual(['incident', 'type', 'subject', 'metric', 'start', 'end']);
+      expect(l['start']).toMatch(/^2026-11-26T22:[0-4]\d:\d\d\+08:00$/);
+      expect(l['end']).toMatch(/^2026-11-26T22:\d\d:\d\d\+08:00$/);
+    }
+    for (const l of covers) {
+      expect(l).toMatchObject({ type: 'grid-events', metric: 'tilt', subject: { type: 'sensor' } });
+      expect(cs7.incidents[0]!.area.sensors.has((l['subject'] as { id: string }).id)).toBe(true);
+    }
+    for (const l of garbled) {
+      expect(l).toMatchObject({ type: 'sensor-faults', metric: '*', subject: { type: 'sensor' } });
+      expect(feeders.has((l['subject'] as { id: string }).id)).toBe(true);
+    }
+    // The results: the seed asked, the verdict and each expectation's.
+    const json = JSON.parse(readFileSync(results, 'utf8')) as Array<Record<string, unknown>>;
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({ seed: 7, passed: true, name: { en: 'Covers test' } });
+    expect((json[0]!['results'] as Array<{ id: string }>).map((r) => r.id)).toEqual([
+      'covers-seen',
+      'quiet-start',
+    ]);
 
     const bad = await runProcess('node_modules/.bin/tsx', ['server/scripts/scenarioTest.ts', invalid], {
       timeoutMs: 60_000,
     });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('incidents[0].count');
+    rmSync(dir, { recursive: true, force: true });
   }, 240_000);
+
+  it('prints its options with --help and exits 0; names an unknown option and exits 2', async () => {
+    const help = await runProcess('node_modules/.bin/tsx', ['server/scripts/scenarioTest.ts', '--help'], {
+      timeoutMs: 60_000,
+    });
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run scenario:test -- \[FILES…\] \[options\]\n/);
+    for (const option of ['--seed S', '--labels DIR', '--json FILE', '--step SECONDS', '-h, --help'])
+      expect(help.stdout).toContain(option);
+    // Nothing ran.
+    expect(help.stdout).not.toContain('scenario(s)');
+
+    const unknown = await runProcess(
+      'node_modules/.bin/tsx',
+      ['server/scripts/scenarioTest.ts', '--lables', 'out', 'some.yaml'],
+      { timeoutMs: 60_000 },
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    const [first, blank, usage] = unknown.stderr.split('\n');
+    expect(first).toBe('--lables: unknown option');
+    expect(blank).toBe('');
+    expect(usage).toBe('Usage: npm run scenario:test -- [FILES…] [options]');
+    expect(unknown.stderr).not.toMatch(/ERR_PARSE_ARGS|\bat .+:\d+:\d+/);
+  }, 120_000);
 });
