@@ -84,7 +84,11 @@ export function streamScenario(options: StreamOptions): ScenarioStream {
     const s = options.sink.stats();
     return {
       simTime: cursor,
-      fraction: (cursor - compiled.start) / (compiled.end - compiled.start),
+      // A looping pass ends at its last ms (`lastOf`), which is its whole duration played.
+      fraction: Math.min(
+        1,
+        (cursor + (options.loop ? 1 : 0) - compiled.start) / (compiled.end - compiled.start),
+      ),
       loop,
       sent,
       messages: s.messages,
@@ -100,11 +104,13 @@ export function streamScenario(options: StreamOptions): ScenarioStream {
     return t;
   };
   const duration = compiled.end - compiled.start;
+  // A looping pass is [start, end): its end instant is the next pass's start, played once, by it.
+  const lastOf = (cs: CompiledScenario) => (options.loop ? cs.end - 1 : cs.end);
 
   const run = async () => {
     while (!stopped) {
       const target = due() - loop * duration;
-      const to = Math.min(target, compiled.end, cursor + 60_000);
+      const to = Math.min(target, lastOf(compiled), cursor + 60_000);
       if (to > cursor) {
         const batch = generator.emissionsBetween(cursor, to, shift);
         const reports = compiled.reports.filter((r) => r.t > cursor && r.t <= to);
@@ -117,7 +123,7 @@ export function streamScenario(options: StreamOptions): ScenarioStream {
         }
         options.onProgress?.(progress());
       }
-      if (cursor >= compiled.end) {
+      if (cursor >= lastOf(compiled)) {
         if (!options.loop) break;
         loop++;
         shift += duration;
