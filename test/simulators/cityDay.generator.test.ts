@@ -132,9 +132,10 @@ describe('city-day baseline (cityDay.generator)', () => {
       });
     const atPeak = congestedAt(peak);
     expect(atPeak.length).toBeGreaterThan(0);
-    // The generator's own comment aims at one detector in twelve; with today's spread of demand it
-    // reaches about one in five at the very peak: still a clear minority.
-    expect(atPeak.length / loops.length).toBeLessThan(0.15);
+    // About one detector in twelve sits on a bottleneck (the generator draws 8 %); not all of them
+    // reach 中度拥堵 even at the very peak (11 of the 195 detectors, about one in eighteen, for this
+    // seed): fewer than one in ten.
+    expect(atPeak.length / loops.length).toBeLessThan(0.1);
     // Half an hour before the peak, only the real bottlenecks are congested.
     expect(congestedAt(peak - 30 * MINUTE).length / loops.length).toBeLessThan(0.1);
     // Nobody is congested at 03:00.

@@ -174,6 +174,71 @@ describe('expectations', () => {
     expect(result!.observed).toContain('grid-smoke (red) on sensor SM-0001 at 22:30:00');
   });
 
+  describe('by place (`where`) instead of by incident', () => {
+    // A cover with another sensor in its grid cell, and a cover in another cell.
+    const cover = pack.sensors.find(
+      (s) =>
+        s.subtype === 'manhole' &&
+        s.gridCellId &&
+        pack.sensors.some((o) => o.id !== s.id && o.gridCellId === s.gridCellId),
+    )!;
+    const neighbour = pack.sensors.find((s) => s.id !== cover.id && s.gridCellId === cover.gridCellId)!;
+    const elsewhere = pack.sensors.find(
+      (s) => s.subtype === 'manhole' && s.gridCellId && s.gridCellId !== cover.gridCellId,
+    )!;
+    const cell = cover.gridCellId!;
+    /** Window: from 22:30 (`after`) for 15 minutes. */
+    const byWhere = (where: string) =>
+      compiled(
+        `  - { id: here, type: alert, rule: grid-manhole-tilt, severity: orange, where: ${where}, after: '+30m', within: 15m }`,
+      );
+    const tilt = (sensorId: string, minute: number, extra: Partial<Alert> = {}) =>
+      history(sensorId, 'grid-manhole-tilt', [[minute, 'firing', 'orange']], extra);
+
+    it('passes for an alert in the cell within the window, and fails for one in another cell, too late or before it', () => {
+      const cs = byWhere(`{ cells: ['${cell}'] }`);
+      const [passed] = checkExpectations(cs, [tilt(cover.id, 40)]);
+      expect(passed).toMatchObject({
+        id: 'here',
+        passed: true,
+        firstAt: START + 40 * MIN,
+        delayMs: 10 * MIN,
+      });
+      expect(passed!.expected).toContain(`in cell ${cell} within 15m`);
+      expect(passed!.alerts.map((a) => a.subject)).toEqual([`sensor ${cover.id}`]);
+      // Any sensor's alert located in the cell counts, and an alert about the cell itself.
+      expect(checkExpectations(cs, [tilt(neighbour.id, 44)])[0]!.passed).toBe(true);
+      const aboutCell = tilt(cover.id, 35, { subject: { type: 'cell', id: cell }, labels: {} });
+      expect(checkExpectations(cs, [aboutCell])[0]!.passed).toBe(true);
+
+      // In another cell, in time: not about this place.
+      expect(checkExpectations(cs, [tilt(elsewhere.id, 40)])[0]).toMatchObject({
+        passed: false,
+        observed: 'no matching alert',
+      });
+      // In the cell, five minutes after the window closed: seen, but late.
+      const late = checkExpectations(cs, [tilt(cover.id, 50)])[0]!;
+      expect(late).toMatchObject({ passed: false, delayMs: 20 * MIN });
+      expect(late.observed).toContain('+20m');
+      // Already firing before the window opened: it detected nothing in it.
+      expect(checkExpectations(cs, [tilt(cover.id, 20)])[0]!.passed).toBe(false);
+      // The right place but below the severity asked.
+      const blue = history(cover.id, 'grid-manhole-tilt', [[40, 'firing', 'blue']]);
+      expect(checkExpectations(cs, [blue])[0]!.passed).toBe(false);
+    });
+
+    it('takes only the named sensors with `sensors`, not their neighbours in the cell', () => {
+      const cs = byWhere(`{ sensors: ['${cover.id}'] }`);
+      expect(checkExpectations(cs, [tilt(cover.id, 40)])[0]).toMatchObject({
+        passed: true,
+        delayMs: 10 * MIN,
+      });
+      expect(checkExpectations(cs, [tilt(neighbour.id, 40)])[0]!.passed).toBe(false);
+      expect(checkExpectations(cs, [tilt(elsewhere.id, 40)])[0]!.passed).toBe(false);
+      expect(checkExpectations(cs, [tilt(cover.id, 46)])[0]!.passed).toBe(false);
+    });
+  });
+
   it('lets a muted alert through a no-alert window unless includeMuted', () => {
     const muted = history('SM-0001', 'grid-smoke', [
       [30, 'firing', 'red'],
