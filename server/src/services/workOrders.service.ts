@@ -114,6 +114,8 @@ const POLICY_KEY = 'work-order-policy';
 /** `dispatchTo` of a one-action dispatch without a named worker: the best suggestion, if it fits. */
 const BEST = 'best';
 const SYSTEM_ORIGIN: AuditOrigin = { via: 'system' };
+/** Who the service's own repairs are recorded as (the audit names system actions so too). */
+const SYSTEM_ACTOR_ID = 'workOrders';
 /** A lost compare-and-set is retried this many times (another node or request changed the case meanwhile). */
 const MAX_CAS_RETRIES = 5;
 /** Closed cases remembered so a late, older write cannot put them back in the open mirror. */
@@ -159,6 +161,7 @@ export class WorkOrderService {
     this.open.clear();
     this.gone.clear();
     for (const o of await this.deps.orders.listOpen()) this.mirror(o);
+    await this.relinkAlerts();
     for (const p of await this.deps.positions.list()) this.positions.set(p.workerId, p);
     this.followCluster();
     const { tickMs, kpiPushMs } = this.deps.settings;
@@ -176,6 +179,32 @@ export class WorkOrderService {
           if (this.kpiDirty) void this.pushKpis();
         }, kpiPushMs),
       );
+  }
+
+  /**
+   * A case is stored first and its alert linked to it by a second write: a process killed
+   * between the two leaves an open case its alert does not point to (the dashboards would show
+   * the alert undispatched, and a second dispatch is refused by the one-open-case-per-alert
+   * index). On start every open case's alert is linked again where it is not; idempotent, and a
+   * node of a cluster doing it at the same time loses the compare-and-set harmlessly.
+   */
+  private async relinkAlerts(): Promise<void> {
+    for (const order of [...this.open.values()]) {
+      if (!order.alertId) continue;
+      const alert = await this.deps.alerting.find(order.alertId);
+      if (!alert || alert.state === 'closed' || alert.workOrderId === order.id) continue;
+      try {
+        await this.deps.alerting.linkWorkOrder(alert.id, order.id, { id: SYSTEM_ACTOR_ID }, (current) =>
+          this.replaceable(current),
+        );
+        this.deps.onError(
+          `alert ${alert.id} was not linked to its case ${order.id} (a dispatch cut off); linked now`,
+          null,
+        );
+      } catch (err) {
+        if (!(err instanceof AlertActionError)) throw err;
+      }
+    }
   }
 
   stop(): void {

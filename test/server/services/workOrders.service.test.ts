@@ -309,6 +309,39 @@ describe('one-click dispatch of an alert', () => {
     expect(order).toMatchObject({ state: 'dispatched', assigneeId: 'w-1', alertId: alert.id });
     expect(linkedAt).toEqual([0]);
   });
+
+  it('links an alert to its case on start when the process died between storing the case and the link', async () => {
+    let alive = false;
+    let current: Alert = { ...alert };
+    const links: Array<[string, string]> = [];
+    const { service, orders, errors } = setup({
+      find: async () => current,
+      linkWorkOrder: async (id: string, workOrderId: string) => {
+        if (!alive) throw new Error('the process died before the link was written');
+        links.push([id, workOrderId]);
+        current = { ...current, workOrderId };
+        return current;
+      },
+    });
+    await service.start();
+    await expect(service.dispatchAlert(alert.id, {}, OPERATOR, ORIGIN)).rejects.toThrow('process died');
+    const [stored] = await allCases(orders);
+    expect(stored).toMatchObject({ alertId: alert.id, state: 'registered' });
+    expect(links).toEqual([]);
+
+    // The restart: the open case is found and its alert linked to it.
+    alive = true;
+    service.stop();
+    await service.start();
+    expect(links).toEqual([[alert.id, stored!.id]]);
+    expect(errors).toEqual([
+      expect.stringContaining(`alert ${alert.id} was not linked to its case ${stored!.id}`),
+    ]);
+    // Already linked: another start changes nothing.
+    service.stop();
+    await service.start();
+    expect(links).toHaveLength(1);
+  });
 });
 
 describe('one-click dispatch of an incident', () => {
