@@ -410,7 +410,11 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
 
   const { server, io, broadcaster } = createApp({
     ...(cluster && {
-      socketAdapter: createAdapter(cluster.redis, { streamName: `cityops:${config.CLUSTER_NAME}:socket.io` }),
+      socketAdapter: createAdapter(cluster.socketRedis, {
+        streamName: `cityops:${config.CLUSTER_NAME}:socket.io`,
+        // An idle read returns within a second, so a closing adapter lets go of Redis soon.
+        blockTimeInMs: 1000,
+      }),
     }),
     clusterStatus: async () =>
       cluster

@@ -64,6 +64,41 @@ afterAll(async () => {
 });
 
 describe('two nodes on PostgreSQL and Redis', () => {
+  it("delivers each node's alerts to the other node's dashboard after the cluster sat idle for seconds", async () => {
+    // First in the file, so nothing else has gone through the adapter's stream yet. Idle longer
+    // than a Redis command may take (a third of the lease): the adapter's blocking reads must wait
+    // it out, not be cut short with their reply (the next message) thrown away — a reader cut
+    // short every 500 ms lost every message while it had not yet read one.
+    const dashboards: TestSocket[] = [];
+    const heard: Array<Set<string>> = [];
+    for (const n of nodes) {
+      const { socket } = await connectClient(n.url, undefined, { token: n.token });
+      const mine = new Set<string>();
+      socket.on('alert:raised', (alert) => mine.add(alert.subject.id));
+      dashboards.push(socket);
+      heard.push(mine);
+    }
+    try {
+      const lamps = (await listSensors(nodes[0]!.url, { kind: 'grid-event' }))
+        .filter((s) => s.subtype === 'streetlight')
+        .slice(0, 2);
+      for (const [i, lamp] of lamps.entries()) {
+        await new Promise((r) => setTimeout(r, 2500));
+        const result = await postReadings(nodes[i]!.url, [
+          { sensorId: lamp.id, observedAt: Date.now(), values: { lampOn: 0, lampFault: 1 } },
+        ]);
+        expect(result.accepted).toBe(1);
+        await waitFor(
+          () => heard.every((h) => h.has(lamp.id)),
+          5000,
+          `the alert of ${lamp.id}, posted to node ${i}, on both dashboards`,
+        );
+      }
+    } finally {
+      for (const s of dashboards) s.close();
+    }
+  });
+
   it('splits the partitions: every one held by exactly one node, one leader', async () => {
     const [a, b] = await Promise.all(nodes.map(statusOf));
     expect([...a!.owned, ...b!.owned].sort()).toEqual([0, 1, 2, 3]);

@@ -47,6 +47,13 @@ export interface ClusterNodeDeps {
 export class ClusterNode {
   readonly nodeId: string;
   readonly redis: Redis;
+  /**
+   * Redis for the Socket.IO adapter, without the command timeout: its reader blocks in XREAD and
+   * moves its offset only when a reply arrives, so a blocking read cut short by a client-side
+   * timeout had its reply (the next message) thrown away, and while the offset was still `$`
+   * every message that came later than the timeout was lost to this node's dashboards.
+   */
+  readonly socketRedis: Redis;
   private readonly coordinator: ClusterCoordinator;
   private readonly bus: RedisBus;
   /** Partitions judged here (taken up and caught up). */
@@ -76,6 +83,10 @@ export class ClusterNode {
       commandTimeout: Math.max(500, Math.floor(settings.leaseMs / 3)),
     });
     this.redis.on('error', (err: Error) => deps.log('warn', 'redis error', { err: err.message }));
+    this.socketRedis = this.redis.duplicate({ commandTimeout: undefined });
+    this.socketRedis.on('error', (err: Error) =>
+      deps.log('warn', 'redis error (socket adapter)', { err: err.message }),
+    );
     const prefix = `cityops:${settings.name}:`;
     this.bus = new RedisBus({
       redis: this.redis,
@@ -124,6 +135,7 @@ export class ClusterNode {
     this.sessions.clear();
     await this.bus.stop();
     this.redis.disconnect();
+    this.socketRedis.disconnect();
   }
 
   async status(): Promise<Omit<ClusterStatus, 'clustered'>> {
