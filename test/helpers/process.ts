@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** The repository root: CLIs run from here as `npm run …` would. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,4 +43,19 @@ export function runProcess(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * A command refused its arguments as our commands do: exit 2, nothing on stdout, and on stderr one
+ * line naming the problem (`firstLine`), a blank line and the usage (starting `usageLine`), never
+ * a stack trace.
+ */
+export function expectArgumentError(run: ProcessRun, firstLine: string, usageLine: string): void {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  const [first, blank, usage] = run.stderr.split('\n');
+  expect(first).toBe(firstLine);
+  expect(blank).toBe('');
+  expect(usage).toBe(usageLine);
+  expect(run.stderr).not.toMatch(/ERR_PARSE_ARGS|\bat .+:\d+:\d+/);
 }
