@@ -268,7 +268,7 @@ describe('overload: ten times what the node sustains', () => {
         `overload: sustained ${Math.round(sustained)} readings/s closed loop; offered ${FACTOR}× = ` +
           `${Math.round(sustained * FACTOR)}/s for ${overloadMs / 1000} s: ${flood.sent()} requests, ` +
           `${by(200).length} accepted, ${shed.length} shed (503), RSS ${baseRss.toFixed(0)} → peak ` +
-          `${peakRss.toFixed(0)} MB; MQTT ${JSON.stringify(mqtt.counts())}; event-loop p99 during ` +
+          `${peakRss.toFixed(0)} MB; MQTT ${mqtt.counts().acked} of ${mqtt.counts().sent} batches acknowledged, ${mqttClosed} connections closed by the server; event-loop p99 during ` +
           `${during.eventLoop?.p99Ms} ms, after ${after.eventLoop?.p99Ms} ms; write queue peak ` +
           `${during.store.queuedPeak} (bound ${QUEUE_MAX}); ${fired.length} alarms, ` +
           `${[...smokeAlerts.values()].filter((a) => a.duringFlood).length} of their alerts arrived during the flood`,
