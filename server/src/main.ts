@@ -384,6 +384,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
         host: config.MQTT_HOST,
         port,
         maxConnections: config.MQTT_MAX_CONNECTIONS,
+        // The payload limit plus room for a long topic and MQTT 5 properties.
+        maxPacketBytes: config.MAX_PAYLOAD_BYTES + 64 * 1024,
         ingest,
         devices,
         events,

@@ -21,6 +21,11 @@ export interface EmbeddedBrokerOptions {
   port: number;
   /** Open connections accepted at most (MQTT_MAX_CONNECTIONS); more are closed at once and counted. */
   maxConnections: number;
+  /**
+   * Largest MQTT packet read, bytes (the payload limit plus room for topic and headers): a packet
+   * announcing more closes its connection before it is buffered, counted as `payload_too_large`.
+   */
+  maxPacketBytes: number;
   ingest: IngestService;
   devices: DeviceCredentialService;
   events: DomainEvents;
@@ -123,7 +128,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     options.log('warn', 'MQTT client error', { clientId: client.id, err: err.message });
   });
 
-  const server: Server = createServer(broker.handle);
+  const server: Server = createServer((conn) => {
+    const client = broker.handle(conn) as unknown as { _parser?: PacketParser };
+    limitPacketSize(client._parser, options.maxPacketBytes, (bytes, limit) => {
+      options.ingest.refuseOversized('mqtt', bytes, limit);
+      options.log('warn', 'MQTT packet refused: larger than the limit', { bytes, limit });
+    });
+  });
   // Past the cap Node closes a new connection before aedes sees it, and says so with 'drop'.
   server.maxConnections = options.maxConnections;
   let open = 0;
@@ -171,5 +182,43 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Largest CONNECT packet read: before signing in a client gets no room for more than its ids, password and will. */
+const MAX_CONNECT_BYTES = 64 * 1024;
+
+/** mqtt-packet's parser (aedes keeps one per client as `_parser`), as far as the size guard uses it. */
+interface PacketParser {
+  packet: { cmd?: string; length: number };
+  _parseLength(): boolean;
+  _emitError(err: Error): void;
+}
+
+/**
+ * Neither aedes nor mqtt-packet limits a packet's size: the parser buffers a whole packet (up to
+ * MQTT's 256 MB, a CONNECT of a client that never signs in included) before anything looks at it.
+ * This wraps the parser's length step: once a packet's remaining length is known and over `max`,
+ * it fails the parse, and aedes closes the connection as for any malformed packet — after a few
+ * header bytes, not after the whole packet. Throws at start if the parser no longer has that step,
+ * so an upgrade of aedes or mqtt-packet cannot silently drop the limit.
+ */
+function limitPacketSize(
+  parser: PacketParser | undefined,
+  max: number,
+  refused: (bytes: number, limit: number) => void,
+): void {
+  if (!parser || typeof parser._parseLength !== 'function' || typeof parser._emitError !== 'function') {
+    throw new Error('the MQTT packet parser changed: cannot limit the packet size');
+  }
+  const parseLength = parser._parseLength.bind(parser);
+  parser._parseLength = () => {
+    const done = parseLength();
+    // A CONNECT (sent before the device is known) carries ids and a password, not readings.
+    const limit = parser.packet.cmd === 'connect' ? Math.min(max, MAX_CONNECT_BYTES) : max;
+    if (!done || parser.packet.length <= limit) return done;
+    refused(parser.packet.length, limit);
+    parser._emitError(new Error(`MQTT packet of ${parser.packet.length} bytes; the limit is ${limit}`));
+    return false;
   };
 }

@@ -118,6 +118,12 @@ export class IngestService {
     return this.refuse(path, 'overloaded', `the node is overloaded (${why}); retry shortly`, 0, 1).payload;
   }
 
+  /** Count a payload the transport refused by its announced size, before buffering it (an MQTT packet). */
+  refuseOversized(path: IngestPath, bytes: number, limit: number): PayloadRejection {
+    return this.refuse(path, 'payload_too_large', `a packet of ${bytes} bytes; the limit is ${limit}`)
+      .payload;
+  }
+
   /** Count and answer a body the transport refused before reading it as JSON (wrong content type). */
   refuseContentType(path: IngestPath, contentType: string | undefined): RefusedOutcome {
     return this.refuse(

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_READINGS_PER_BATCH } from '../../../shared/schemas/reading.schema';
@@ -267,7 +268,8 @@ describe('MQTT publish with MAX_PAYLOAD_BYTES=2048', () => {
   });
   afterAll(() => rig?.stop());
 
-  for (const bytes of [2049, 200_000]) {
+  // Up to the packet bound (the payload limit + 64 KiB) the message is read, refused and reported.
+  for (const bytes of [2049, 60_000]) {
     it(`refuses a ${bytes}-byte message as payload_too_large, counts it, and keeps accepting`, async () => {
       const before = await ingestStats(rig.url);
       const topic = readingsTopic('TRF-0001');
@@ -291,6 +293,36 @@ describe('MQTT publish with MAX_PAYLOAD_BYTES=2048', () => {
       await rig.expectStillAccepting();
     });
   }
+
+  it('closes the connection of a packet announced larger than the bound before buffering it, and counts it', async () => {
+    const before = await ingestStats(rig.url);
+    // A CONNECT announcing 200 MB, from a client that never signs in: a few bytes, then silence.
+    const socket = connect(Number(new URL(rig.server.mqttUrl).port), '127.0.0.1');
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => {});
+    const remaining = 200 * 1024 * 1024;
+    const length: number[] = [];
+    for (let n = remaining; n > 0; n = Math.floor(n / 128)) length.push((n % 128) | (n >= 128 ? 0x80 : 0));
+    socket.write(Buffer.from([0x10, ...length, 0x00, 0x04, 0x4d, 0x51]));
+    await closed;
+    expect(rejectionDelta(before, await ingestStats(rig.url))).toEqual({
+      byReason: { payload_too_large: 1 },
+      http: 0,
+      mqtt: 1,
+    });
+    // A signed-in device's oversized PUBLISH: its connection goes; reconnected, it publishes again.
+    const device = await connectMqtt(rig.server.mqttUrl);
+    const gone = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish(readingsTopic('TRF-0001'), Buffer.alloc(200_000, 0x20), { qos: 1 });
+    await gone;
+    await device.endAsync(true);
+    expect(rejectionDelta(before, await ingestStats(rig.url))).toEqual({
+      byReason: { payload_too_large: 2 },
+      http: 0,
+      mqtt: 2,
+    });
+    await rig.expectStillAccepting();
+  });
 });
 
 describe('MQTT publish with AUTO_REGISTER_SENSORS=true', () => {
