@@ -361,6 +361,8 @@ export async function startCityOps(config: Config, options: StartOptions = {}): 
   // Join the cluster before any ingest opens, so that every reading this node commits is on the
   // cluster's stream (its partition's owner judges it) and partitions are taken up with their state.
   await cluster?.start();
+  // Cases whose alerts a kill left unlinked (two writes); repaired once the cluster hears of it.
+  await workOrders.relinkAlerts();
 
   const mqttLog = (level: 'info' | 'warn' | 'error', message: string, extra: Record<string, unknown> = {}) =>
     logger[level]({ component: 'mqtt', ...extra }, message);

@@ -129,13 +129,17 @@ export class ClusterNode {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    // Hand everything over now rather than after the leases expire.
-    await this.coordinator.stop();
-    for (const session of this.sessions.values()) await session.close();
-    this.sessions.clear();
-    await this.bus.stop();
-    this.redis.disconnect();
-    this.socketRedis.disconnect();
+    try {
+      // Hand everything over now rather than after the leases expire.
+      await this.coordinator.stop();
+      for (const session of this.sessions.values()) await session.close();
+      this.sessions.clear();
+      await this.bus.stop();
+    } finally {
+      // Whatever failed above, the connections go (a process embedding the node lives on).
+      this.redis.disconnect();
+      this.socketRedis.disconnect();
+    }
   }
 
   async status(): Promise<Omit<ClusterStatus, 'clustered'>> {

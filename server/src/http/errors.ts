@@ -116,7 +116,7 @@ export function clientErrorHandler(
     const [status, message] =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'request line and headers are larger than 16 KB']
-        : err.code === 'HPE_REQUEST_TIMEOUT'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_REQUEST_TIMEOUT'
           ? [408, 'the request did not arrive in time']
           : [400, 'not a well-formed HTTP request'];
     const body: ApiErrorBody = {

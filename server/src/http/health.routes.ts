@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ClusterStatus } from '@shared/schemas/cluster.schema';
 import { guard } from './auth';
+import { markRefusal } from './refusalCounting';
 
 export interface HealthCheck {
   ok: boolean;
@@ -24,6 +25,7 @@ export function healthRoutes(deps: HealthDeps): Router {
     const broker = deps.broker();
     const store = await deps.store();
     const ready = broker.ok && store.ok;
+    if (!ready) markRefusal(res, 'unavailable');
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ok' : 'degraded',
       live: true,

@@ -27,7 +27,8 @@ export const ROUTE_ACCESS = {
   'GET /api/v1/vitals': 'sensors:read',
   'POST /api/v1/readings': 'device',
   'GET /api/v1/ingest/stats': 'ingest:stats',
-  'GET /api/v1/http/refusals': 'ingest:stats',
+  // Failed sign-ins and refusals on admin routes: as sensitive as the audit log.
+  'GET /api/v1/http/refusals': 'audit:read',
   'GET /api/v1/cluster': 'ingest:stats',
   'GET /api/v1/workers': 'workers:read',
   'GET /api/v1/users': 'users:read',

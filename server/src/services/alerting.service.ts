@@ -852,6 +852,8 @@ export class AlertingService {
     event: { type: string; data: Record<string, unknown> },
     refusal: (alert: Alert) => string | null,
     change: (alert: Alert, now: number) => Alert,
+    /** The alert already is as the change would leave it: answered as is, nothing written or told. */
+    done: (alert: Alert) => boolean = () => false,
   ): Promise<Alert> {
     return this.serial(() =>
       retryChanged(async () => {
@@ -859,6 +861,7 @@ export class AlertingService {
         if (!alert) throw new AlertActionError('not_found', `alert ${id} not found`);
         const refused = refusal(alert);
         if (refused) throw new AlertActionError('conflict', `alert ${id} ${refused}`);
+        if (done(alert)) return alert;
         const now = this.deps.clock();
         const next = { ...change(alert, now), updatedAt: now };
         return this.save(next, { alertId: id, at: now, actor, ...event }, now, alert);
@@ -896,7 +899,8 @@ export class AlertingService {
   /**
    * Link the alert to the work order handling it. An alert already linked to another case keeps
    * that link (conflict, reason `linked`) unless `replaces` says the other case may be replaced
-   * (it is closed or cancelled): two dispatches of one alert at once never both win.
+   * (it is closed or cancelled): two dispatches of one alert at once never both win. Linking it
+   * again to the same case changes nothing.
    */
   linkWorkOrder(
     id: string,
@@ -919,6 +923,8 @@ export class AlertingService {
         return null;
       },
       (a) => ({ ...a, workOrderId }),
+      // Linked to this case already (a repeated request, two nodes repairing at once): no new event.
+      (a) => a.workOrderId === workOrderId,
     );
   }
 

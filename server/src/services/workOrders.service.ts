@@ -161,7 +161,6 @@ export class WorkOrderService {
     this.open.clear();
     this.gone.clear();
     for (const o of await this.deps.orders.listOpen()) this.mirror(o);
-    await this.relinkAlerts();
     for (const p of await this.deps.positions.list()) this.positions.set(p.workerId, p);
     this.followCluster();
     const { tickMs, kpiPushMs } = this.deps.settings;
@@ -182,21 +181,22 @@ export class WorkOrderService {
   }
 
   /**
-   * A case is stored first and its alert linked to it by a second write: a process killed
-   * between the two leaves an open case its alert does not point to (the dashboards would show
-   * the alert undispatched, and a second dispatch is refused by the one-open-case-per-alert
-   * index). On start every open case's alert is linked again where it is not; idempotent, and a
-   * node of a cluster doing it at the same time loses the compare-and-set harmlessly.
+   * A case is stored first and its alerts linked to it by further writes: a process killed
+   * between them leaves an open case its alerts do not point to (the wall shows them
+   * undispatched, and a new dispatch is refused by the one-open-case-per-alert index). Called
+   * once at start, after the node joined its cluster (so the others hear of the repair): links
+   * every open case's alert again where it is not, and the open alerts of its incident that no
+   * case handles. Linking is idempotent, so nodes repairing at once write each link once.
+   * Returns how many alerts it linked.
    */
-  private async relinkAlerts(): Promise<void> {
-    for (const order of [...this.open.values()]) {
-      if (!order.alertId) continue;
-      const alert = await this.deps.alerting.find(order.alertId);
-      if (!alert || alert.state === 'closed' || alert.workOrderId === order.id) continue;
+  async relinkAlerts(): Promise<number> {
+    let linked = 0;
+    const link = async (alert: Alert, order: WorkOrder) => {
       try {
         await this.deps.alerting.linkWorkOrder(alert.id, order.id, { id: SYSTEM_ACTOR_ID }, (current) =>
           this.replaceable(current),
         );
+        linked += 1;
         this.deps.onError(
           `alert ${alert.id} was not linked to its case ${order.id} (a dispatch cut off); linked now`,
           null,
@@ -204,7 +204,20 @@ export class WorkOrderService {
       } catch (err) {
         if (!(err instanceof AlertActionError)) throw err;
       }
+    };
+    for (const order of [...this.open.values()]) {
+      if (order.alertId) {
+        const alert = await this.deps.alerting.find(order.alertId);
+        if (alert && alert.state !== 'closed' && alert.workOrderId !== order.id) await link(alert, order);
+      }
+      if (order.incidentId) {
+        for (const alert of await this.deps.incidents.alertsOf(order.incidentId)) {
+          if (alert.state !== 'closed' && !alert.workOrderId && alert.id !== order.alertId)
+            await link(alert, order);
+        }
+      }
     }
+    return linked;
   }
 
   stop(): void {

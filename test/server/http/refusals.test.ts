@@ -86,7 +86,7 @@ describe('GET /api/v1/http/refusals', () => {
     });
   });
 
-  it('is for those who may read the ingest counters', async () => {
+  it('needs a session (and audit:read: the access matrix checks every role)', async () => {
     expect((await rawFetch(`${server().url}/api/v1/http/refusals`)).status).toBe(401);
   });
 });

@@ -388,7 +388,17 @@ describe('work order closed loop: alert → dispatch → worker → verify with 
     });
     expect(relink.status, relink.text).toBe(409);
     expect(relink.text).toContain(made.id);
-    const linked = await as<{ alert: Alert }>(operator, `/api/v1/alerts/${alert.id}`);
+    const linked = await as<{ alert: Alert; events: Array<{ type: string }> }>(
+      operator,
+      `/api/v1/alerts/${alert.id}`,
+    );
     expect(linked.body.alert.workOrderId).toBe(made.id);
+    // Linking it again to the same case (a repeated request, a repair on start) changes nothing.
+    const again = await as(operator, `/api/v1/alerts/${alert.id}/work-order`, { workOrderId: made.id });
+    expect(again.status, again.text).toBe(200);
+    const after = await as<{ events: Array<{ type: string }> }>(operator, `/api/v1/alerts/${alert.id}`);
+    expect(after.body.events.filter((e) => e.type === 'linked')).toHaveLength(
+      linked.body.events.filter((e) => e.type === 'linked').length,
+    );
   });
 });

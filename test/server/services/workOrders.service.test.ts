@@ -333,6 +333,7 @@ describe('one-click dispatch of an alert', () => {
     alive = true;
     service.stop();
     await service.start();
+    expect(await service.relinkAlerts()).toBe(1);
     expect(links).toEqual([[alert.id, stored!.id]]);
     expect(errors).toEqual([
       expect.stringContaining(`alert ${alert.id} was not linked to its case ${stored!.id}`),
@@ -340,6 +341,7 @@ describe('one-click dispatch of an alert', () => {
     // Already linked: another start changes nothing.
     service.stop();
     await service.start();
+    expect(await service.relinkAlerts()).toBe(0);
     expect(links).toHaveLength(1);
   });
 });
@@ -372,6 +374,55 @@ describe('one-click dispatch of an incident', () => {
       cell: () => true,
     });
     expect(order).toMatchObject({ source: 'incident', gridCellId: CELL.id });
+  });
+
+  it('links on start the open alerts of a case’s incident that a kill left without a case', async () => {
+    const alertOf = (id: string, state = 'firing') =>
+      ({
+        id,
+        state,
+        severity: 'red',
+        incidentId: incident.id,
+        subject: { type: 'sensor', id: `sm-${id}` },
+        ruleId: 'grid-smoke',
+        metric: 'smoke',
+        title: { zh: '烟感报警', en: 'Smoke alarm' },
+        location: SITE,
+        gridCellId: CELL.id,
+        districtId: CELL.districtId,
+      }) as unknown as Alert;
+    let alerts = [alertOf('al-a'), alertOf('al-b'), alertOf('al-c', 'closed')];
+    let dead = true;
+    const links: Array<[string, string]> = [];
+    const { service, orders } = setup(
+      {
+        find: async (id: string) => alerts.find((a) => a.id === id) ?? null,
+        linkWorkOrder: async (id: string, workOrderId: string) => {
+          // The process dies after linking the first alert of the incident.
+          if (dead && links.length > 0) throw new Error('the process died');
+          links.push([id, workOrderId]);
+          alerts = alerts.map((a) => (a.id === id ? { ...a, workOrderId } : a));
+          return alerts.find((a) => a.id === id)!;
+        },
+      },
+      { find: async () => incident, alertsOf: async () => alerts.filter((a) => a.state !== 'closed') },
+    );
+    await service.start();
+    await expect(service.dispatchIncident(incident.id, {}, OPERATOR, ORIGIN)).rejects.toThrow('process died');
+    const [stored] = (await orders.query({ limit: 10, offset: 0 })).items;
+    expect(stored).toMatchObject({ incidentId: incident.id, state: 'registered' });
+    expect(links).toEqual([['al-a', stored!.id]]);
+
+    // The restart links the rest of the incident's open alerts; the closed one stays as it was.
+    dead = false;
+    service.stop();
+    await service.start();
+    expect(await service.relinkAlerts()).toBe(1);
+    expect(links).toEqual([
+      ['al-a', stored!.id],
+      ['al-b', stored!.id],
+    ]);
+    expect(alerts.map((a) => a.workOrderId)).toEqual([stored!.id, stored!.id, undefined]);
   });
 });
 
