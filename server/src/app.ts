@@ -191,11 +191,7 @@ export function createApp(deps: AppDeps): CityOpsApp {
   );
   v1.use(open311KeysRoutes({ open311: deps.open311 }));
   v1.get('/ingest/stats', guard('GET /api/v1/ingest/stats'), (_req, res) => {
-    const stats: IngestStats = {
-      ...deps.counters.snapshot(deps.store.stats()),
-      mqttConnections: deps.mqttConnections?.() ?? null,
-    };
-    res.json(stats);
+    res.json(deps.counters.snapshot(deps.store.stats(), deps.mqttConnections?.() ?? null));
   });
   v1.get('/http/refusals', guard('GET /api/v1/http/refusals'), (_req, res) => {
     res.json(refusals.snapshot());

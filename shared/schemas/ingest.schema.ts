@@ -147,7 +147,6 @@ export const IngestStatsSchema = z.object({
       max: z.number().int().positive(),
       refused: z.number().int().nonnegative(),
     })
-    .nullable()
-    .optional(),
+    .nullable(),
 });
 export type IngestStats = z.infer<typeof IngestStatsSchema>;

@@ -102,7 +102,8 @@ export class IngestCounters {
     };
   }
 
-  snapshot(store: ReadingStoreStats): IngestStats {
+  /** The counters with the store's figures and, with an embedded broker, its connections. */
+  snapshot(store: ReadingStoreStats, mqttConnections: IngestStats['mqttConnections'] = null): IngestStats {
     const { mqtt, http } = this.byPath;
     const total: PathCounters = {
       payloads: mqtt.payloads + http.payloads,
@@ -128,6 +129,7 @@ export class IngestCounters {
       },
       ratePerSec: this.ratePerSec(),
       eventLoop: this.eventLoop?.snapshot() ?? null,
+      mqttConnections,
     };
   }
 }
